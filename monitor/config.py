@@ -1,0 +1,544 @@
+"""TOML config ─► frozen, validated ``Config``; every error reported with its key path.
+
+``load_config(path)`` reads and validates a file; ``default_config()`` is the
+built-in default used when no file exists; ``resolve_config_path(option)``
+implements the lookup order ``--config`` ─► ``$LINK_MONITOR_CONFIG`` ─►
+``/etc/link-monitor/config.toml`` ─► built-in default.
+
+Validation happens once, completely: a ``ConfigError`` carries every problem
+found, each naming its key path (``clinic[0].hours``) and what is wrong.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import ConfigError, Problem
+
+ENV_CONFIG = "LINK_MONITOR_CONFIG"
+SYSTEM_CONFIG = Path("/etc/link-monitor/config.toml")
+BUILTIN = "<built-in default>"
+
+# --------------------------------------------------------------------------- scalars
+
+_DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Return the timedelta of ``"90s"``, ``"15m"``, ``"2h"``, ``"1h30m"``, ``"500ms"``
+    (a bare number is seconds); raise ValueError naming the accepted forms otherwise."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\", got {value!r}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(f"duration must not be negative, got {value!r}")
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        m = _DURATION_RE.match(text)
+        if text and m and any(m.groups()):
+            h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
+            return timedelta(hours=h, minutes=mi, seconds=s, milliseconds=ms)
+    raise ValueError(
+        f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\" or \"500ms\", got {value!r}"
+    )
+
+
+def format_duration(td: timedelta) -> str:
+    """Return ``td`` in the config's own notation (``"1h30m"``, ``"90s"`` is ``"1m30s"``)."""
+    total_ms = round(td.total_seconds() * 1000)
+    if total_ms == 0:
+        return "0s"
+    h, rest = divmod(total_ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    out = "".join(f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s"), (ms, "ms")) if v)
+    return out
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _positive(td: timedelta, what: str = "duration") -> timedelta:
+    if td <= timedelta(0):
+        raise ValueError(f"{what} must be greater than zero")
+    return td
+
+
+_HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _parse_hhmm(text: str, *, allow_24: bool) -> int:
+    m = _HHMM_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"bad time {text.strip()!r}: expected HH:MM")
+    hh, mm = int(m.group(1)), int(m.group(2))
+    if hh == 24 and mm == 0 and allow_24:
+        return 24 * 60
+    if hh > 23 or mm > 59:
+        raise ValueError(f"bad time {text.strip()!r}: hours 00-23, minutes 00-59")
+    return hh * 60 + mm
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Minutes after local midnight; ``end`` is exclusive. ``end <= start`` crosses midnight."""
+
+    start: int
+    end: int
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+    @property
+    def start_time(self) -> time:
+        return time(self.start // 60, self.start % 60)
+
+    @property
+    def end_time(self) -> time:
+        return time((self.end // 60) % 24, self.end % 60)
+
+    def __str__(self) -> str:
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+
+
+def parse_time_range(value: Any) -> TimeRange:
+    """Return the ``TimeRange`` of ``"HH:MM-HH:MM"``; raise ValueError otherwise.
+
+    ``"22:00-06:00"`` crosses midnight; ``"00:00-24:00"`` is the whole day.
+    Equal start and end is an error (empty or ambiguous window)."""
+    if isinstance(value, TimeRange):
+        return value
+    if not isinstance(value, str) or value.count("-") != 1:
+        raise ValueError(f"expected \"HH:MM-HH:MM\", got {value!r}")
+    a, b = value.split("-")
+    start = _parse_hhmm(a, allow_24=False)
+    end = _parse_hhmm(b, allow_24=True)
+    if start == end % (24 * 60) and not (start == 0 and end == 24 * 60):
+        raise ValueError(f"window {value!r} starts and ends at the same time")
+    return TimeRange(start, end)
+
+
+Hours = Annotated[TimeRange, BeforeValidator(parse_time_range), PlainSerializer(str, return_type=str)]
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekday", "holiday", "all"]
+
+
+@dataclass(frozen=True)
+class ClosedDays:
+    """A closed day or range. Month-day forms (``year is None``) recur every year and
+    may wrap the year end (``12-29..01-03``); dated forms are absolute."""
+
+    first: tuple[int | None, int, int]  # (year or None, month, day)
+    last: tuple[int | None, int, int]
+    text: str
+
+    def contains(self, d: date) -> bool:
+        """Return True when ``d`` falls in this closed range (bounds inclusive)."""
+        if self.first[0] is not None:
+            lo = date(*self.first)  # type: ignore[arg-type]
+            hi = date(*self.last)  # type: ignore[arg-type]
+            return lo <= d <= hi
+        md = (d.month, d.day)
+        lo_md, hi_md = self.first[1:], self.last[1:]
+        if lo_md <= hi_md:
+            return lo_md <= md <= hi_md
+        return md >= lo_md or md <= hi_md  # wraps the year end
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_MD_RE = re.compile(r"^(\d{2})-(\d{2})$")
+_YMD_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _parse_day(text: str) -> tuple[int | None, int, int]:
+    text = text.strip()
+    if m := _YMD_RE.match(text):
+        y, mo, d = (int(g) for g in m.groups())
+        date(y, mo, d)  # raises ValueError for 2026-02-30
+        return (y, mo, d)
+    if m := _MD_RE.match(text):
+        mo, d = (int(g) for g in m.groups())
+        date(2000, mo, d)  # leap year: 02-29 is allowed
+        return (None, mo, d)
+    raise ValueError(f"bad date {text!r}: expected MM-DD or YYYY-MM-DD")
+
+
+def parse_closed(value: Any) -> ClosedDays:
+    """Return the ``ClosedDays`` of ``"MM-DD"``, ``"MM-DD..MM-DD"``, ``"YYYY-MM-DD"`` or
+    ``"YYYY-MM-DD..YYYY-MM-DD"``; raise ValueError otherwise."""
+    if isinstance(value, ClosedDays):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date string like \"12-29..01-03\", got {value!r}")
+    parts = value.split("..")
+    if len(parts) > 2:
+        raise ValueError(f"bad range {value!r}: use FIRST..LAST")
+    try:
+        first = _parse_day(parts[0])
+        last = _parse_day(parts[-1])
+    except ValueError as exc:
+        msg = str(exc)
+        if not msg.startswith("bad date"):
+            msg = f"bad date in {value!r}: {msg}"
+        raise ValueError(msg) from None
+    if (first[0] is None) != (last[0] is None):
+        raise ValueError(f"bad range {value!r}: both ends need a year, or neither")
+    if first[0] is not None and date(*first) > date(*last):  # type: ignore[arg-type]
+        raise ValueError(f"bad range {value!r}: the first date is after the last")
+    return ClosedDays(first, last, value.strip())
+
+
+Closed = Annotated[ClosedDays, BeforeValidator(parse_closed), PlainSerializer(str, return_type=str)]
+
+# --------------------------------------------------------------------------- sections
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Calendar(_Section):
+    country: str = "JP"
+    subdivision: str | None = None
+    closed: tuple[Closed, ...] = (parse_closed("12-29..01-03"),)
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, v: str) -> str:
+        if v == "":
+            return v
+        import holidays  # heavy-ish; only when validating a country
+
+        supported = holidays.list_supported_countries()
+        if v.upper() not in supported:
+            raise ValueError(f"unknown country {v!r} (use an ISO 3166 code such as \"JP\", or \"\")")
+        return v.upper()
+
+
+class Window(_Section):
+    days: tuple[DayName, ...] = Field(min_length=1)
+    hours: Hours
+
+    def describe(self) -> str:
+        return f"{','.join(self.days)} {self.hours}"
+
+
+class Limits(_Section):
+    max_session: Duration = timedelta(hours=2)
+    remind_every: Duration = timedelta(minutes=30)
+    require_permit: bool = False
+    # A permit's expected duration may lengthen max_session (never shorten the rules).
+    permit_extends: bool = False
+
+    @field_validator("max_session", "remind_every")
+    @classmethod
+    def _gt0(cls, v: timedelta) -> timedelta:
+        return _positive(v)
+
+
+DEFAULT_INTERFACES = ("en*", "eth*", "wl*", "usb*", "wwan*")
+
+
+class Link(_Section):
+    interfaces: tuple[str, ...] = DEFAULT_INTERFACES
+    ignore: tuple[str, ...] = ("lo",)
+    method: Literal["netlink", "poll"] = "netlink"
+    poll_interval: Duration = timedelta(seconds=1)
+    settle: Duration = timedelta(seconds=2)
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _poll_gt0(cls, v: timedelta) -> timedelta:
+        return _positive(v)
+
+    @field_validator("interfaces", "ignore")
+    @classmethod
+    def _names(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for name in v:
+            if not name or len(name) > 15 or "/" in name or any(c.isspace() for c in name):
+                raise ValueError(f"bad interface name or pattern {name!r}")
+        return v
+
+    def watches(self, name: str) -> bool:
+        """Return True when interface ``name`` is watched: it matches ``interfaces``
+        and no ``ignore`` pattern (ignore always wins)."""
+        if any(fnmatch.fnmatchcase(name, pat) for pat in self.ignore):
+            return False
+        return any(fnmatch.fnmatchcase(name, pat) for pat in self.interfaces)
+
+
+Pin = Annotated[int, Field(ge=0, le=27)]
+
+
+class Indicator(_Section):
+    kind: Literal["auto", "gpio", "console", "none", "box"] = "auto"
+    led: Pin = 17
+    buzzer: Pin | None = 27
+    button: Pin | None = 22
+    status_led: Pin | None = 5
+    active_high: bool = True
+    port: str | None = None  # serial device of the indicator box (kind = "box")
+    slow_blink: Duration = timedelta(seconds=1)  # warn: on and off times
+    fast_blink: Duration = timedelta(milliseconds=200)  # alarm: on and off times
+    beep: Duration = timedelta(milliseconds=200)  # alarm: buzzer on and off times
+    heartbeat_every: Duration = timedelta(seconds=3)  # status LED period
+    heartbeat_on: Duration = timedelta(milliseconds=100)  # status LED flash length
+    self_test_hold: Duration = timedelta(seconds=3)  # hold the button this long: self-test
+
+    @field_validator("slow_blink", "fast_blink", "beep", "heartbeat_every", "heartbeat_on",
+                     "self_test_hold")
+    @classmethod
+    def _timing_gt0(cls, v: timedelta) -> timedelta:
+        return _positive(v)
+
+    @model_validator(mode="after")
+    def _pins_and_port(self) -> "Indicator":
+        seen: dict[int, str] = {}
+        problems = []
+        for name in ("led", "buzzer", "button", "status_led"):
+            pin = getattr(self, name)
+            if pin is None:
+                continue
+            if pin in seen:
+                problems.append(f"pin {pin} used twice: indicator.{seen[pin]} and indicator.{name}")
+            seen[pin] = name
+        if self.kind == "box" and not self.port:
+            problems.append("kind = \"box\" needs indicator.port (e.g. /dev/serial/by-id/...)")
+        if self.heartbeat_on >= self.heartbeat_every:
+            problems.append("heartbeat_on must be shorter than heartbeat_every")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Alerts(_Section):
+    urls: tuple[str, ...] = ()
+    config: Path | None = None  # an apprise config file (YAML or TEXT)
+    # Name of a systemd credential (LoadCredential=) holding apprise URLs, one per
+    # line, or an apprise config; read from $CREDENTIALS_DIRECTORY at start-up.
+    credential: str | None = None
+    language: Literal["ja", "en"] = "ja"
+    machine: str | None = None  # shown in every alert; default: the host name
+    retry_first: Duration = timedelta(seconds=5)
+    retry_max: Duration = timedelta(minutes=5)
+
+    @field_validator("urls")
+    @classmethod
+    def _apprise_urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            return v
+        import apprise  # only when there is something to check
+
+        bad = [i for i, url in enumerate(v) if apprise.Apprise.instantiate(url) is None]
+        if bad:
+            raise ValueError(
+                "apprise cannot parse "
+                + ", ".join(f"urls[{i}] {_redact(v[i])!r}" for i in bad)
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _retries(self) -> "Alerts":
+        if self.retry_first <= timedelta(0) or self.retry_max < self.retry_first:
+            raise ValueError("need 0 < retry_first <= retry_max")
+        return self
+
+
+def _redact(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***`` (messages end up in logs)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+class Store(_Section):
+    path: Path = Path("/var/lib/link-monitor/register.db")
+
+
+class Control(_Section):
+    socket: Path = Path("/run/link-monitor/control.sock")
+    max_request: int = Field(default=4096, ge=256, le=1 << 20)  # bytes per request line
+
+
+def _default_clinic() -> tuple[Window, ...]:
+    return (Window(days=("sun", "holiday"), hours=parse_time_range("17:00-22:00")),)
+
+
+def _default_maintenance() -> tuple[Window, ...]:
+    return (Window(days=("weekday",), hours=parse_time_range("08:30-17:15")),)
+
+
+class Config(_Section):
+    """The whole validated config. Frozen: a reload builds a new one."""
+
+    timezone: str = "Asia/Tokyo"
+    calendar: Calendar = Calendar()
+    clinic: tuple[Window, ...] = Field(default_factory=_default_clinic)
+    maintenance: tuple[Window, ...] = Field(default_factory=_default_maintenance)
+    limits: Limits = Limits()
+    link: Link = Link()
+    indicator: Indicator = Indicator()
+    alerts: Alerts = Alerts()
+    store: Store = Store()
+    control: Control = Control()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (an IANA name such as \"Asia/Tokyo\")") from None
+        return v
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problems_from(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # Annotated validators add a synthetic loc element for the function; drop it.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = "unknown key"
+        elif kind == "missing":
+            msg = "required key is missing"
+        elif kind == "literal_error":
+            msg = f"got {err.get('input')!r}; " + err["msg"].replace("Input should be", "expected")
+        else:
+            msg = err["msg"]
+            for prefix in ("Value error, ", "Assertion failed, "):
+                if msg.startswith(prefix):
+                    msg = msg[len(prefix):]
+            if kind not in ("value_error", "assertion_error") and "input" in err:
+                shown = err["input"]
+                if not isinstance(shown, (dict, list)):
+                    msg = f"{msg} (got {shown!r})"
+        problems.append(Problem(_loc_to_path(loc), msg))
+    return problems
+
+
+def validate_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Return a ``Config`` from parsed TOML; raise ``ConfigError`` listing every problem."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, _problems_from(exc)) from None
+
+
+def parse_config_text(text: str, source: str = "<config>") -> Config:
+    """Return the ``Config`` of TOML ``text``; raise ``ConfigError`` on syntax or schema errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+    return validate_config(data, source)
+
+
+def load_config(path: Path | str) -> Config:
+    """Return the validated ``Config`` of the file at ``path``; raise ``ConfigError`` when the
+    file cannot be read, is not UTF-8 TOML, or breaks the schema (every problem at once)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), [Problem("", "is a directory, not a config file")]) from None
+    except PermissionError:
+        raise ConfigError(str(path), [Problem("", "permission denied")]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
+    return parse_config_text(text, str(path))
+
+
+def _user_paths() -> dict[str, Any]:
+    """Store and socket paths a non-root user can write, for the built-in default."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    run_dir = Path(runtime) / "link-monitor" if runtime else state / "link-monitor"
+    return {
+        "store": {"path": str(state / "link-monitor" / "register.db")},
+        "control": {"socket": str(run_dir / "control.sock")},
+    }
+
+
+def default_config() -> Config:
+    """Return the built-in default: the sample's rules, watching the physical interfaces.
+
+    As root it uses the system paths (/var/lib, /run); otherwise per-user paths, so
+    that ``link-monitor run`` works for a developer without any set-up."""
+    data: dict[str, Any] = {}
+    if os.geteuid() != 0:
+        data.update(_user_paths())
+    return validate_config(data, BUILTIN)
+
+
+def resolve_config_path(option: str | Path | None) -> Path | None:
+    """Return the config file to use: ``option``, else ``$LINK_MONITOR_CONFIG``, else
+    ``/etc/link-monitor/config.toml`` if it exists, else None (the built-in default)."""
+    if option:
+        return Path(option)
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    return None
+
+
+def load(option: str | Path | None) -> tuple[Config, str]:
+    """Return ``(config, source)`` following the lookup order; raise ``ConfigError``."""
+    path = resolve_config_path(option)
+    if path is None:
+        return default_config(), BUILTIN
+    return load_config(path), str(path)
