@@ -110,6 +110,113 @@ def check_config(config_path: Path | None) -> None:
 # ============================================================ run / status / permit / ack / reload (daemon)
 
 
+def _daemon_call(config: Config, payload: dict) -> dict:
+    """Send one request to the running daemon; on failure print one clear line, exit 1."""
+    from monitor.control import DaemonError, request
+    from monitor.errors import ControlError
+
+    try:
+        return request(config.control.socket, payload)
+    except DaemonError as exc:
+        click.echo(f"link-monitor: {payload['cmd']} refused: {exc}", err=True)
+    except ControlError as exc:
+        click.echo(str(exc) if str(exc).startswith("link-monitor") else f"link-monitor: {exc}",
+                   err=True)
+    sys.exit(1)
+
+
+@main.command("run")
+@config_option
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging (timestamps of every step).")
+def run_command(config_path: Path | None, verbose: bool) -> None:
+    """Run the monitor in the foreground (what the systemd service runs).
+
+    Logs go to stderr (without timestamps under systemd: journald adds them).
+    Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config."""
+    from monitor.config import resolve_config_path
+    from monitor.daemon import run_daemon, setup_logging
+
+    config, source = load_or_exit(config_path)
+    setup_logging(verbose=verbose)
+    sys.exit(run_daemon(config, source, config_path=resolve_config_path(config_path)))
+
+
+@main.command("status")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (for scripts).")
+def status_command(config_path: Path | None, as_json: bool) -> None:
+    """Show what the running monitor sees: link, period, lamp, session, outbox."""
+    import json
+
+    from monitor.status_text import format_status_report
+
+    config, _ = load_or_exit(config_path)
+    reply = _daemon_call(config, {"cmd": "status"})
+    reply.pop("ok", None)
+    if as_json:
+        click.echo(json.dumps(reply, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_status_report(reply, config.alerts.language, config.zone))
+
+
+@main.command("permit")
+@config_option
+@click.option("--purpose", required=True,
+              type=click.Choice(["fee-update", "remote-maintenance", "other"]),
+              help="Why the cable is plugged in.")
+@click.option("--company", required=True, help="The contractor's company.")
+@click.option("--staff", required=True, help="The contractor's staff member.")
+@click.option("--for", "duration", default="1h", show_default=True,
+              help="Expected duration (\"90m\", \"2h\").")
+@click.option("--note", default="", help="Anything else worth recording.")
+@click.option("--after-the-fact", is_flag=True,
+              help="Record an emergency connection that is already plugged in.")
+def permit_command(config_path: Path | None, purpose: str, company: str, staff: str,
+                   duration: str, note: str, after_the_fact: bool) -> None:
+    """Record a permit before plugging in; you (the OS user) are recorded as its grantor."""
+    from monitor.config import parse_duration
+    from monitor.status_text import format_permit_reply
+
+    try:
+        parse_duration(duration)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--for") from None
+    config, _ = load_or_exit(config_path)
+    reply = _daemon_call(config, {"cmd": "permit", "purpose": purpose, "company": company,
+                                  "staff": staff, "for": duration, "note": note,
+                                  "after_the_fact": after_the_fact})
+    click.echo(format_permit_reply(reply, config.alerts.language, config.zone))
+
+
+@main.command("ack")
+@config_option
+def ack_command(config_path: Path | None) -> None:
+    """Silence the alarm buzzer (the lamp keeps blinking until the cable is out)."""
+    config, _ = load_or_exit(config_path)
+    reply = _daemon_call(config, {"cmd": "ack"})
+    ja = config.alerts.language == "ja"
+    if reply.get("silenced"):
+        click.echo("ブザーを止めました（ケーブルを抜くまでランプは点滅を続けます）。" if ja
+                   else "Buzzer silenced (the lamp keeps blinking until the cable is out).")
+    else:
+        click.echo(f"止めるブザーはありません（ランプ: {reply.get('pattern')}）。" if ja
+                   else f"Nothing to silence (lamp: {reply.get('pattern')}).")
+
+
+@main.command("reload")
+@config_option
+def reload_command(config_path: Path | None) -> None:
+    """Make the running monitor read its config again (like SIGHUP).
+
+    A config with errors is refused with the reasons; the old one stays in force."""
+    config, _ = load_or_exit(config_path)
+    reply = _daemon_call(config, {"cmd": "reload"})
+    click.echo(f"reloaded {reply.get('reloaded')}")
+    if reply.get("restart_needed"):
+        click.echo("restart the service for: " + ", ".join(reply["restart_needed"]))
+
+
+
 # ============================================================ box (indicator box)
 
 
