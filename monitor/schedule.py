@@ -256,12 +256,29 @@ def _period_of(occ: _Occurrence | None) -> Period:
     return Period.OFF_HOURS if occ is None else occ.period
 
 
+# Instants this close to datetime's own limits leave no room for the search horizon.
+_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9997, 12, 31, tzinfo=UTC)
+
+
+def check_instant(t: datetime) -> datetime:
+    """Return ``t`` unchanged; raise ValueError if it is naive or outside years 2..9997."""
+    _to_utc(t)
+    return t
+
+
 def _to_utc(t: datetime) -> datetime:
     if not isinstance(t, datetime):
         raise TypeError(f"expected a datetime, got {type(t).__name__}")
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"naive datetime {t.isoformat()} (an aware instant is needed)")
-    return t.astimezone(UTC)
+    try:
+        u = t.astimezone(UTC)
+    except OverflowError:
+        u = _LATEST if t.year > 5000 else _EARLIEST - timedelta(days=1)
+    if not _EARLIEST <= u <= _LATEST:
+        raise ValueError(f"{t.isoformat()} is outside the years the schedule covers (2..9997)")
+    return u
 
 
 def _load_holidays(config: Config, year: int) -> dict[date, str]:
