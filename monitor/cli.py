@@ -137,7 +137,8 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
     """Say which period each instant AT is in, why, and when that next changes.
 
     AT is ISO 8601 with an offset or Z (2026-05-06T17:00+09:00, 2026-05-06T08:00Z),
-    or without one in the configured time zone (2026-05-06T17:00), or `now`.
+    or without one in the configured time zone (2026-05-06T17:00), or `now`. A local
+    time that daylight saving repeats means its first showing; one it skips is refused.
     Exit 2 if an AT is not an instant."""
     config, _source = load_or_exit(config_path)
     zone = config.zone

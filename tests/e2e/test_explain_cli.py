@@ -65,6 +65,16 @@ def test_human_output_is_one_readable_line_per_instant_in_local_time():
     assert second.endswith("until 2026-05-07 17:15 Thu JST, then off-hours")
 
 
+def test_now_is_explained_as_the_current_instant():
+    before = datetime.now(ZoneInfo("Asia/Tokyo"))
+    (obj,) = lines_of(explain("--json", "now"))
+    at = datetime.fromisoformat(obj["at"])
+    assert before <= at <= datetime.now(ZoneInfo("Asia/Tokyo"))
+    assert at.utcoffset() == timedelta(hours=9)
+    assert obj["period"] in {"clinic", "maintenance", "off-hours"}
+    assert datetime.fromisoformat(obj["next_change"]) > at
+
+
 def test_bad_instant_exits_2_naming_the_argument_without_traceback():
     result = explain("--json", "2026-05-06T17:00", "tomorrow", "2026-02-30T10:00")
     assert result.returncode == 2
