@@ -266,15 +266,8 @@ class Schedule:
         return limit
 
 
-_OFFSETS: dict[tuple[timedelta, str | None], timezone] = {}
-
-
 def _fixed_offset(offset: timedelta | None, name: str | None) -> timezone:
-    key = (offset or timedelta(0), name)
-    tz = _OFFSETS.get(key)
-    if tz is None:
-        tz = _OFFSETS[key] = timezone(key[0], name) if name else timezone(key[0])
-    return tz
+    return timezone(offset or timedelta(0), name) if name else timezone(offset or timedelta(0))
 
 
 def _period_of(occ: _Occurrence | None) -> Period:
