@@ -28,7 +28,7 @@ from monitor.policy import (
     Transition,
     Verdict,
 )
-from monitor.register import MIGRATIONS, SCHEMA_VERSION, Register, chain_hash, canonical
+from monitor.register import MIGRATIONS, SCHEMA_VERSION, Register, canonical, chain_hash
 from monitor.schedule import Period
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +44,8 @@ def alert_for(session: Session | None, kind=AlertKind.NO_PERMIT, reminder=0, at=
 
 
 def permit_at(t: datetime, **kw) -> Permit:
-    values = dict(purpose=Purpose.FEE_UPDATE, company="日医システム", staff="山田 太郎",
-                  expected=timedelta(hours=1), granted_by="hoken", granted_at=t)
+    values = {"purpose": Purpose.FEE_UPDATE, "company": "日医システム", "staff": "山田 太郎",
+                  "expected": timedelta(hours=1), "granted_by": "hoken", "granted_at": t}
     values.update(kw)
     return Permit(**values)
 
@@ -252,13 +252,13 @@ def tamper(path: Path, sql: str, *args) -> None:
 @pytest.mark.parametrize(
     ("sql", "record", "reason"),
     [
-        ("UPDATE sessions SET ended_at = '2026-03-05T02:00:00.000000+00:00' WHERE id = "
-         "(SELECT id FROM sessions ORDER BY started_at LIMIT 1 OFFSET 2)",
+        (("UPDATE sessions SET ended_at = '2026-03-05T02:00:00.000000+00:00' WHERE id = "
+         "(SELECT id FROM sessions ORDER BY started_at LIMIT 1 OFFSET 2)"),
          "sessions row S20260304", "ended_at"),
         ("DELETE FROM sessions WHERE id = (SELECT id FROM sessions LIMIT 1 OFFSET 1)",
          "sessions row S20260303", "deleted"),
-        ("INSERT INTO transitions(entity, old, new, reason, at) VALUES "
-         "('machine', 'online', 'offline', 'forged', '2026-03-02T00:00:00.000000+00:00')",
+        (("INSERT INTO transitions(entity, old, new, reason, at) VALUES "
+         "('machine', 'online', 'offline', 'forged', '2026-03-02T00:00:00.000000+00:00')"),
          "transitions row 6", "inserted"),
         ("UPDATE permits SET staff = '別人' WHERE id = 1", "permits row 1", "staff"),
         ("UPDATE chain SET body = replace(body, 'no-permit', 'permitted') WHERE seq = 5",
