@@ -45,7 +45,7 @@ def alert_for(session: Session | None, kind=AlertKind.NO_PERMIT, reminder=0, at=
 
 def permit_at(t: datetime, **kw) -> Permit:
     values = {"purpose": Purpose.FEE_UPDATE, "company": "日医システム", "staff": "山田 太郎",
-                  "expected": timedelta(hours=1), "granted_by": "hoken", "granted_at": t}
+              "expected": timedelta(hours=1), "granted_by": "hoken", "granted_at": t}
     values.update(kw)
     return Permit(**values)
 
