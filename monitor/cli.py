@@ -219,9 +219,24 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
     click.echo(f"{output}: {len(sessions)} session(s) of {month[0]}-{month[1]:02d}", err=True)
 
 
+def _anchor_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    import re
+
+    if value is None:
+        return None
+    m = re.match(r"^(\d+):([0-9a-fA-F]{64})$", value.strip())
+    if not m:
+        raise click.BadParameter(f"{value!r}: expected RECORD:HASH as printed by verify, "
+                                 "e.g. 1234:9ea5d5aa…(64 hex digits)")
+    return int(m.group(1)), m.group(2)
+
+
 @main.command("verify")
 @config_option
-def verify_command(config_path: Path | None) -> None:
+@click.option("--anchor", callback=_anchor_option, metavar="RECORD:HASH",
+              help="A head noted down earlier (printed by verify): that record must still "
+              "carry that hash.")
+def verify_command(config_path: Path | None, anchor) -> None:
     """Check the register's hash chain and tables: exit 0 when intact, 1 naming the
     first record that was edited, deleted or inserted."""
     from monitor.errors import ChainBroken
@@ -229,7 +244,7 @@ def verify_command(config_path: Path | None) -> None:
     config, _ = load_or_exit(config_path)
     with _open_register(config) as reg:
         try:
-            count = reg.verify()
+            count = reg.verify(anchor)
         except ChainBroken as exc:
             click.echo(f"BROKEN: {exc.record}: {exc.reason}", err=True)
             click.echo(f"  register {config.store.path}", err=True)
@@ -237,7 +252,9 @@ def verify_command(config_path: Path | None) -> None:
         seq, head = reg.head()
     click.echo(f"OK: {count} records intact")
     click.echo(f"  register {config.store.path}")
-    click.echo(f"  head     record {seq} sha256 {head}")
+    click.echo(f"  head     {seq}:{head}")
+    if anchor:
+        click.echo(f"  anchor   {anchor[0]}:{anchor[1].lower()} matches")
 
 
 # ============================================================ test-alert (alerts)

@@ -499,10 +499,14 @@ class Register:
             r = self._db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
         return (r["seq"], r["hash"]) if r else (0, GENESIS)
 
-    def verify(self) -> int:
+    def verify(self, anchor: tuple[int, str] | None = None) -> int:
         """Return the number of chain records when the chain and every table agree;
         raise ChainBroken naming the first record that does not (edited, deleted or
-        inserted, in the chain or in a table)."""
+        inserted, in the chain or in a table).
+
+        ``anchor`` = ``(seq, hash)`` noted down earlier (from ``head()``): record
+        ``seq`` must still carry that hash, which also catches a chain recomputed
+        from scratch by someone who rewrote the whole file."""
         with self._read() as db:
             latest: dict[tuple[str, str], dict[str, Any]] = {}
             prev, expected_seq, schema = GENESIS, 1, 0
@@ -526,6 +530,15 @@ class Register:
                     latest[(r["tbl"], r["key"])] = body
                 prev, expected_seq = r["hash"], expected_seq + 1
             count = expected_seq - 1
+            if anchor is not None:
+                seq, want = anchor
+                r = db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
+                if r is None:
+                    raise ChainBroken(f"chain record {seq}", "the noted record is gone")
+                if r["hash"] != want.lower():
+                    raise ChainBroken(f"chain record {seq}",
+                                      f"hash {r['hash'][:12]}… is not the noted {want[:12]}… "
+                                      "(the register was rewritten)")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != schema:
                 raise ChainBroken("schema", f"file says v{version}, chain says v{schema}")

@@ -163,9 +163,8 @@ def test_export_is_a_utf8_bom_csv_of_the_month_in_local_time_with_japanese_heade
 
 
 def test_export_in_english_to_standard_output(config, register):
-    result = subprocess.run([*cli.command(), "export", "--config", str(config), "--month",
-                             "2026-04", "--lang", "en"], capture_output=True, env=cli.env(), check=False,
-                            timeout=60)
+    argv = [*cli.command(), "export", "--config", str(config), "--month", "2026-04", "--lang", "en"]
+    result = subprocess.run(argv, capture_output=True, env=cli.env(), check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout.decode("utf-8-sig"), newline="")))
     assert rows[0][:3] == ["No.", "Start", "End"]
@@ -220,3 +219,15 @@ def test_log_and_verify_work_while_another_process_writes(config, register):
     assert seen == sorted(seen) and seen[0] >= 4
     final = json.loads(cli.run("log", "--config", str(config), "--json").stdout)
     assert len(final) == 404
+
+
+def test_verify_checks_a_noted_head_and_rejects_a_malformed_one(config, register):
+    first = cli.run("verify", "--config", str(config))
+    head = next(line.split()[1] for line in first.stdout.splitlines() if "head" in line)
+    again = cli.run("verify", "--config", str(config), "--anchor", head)
+    assert again.returncode == 0 and "matches" in again.stdout
+    _, digest = head.split(":")
+    wrong = cli.run("verify", "--config", str(config), "--anchor", f"1:{digest}")
+    assert wrong.returncode == 1 and "chain record 1" in wrong.stderr
+    bad = cli.run("verify", "--config", str(config), "--anchor", "12:abc")
+    assert bad.returncode == 2 and "--anchor" in bad.stderr

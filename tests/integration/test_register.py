@@ -427,3 +427,32 @@ def test_a_reader_sees_consistent_snapshots_while_a_writer_runs(tmp_path):
     assert len(counts) >= 2 and counts == sorted(counts)
     with Register.open_readonly(path) as ro:
         assert len(ro.sessions()) == 300 and ro.verify() > counts[0]
+
+
+def test_a_noted_head_catches_a_forger_who_recomputes_the_whole_chain(tmp_path):
+    path = tmp_path / "register.db"
+    with Register(path) as r:
+        fill(r, 3)
+        noted = r.head()
+    with sqlite3.connect(path) as db:
+        # Rewrite a permit and recompute every chain record, as a forger who read this
+        # source could: the chain and the tables agree again.
+        db.execute("UPDATE permits SET staff = '別人' WHERE id = 1")
+        row = db.execute("SELECT * FROM permits WHERE id = 1").fetchone()
+        cols = [c[1] for c in db.execute("PRAGMA table_info(permits)")]
+        forged = canonical(dict(zip(cols, row, strict=True)))
+        prev = "0" * 64
+        for seq, tbl, key, op, body in db.execute(
+                "SELECT seq, tbl, key, op, body FROM chain ORDER BY seq").fetchall():
+            if (tbl, key) == ("permits", "1"):
+                body = forged
+            h = chain_hash(prev, seq, tbl, key, op, body)
+            db.execute("UPDATE chain SET body = ?, prev = ?, hash = ? WHERE seq = ?",
+                       (body, prev, h, seq))
+            prev = h
+    db.close()
+    with Register(path) as r:
+        assert r.verify() == noted[0]  # undetectable without something kept elsewhere
+        with pytest.raises(ChainBroken, match="rewritten") as err:
+            r.verify(anchor=noted)
+        assert err.value.record == f"chain record {noted[0]}"
