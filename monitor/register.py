@@ -652,7 +652,13 @@ class Register:
             if db.execute("SELECT 1 FROM permits WHERE id = ?", (p.id,)).fetchone() is None:
                 raise RegisterError(f"permit {p.id} is not in the register")
             return p.id
-        return self._insert(db, "permits", _permit_row(p))
+        values = _permit_row(p)
+        # The same id-less permit on every update of a session is one permit, not many.
+        found = db.execute(
+            "SELECT id FROM permits WHERE " + " AND ".join(f"{c} IS ?" for c in values),
+            tuple(values.values()),
+        ).fetchone()
+        return found["id"] if found else self._insert(db, "permits", values)
 
     def permit(self, permit_id: int) -> Permit | None:
         """Return the permit with that id, or None."""

@@ -456,3 +456,20 @@ def test_a_noted_head_catches_a_forger_who_recomputes_the_whole_chain(tmp_path):
         with pytest.raises(ChainBroken, match="rewritten") as err:
             r.verify(anchor=noted)
         assert err.value.record == f"chain record {noted[0]}"
+
+
+def test_a_permit_linked_without_an_id_is_stored_once(reg):
+    s = session_at(T0, permit=permit_at(T0 - timedelta(minutes=1)))
+    reg.open_session(s)
+    reg.update_session(Session(**{**s.__dict__, "bytes_sent": 10}))
+    (stored,) = reg.permits()
+    assert reg.current_session().permit == stored and stored.staff == "山田 太郎"
+
+
+def test_a_file_that_is_not_a_register_is_refused_with_its_path(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just some notes about the receipt PC\n" * 50)
+    with pytest.raises(RegisterError, match="notes.txt"):
+        Register(path)
+    with pytest.raises(RegisterError, match="no register at"):
+        Register.open_readonly(tmp_path / "missing.db")
