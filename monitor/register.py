@@ -12,10 +12,12 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
     .record_transition(t: Transition)
     .enqueue_alert(alert: Alert, title: str, body: str) -> int | None
                                               None when alert.key is already queued (idempotent)
-    .claim_due_alerts(now, limit) -> list[OutboxRow]   conditional update: claimed once
-    .record_attempt(id, ok, error, duration_s, next_attempt_at, delivered_at)
-    .retry_all_now(now)                       a link came up: mail may leave now
-    .outbox_summary() -> dict                 {"pending": n, "failed": n, "last_error": str|None}
+    .claim_due_alerts(now, limit, lease=5m) -> list[OutboxRow]   conditional update: claimed once
+    .record_attempt(id, ok, error, duration_s, next_attempt_at, delivered_at,
+                    *, permanent=False, at=None)   permanent: give up, but keep it visible
+    .retry_all_now(now, *, include_failed=False) -> int   a link came up: mail may leave now
+    .outbox_summary() -> dict                 {"pending": n, "failed": n, "permanent": n,
+                                               "last_error": str|None, "oldest_pending_at": dt|None}
     .sessions(since=None, until=None) -> list[Session]
     .set_last_seen(at)                        heartbeat of the daemon (for RECOVERED end times)
     .verify() -> int                          count of intact records; raise ChainBroken
