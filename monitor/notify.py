@@ -40,15 +40,15 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.errors import NotifyError
-from monitor.policy import Alert, AlertKind, Purpose, Severity, Verdict
-from monitor.schedule import Period
+from monitor.policy import Alert, AlertKind, Severity, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +346,7 @@ def render(alert: Alert, *, language: str = "ja", machine: str,
     if language not in TEXTS:
         raise ValueError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
     tz = _zone(zone)
-    L = language  # noqa: N806 - short on purpose, used on every line below
+    L = language  # short on purpose: used on every line below
     title = f"[{alert.kind}] {_kind_title(alert, L)} - {machine}"
     lines: list[str] = [_t(L, f"lead.{alert.kind}"), ""]
     _field(lines, _t(L, "f.machine"), machine)
@@ -592,7 +592,7 @@ class Sender:
     @property
     def urls(self) -> list[str]:
         """Return the configured service URLs with secrets hidden."""
-        return [redact(s.url(privacy=True)) for s in self.services]
+        return [redact(s.url(privacy=True)).partition("?")[0] for s in self.services]
 
     def deliver(self, title: str, body: str, *, severity: Severity | str = Severity.WARNING,
                 skip: Iterable[int] = ()) -> list[Delivery]:
@@ -691,8 +691,8 @@ def build_sender(alerts_config, *, credentials_dir: str | Path | None = None) ->
         source = f"alerts.credential {alerts_config.credential!r}"
         folder = credentials_dir or os.environ.get("CREDENTIALS_DIRECTORY")
         if not folder:
-            problems.append((source, "$CREDENTIALS_DIRECTORY is not set (run under systemd "
-                             "with LoadCredential=, or remove alerts.credential)"))
+            problems.append((source, ("$CREDENTIALS_DIRECTORY is not set (run under systemd "
+                                      "with LoadCredential=, or remove alerts.credential)")))
         else:
             path = Path(folder) / alerts_config.credential
             try:
@@ -721,3 +721,247 @@ def _add_config_text(text: str, source: str, services: list,
     if not found:
         problems.append((source, "contains no usable apprise URL"))
     services.extend(found)
+
+
+# =========================================================================== worker
+
+Clock = Callable[[], datetime]
+
+# How long a claimed row stays ours. Longer than any one send (apprise's SMTP
+# connect timeout is 15 s per service); a worker killed mid-send leaves the row to
+# be claimed again after this.
+LEASE = timedelta(minutes=2)
+# Spacing between two sends, in place of apprise's 5.5 s per-plugin sleep: the
+# first alert of a burst leaves at once, the rest follow without flooding a relay.
+PACE = timedelta(seconds=1)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def backoff(attempts: int, first: timedelta, cap: timedelta) -> timedelta:
+    """Return the wait after the ``attempts``-th failed attempt (1, 2, ...):
+    ``first``, then doubling, never more than ``cap``."""
+    if attempts < 1:
+        return timedelta(0)
+    return min(first * (2 ** min(attempts - 1, 30)), cap)
+
+
+class OutboxWorker:
+    """Drains the register's outbox through apprise: write-ahead, retried, never dropped.
+
+    Every register call happens on the event loop; only the (blocking) send runs in
+    a thread. A delivery attempt is recorded with its result, error text and
+    duration. A transient failure is retried after ``alerts.retry_first``, doubling
+    up to ``alerts.retry_max``; a permanent one (see ``is_permanent``) is kept as
+    failed and shown by ``status()``. With several destinations, one that already
+    accepted an alert is not sent it again on a retry (remembered in memory: after
+    a restart a retry goes to every destination).
+    """
+
+    def __init__(self, register, alerts_config, *, clock: Clock | None = None,
+                 sender: Sender | None = None, language: str | None = None,
+                 machine: str | None = None, zone: str | tzinfo = "Asia/Tokyo",
+                 remind_every: timedelta | None = None, pace: timedelta = PACE,
+                 lease: timedelta = LEASE):
+        """``clock`` returns the aware wall-clock time (default: now in UTC); ``sender``
+        defaults to ``build_sender(alerts_config)``; ``language`` and ``machine``
+        default to ``alerts.language`` and ``alerts.machine`` (or the host name)."""
+        self._register = register
+        self._alerts = alerts_config
+        self._clock = clock or _utcnow
+        self.sender = sender if sender is not None else build_sender(alerts_config)
+        self.language = language or alerts_config.language
+        self.machine = machine or machine_name(alerts_config)
+        self.zone = zone
+        self.remind_every = remind_every
+        self._pace = pace.total_seconds()
+        self._lease = lease
+        self._wake: asyncio.Event | None = None
+        self._kicked = False
+        self._last_send: float | None = None  # monotonic
+        self._delivered_to: dict[int, set[int]] = {}  # alert id -> service indexes done
+        self._last_delivery_at: datetime | None = None
+        self._looked_up_last_delivery = False
+        self._loop_error: str | None = None
+
+    # ------------------------------------------------------------------ inputs
+
+    def enqueue(self, alert: Alert) -> int | None:
+        """Render ``alert``, write it to the outbox (before anything is sent) and look
+        at once; return the row id, or None when the alert was already queued."""
+        title, body = render(alert, language=self.language, machine=self.machine,
+                             zone=self.zone, remind_every=self.remind_every)
+        alert_id = self._register.enqueue_alert(alert, title, body)
+        self.kick()
+        return alert_id
+
+    def kick(self) -> None:
+        """A new row was written: look at the outbox now. Safe before ``run`` starts."""
+        self._kicked = True
+        if self._wake is not None:
+            self._wake.set()
+
+    def link_up(self) -> None:
+        """A watched link came up, so mail can leave a normally offline PC: make every
+        waiting alert due now and look at once."""
+        self._register.retry_all_now(self._clock())
+        self.kick()
+
+    # -------------------------------------------------------------------- loop
+
+    async def run(self) -> None:
+        """Deliver due alerts until cancelled; sleep until the next one is due or a
+        ``kick``. A failing register call is logged and retried after a pause: it
+        never ends the loop."""
+        self._wake = asyncio.Event()
+        if self._kicked:
+            self._wake.set()
+        pause = self._alerts.retry_first
+        while True:
+            self._wake.clear()
+            self._kicked = False
+            try:
+                if await self._deliver_one():
+                    pause = self._alerts.retry_first
+                    continue
+                delay = self._seconds_to_next_due()
+                self._loop_error = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one bad round must not end delivery for good
+                self._loop_error = f"{type(exc).__name__}: {exc}"
+                delay = pause.total_seconds()
+                log.exception("outbox worker round failed; trying again in %.0fs", delay)
+                pause = min(pause * 2, self._alerts.retry_max)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    def _seconds_to_next_due(self) -> float:
+        """Return how long to sleep: until the earliest retry or lease end among waiting
+        rows, at most ``retry_max`` (a guard against wall-clock jumps)."""
+        now = self._clock()
+        cap = self._alerts.retry_max.total_seconds()
+        due = []
+        for row in self._register.outbox():
+            if row.permanent_failure or row.delivered_at is not None:
+                continue
+            at = row.next_attempt_at or now
+            if row.claimed_until is not None and row.claimed_until > at:
+                at = row.claimed_until
+            due.append(at)
+        if not due:
+            return cap
+        return max(0.0, min(cap, (min(due) - now).total_seconds()))
+
+    async def _deliver_one(self) -> bool:
+        """Claim one due row and attempt it; return False when none was due."""
+        rows = self._register.claim_due_alerts(self._clock(), 1, lease=self._lease)
+        if not rows:
+            return False
+        for row in rows:
+            await self._attempt(row)
+        return True
+
+    async def _attempt(self, row) -> None:
+        if self._last_send is not None:
+            wait = self._last_send + self._pace - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        done = self._delivered_to.get(row.id, set())
+        started_at = self._clock()
+        t0 = time.monotonic()
+        failure: NotifyError | None = None
+        deliveries: list[Delivery] = []
+        try:
+            deliveries = await asyncio.to_thread(
+                self.sender.deliver, row.title, row.body, severity=row.severity, skip=done)
+        except NotifyError as exc:
+            failure = exc
+        except Exception as exc:  # an apprise bug must not lose the alert: retry it
+            log.exception("sending alert %s", row.id)
+            failure = NotifyError(f"{type(exc).__name__}: {exc}", permanent=False)
+        duration = time.monotonic() - t0
+        self._last_send = time.monotonic()
+        failed = [d for d in deliveries if not d.ok]
+        if failure is None and not failed:
+            self._delivered_to.pop(row.id, None)
+            delivered_at = self._clock()
+            self._register.record_attempt(row.id, True, None, duration, None, delivered_at,
+                                          at=started_at)
+            self._last_delivery_at = delivered_at
+            log.info("alert %s delivered (%s) in %.2fs", row.id, row.title, duration)
+            return
+        if failure is not None:
+            error, permanent = str(failure), failure.permanent
+        else:
+            error = "; ".join(f"{d.url}: {d.error}" for d in failed)
+            permanent = all(d.permanent for d in failed)
+            self._delivered_to[row.id] = done | {d.index for d in deliveries if d.ok}
+        next_at = None
+        if not permanent:
+            next_at = self._clock() + backoff(row.attempts + 1, self._alerts.retry_first,
+                                              self._alerts.retry_max)
+        self._register.record_attempt(row.id, False, error, duration, next_at, None,
+                                      permanent=permanent, at=started_at)
+        if permanent:
+            self._delivered_to.pop(row.id, None)
+            log.error("alert %s failed permanently: %s", row.id, error)
+        else:
+            log.warning("alert %s not delivered (attempt %d), retry at %s: %s",
+                        row.id, row.attempts + 1, _iso(next_at), error)
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> dict[str, Any]:
+        """Return a JSON-able health summary: ``pending``, ``failed`` (undelivered with a
+        failed attempt), ``permanent`` (given up), ``last_error``, ``last_delivery_at``,
+        ``oldest_pending_at``, ``destinations`` (count) and config ``problems``."""
+        summary = dict(self._register.outbox_summary())
+        if self._last_delivery_at is None and not self._looked_up_last_delivery:
+            self._looked_up_last_delivery = True
+            delivered = [r.delivered_at for r in self._register.outbox(include_delivered=True)
+                         if r.delivered_at is not None]
+            self._last_delivery_at = max(delivered, default=None)
+        if self._loop_error and not summary.get("last_error"):
+            summary["last_error"] = self._loop_error
+        return {
+            "pending": summary.get("pending", 0),
+            "failed": summary.get("failed", 0),
+            "permanent": summary.get("permanent", 0),
+            "last_error": summary.get("last_error"),
+            "last_delivery_at": _iso(self._last_delivery_at),
+            "oldest_pending_at": _iso(summary.get("oldest_pending_at")),
+            "destinations": len(self.sender.services),
+            "problems": [f"{src}: {msg}" for src, msg in self.sender.problems],
+        }
+
+
+# ====================================================================== test-alert
+
+
+def send_test(alerts_config, language: str | None = None, machine: str | None = None, *,
+              zone: str | tzinfo = "Asia/Tokyo", credentials_dir: str | Path | None = None,
+              clock: Clock | None = None) -> list[tuple[str, bool, str]]:
+    """Send a test message through every configured destination now (no outbox, no
+    retry); return ``(url_redacted, ok, error)`` per destination, then one
+    ``(source, False, problem)`` per configured source that gave no destination.
+    An empty list means nothing is configured."""
+    sender = build_sender(alerts_config, credentials_dir=credentials_dir)
+    language = language or alerts_config.language
+    machine = machine or machine_name(alerts_config)
+    title, body = render_test(language=language, machine=machine,
+                              at=(clock or _utcnow)(), zone=zone)
+    out: list[tuple[str, bool, str]] = []
+    if sender.services:
+        out += [(d.url, d.ok, d.error)
+                for d in sender.deliver(title, body, severity=Severity.INFO)]
+    out += [(src, False, msg) for src, msg in sender.problems]
+    return out
