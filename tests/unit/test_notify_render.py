@@ -47,10 +47,10 @@ def clinic_period(at: datetime) -> PeriodInfo:
 
 
 def session(**kw) -> Session:
-    base = dict(id="S20260503T082005000000Z", started_at=START, interfaces=frozenset({"eth0"}),
-                periods=frozenset({Period.CLINIC}), verdicts=(Verdict.CLINIC_HOURS,))
-    base.update(kw)
-    return Session(**base)
+    base = {"id": "S20260503T082005000000Z", "started_at": START,
+            "interfaces": frozenset({"eth0"}), "periods": frozenset({Period.CLINIC}),
+            "verdicts": (Verdict.CLINIC_HOURS,)}
+    return Session(**(base | kw))
 
 
 def alert(kind: AlertKind, *, after=timedelta(hours=1, minutes=5), reminder=0, **kw) -> Alert:
