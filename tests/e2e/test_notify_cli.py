@@ -17,7 +17,7 @@ def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
     env.pop("LINK_MONITOR_CONFIG", None)
     env.pop("CREDENTIALS_DIRECTORY", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=ROOT, env=env, check=False,
                           capture_output=True, text=True, timeout=60)
 
 
