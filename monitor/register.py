@@ -12,10 +12,12 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
     .record_transition(t: Transition)
     .enqueue_alert(alert: Alert, title: str, body: str) -> int | None
                                               None when alert.key is already queued (idempotent)
-    .claim_due_alerts(now, limit) -> list[OutboxRow]   conditional update: claimed once
-    .record_attempt(id, ok, error, duration_s, next_attempt_at, delivered_at)
-    .retry_all_now(now)                       a link came up: mail may leave now
-    .outbox_summary() -> dict                 {"pending": n, "failed": n, "last_error": str|None}
+    .claim_due_alerts(now, limit, lease=5m) -> list[OutboxRow]   conditional update: claimed once
+    .record_attempt(id, ok, error, duration_s, next_attempt_at, delivered_at,
+                    *, permanent=False, at=None)   permanent: give up, but keep it visible
+    .retry_all_now(now, *, include_failed=False) -> int   a link came up: mail may leave now
+    .outbox_summary() -> dict                 {"pending": n, "failed": n, "permanent": n,
+                                               "last_error": str|None, "oldest_pending_at": dt|None}
     .sessions(since=None, until=None) -> list[Session]
     .set_last_seen(at)                        heartbeat of the daemon (for RECOVERED end times)
     .verify() -> int                          count of intact records; raise ChainBroken
@@ -499,10 +501,14 @@ class Register:
             r = self._db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
         return (r["seq"], r["hash"]) if r else (0, GENESIS)
 
-    def verify(self) -> int:
+    def verify(self, anchor: tuple[int, str] | None = None) -> int:
         """Return the number of chain records when the chain and every table agree;
         raise ChainBroken naming the first record that does not (edited, deleted or
-        inserted, in the chain or in a table)."""
+        inserted, in the chain or in a table).
+
+        ``anchor`` = ``(seq, hash)`` noted down earlier (from ``head()``): record
+        ``seq`` must still carry that hash, which also catches a chain recomputed
+        from scratch by someone who rewrote the whole file."""
         with self._read() as db:
             latest: dict[tuple[str, str], dict[str, Any]] = {}
             prev, expected_seq, schema = GENESIS, 1, 0
@@ -526,6 +532,15 @@ class Register:
                     latest[(r["tbl"], r["key"])] = body
                 prev, expected_seq = r["hash"], expected_seq + 1
             count = expected_seq - 1
+            if anchor is not None:
+                seq, want = anchor
+                r = db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
+                if r is None:
+                    raise ChainBroken(f"chain record {seq}", "the noted record is gone")
+                if r["hash"] != want.lower():
+                    raise ChainBroken(f"chain record {seq}",
+                                      f"hash {r['hash'][:12]}… is not the noted {want[:12]}… "
+                                      "(the register was rewritten)")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != schema:
                 raise ChainBroken("schema", f"file says v{version}, chain says v{schema}")
@@ -639,7 +654,13 @@ class Register:
             if db.execute("SELECT 1 FROM permits WHERE id = ?", (p.id,)).fetchone() is None:
                 raise RegisterError(f"permit {p.id} is not in the register")
             return p.id
-        return self._insert(db, "permits", _permit_row(p))
+        values = _permit_row(p)
+        # The same id-less permit on every update of a session is one permit, not many.
+        found = db.execute(
+            "SELECT id FROM permits WHERE " + " AND ".join(f"{c} IS ?" for c in values),
+            tuple(values.values()),
+        ).fetchone()
+        return found["id"] if found else self._insert(db, "permits", values)
 
     def permit(self, permit_id: int) -> Permit | None:
         """Return the permit with that id, or None."""
