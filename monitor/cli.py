@@ -339,6 +339,34 @@ def verify_command(config_path: Path | None, anchor) -> None:
 # ============================================================ test-alert (alerts)
 
 
+@main.command("test-alert")
+@config_option
+@click.option("--lang", "language", type=click.Choice(["ja", "en"]), default=None,
+              help="Language of the test message (default: alerts.language).")
+def test_alert(config_path: Path | None, language: str | None) -> None:
+    """Send a test message through every configured alert destination now.
+
+    Prints one line per destination (passwords hidden); exit 0 when every one
+    accepted it, 1 when any failed or none is configured."""
+    from monitor.notify import send_test  # apprise is heavy: import only when used
+
+    config, source = load_or_exit(config_path)
+    results = send_test(config.alerts, language, zone=config.timezone)
+    if not results:
+        click.echo(
+            f"link-monitor: no alert destination configured in {source}: set alerts.urls, "
+            "alerts.config or alerts.credential (see config/link-monitor.toml)",
+            err=True,
+        )
+        sys.exit(1)
+    for url, ok, error in results:
+        click.echo(f"{'OK' if ok else 'FAILED':<7} {url}" + ("" if ok else f"\n        {error}"))
+    failed = sum(1 for _, ok, _ in results if not ok)
+    click.echo(f"{len(results) - failed} of {len(results)} destination(s) accepted the test "
+               "message" + ("" if not failed else f"; {failed} failed"))
+    sys.exit(1 if failed else 0)
+
+
 # ============================================================ run / status / permit / ack / reload (daemon)
 
 
