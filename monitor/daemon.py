@@ -281,15 +281,11 @@ class Daemon:
             if handle is not None:
                 handle.cancel()
         if self._watch_task is not None:
-            self._watch_task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._watch_task
+            await _cancel(self._watch_task)
         self._monitor_alert("stopped", Severity.WARNING)
         await self._grace_for_outbox()
         for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await _cancel(task)
         # The session stays open: a restart continues it from last_seen.
         self._write("last seen", lambda: self.register.set_last_seen(self._clock()), "stop")
         self._flush_writes()
@@ -863,7 +859,7 @@ class Daemon:
                     or new.limits != old.limits:
                 self._start_worker()
             if new.link != old.link and self._watch_task is not None:
-                self._watch_task.cancel()
+                self._spawn(_cancel(self._watch_task), "stop old watcher")
                 self._watch_task = self._spawn(self._watch(), "watcher")
             self.feed(Tick())  # re-evaluate now under the new rules
             detail = "reloaded" + (f": {by}" if by else "")
@@ -883,7 +879,9 @@ class Daemon:
         from monitor.notify import OutboxWorker
 
         if self._worker_task is not None:
-            self._worker_task.cancel()
+            old = self._worker_task
+            self._worker_task = None
+            self._spawn(_cancel(old), "stop old outbox worker")
         try:
             self.worker = OutboxWorker(self.register, self.config.alerts,
                                        zone=self.config.timezone,
@@ -896,6 +894,20 @@ class Daemon:
                 raise
             return
         self._worker_task = self._spawn(self.worker.run(), "outbox")
+
+
+async def _cancel(task: asyncio.Task, limit: float = 5.0) -> None:
+    """Cancel ``task`` and wait for it to end, at most ``limit`` seconds.
+
+    Cancel again until it ends: on Python 3.11, ``asyncio.wait_for`` swallows a
+    cancellation that arrives just as the awaited thing completes (fixed in 3.12),
+    so one ``cancel()`` of a loop built on it may be lost."""
+    deadline = time.monotonic() + limit
+    while not task.done() and time.monotonic() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    if not task.done():
+        log.error("task %s did not stop within %.0fs", task.get_name(), limit)
 
 
 def setup_logging(*, verbose: bool = False) -> None:
