@@ -468,8 +468,15 @@ def ack_command(config_path: Path | None) -> None:
 def reload_command(config_path: Path | None) -> None:
     """Make the running monitor read its config again (like SIGHUP).
 
-    A config with errors is refused with the reasons; the old one stays in force."""
-    config, _ = load_or_exit(config_path)
+    A config with errors is refused with the reasons (exit 2); the old one stays in force."""
+    try:
+        config, _ = load(config_path)
+    except ConfigError as exc:
+        click.echo(f"link-monitor: invalid config {exc.source}:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        click.echo("not reloaded: the running monitor keeps its current config", err=True)
+        sys.exit(EXIT_CONFIG)
     reply = _daemon_call(config, {"cmd": "reload"})
     click.echo(f"reloaded {reply.get('reloaded')}")
     if reply.get("restart_needed"):

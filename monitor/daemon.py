@@ -286,8 +286,14 @@ class Daemon:
         await self._grace_for_outbox()
         for task in list(self._tasks):
             await _cancel(task)
-        # The session stays open: a restart continues it from last_seen.
-        self._write("last seen", lambda: self.register.set_last_seen(self._clock()), "stop")
+        # The session stays open, stamped with when it was last seen: a restart continues
+        # it, or closes it at that instant if the cable was pulled meanwhile.
+        now = self._clock()
+        self._write("last seen", lambda: self.register.set_last_seen(now), "stop")
+        if self.state.session is not None:
+            s = replace(self.state.session, last_seen=now)
+            self._write(f"session {s.id} last seen", lambda: self.register.update_session(s),
+                        "stop")
         self._flush_writes()
         if self._writes:
             log.error("stopping with %d register write(s) not done: %s", len(self._writes),
