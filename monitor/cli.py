@@ -7,7 +7,9 @@ exit status, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -15,6 +17,7 @@ import click
 from monitor import __version__
 from monitor.config import Config, format_duration, load
 from monitor.errors import ConfigError, MonitorError
+from monitor.schedule import Schedule, check_instant
 
 EXIT_CONFIG = 2
 
@@ -93,6 +96,81 @@ def check_config(config_path: Path | None) -> None:
 
 
 # ============================================================ explain (foundation)
+
+EXIT_USAGE = 2
+
+
+def _parse_instant(text: str, zone) -> datetime:
+    """Return the aware instant of ``text``: ISO 8601 with an offset or ``Z``, or a naive
+    local time in ``zone`` (the first showing of a wall time the fall-back repeats), or
+    ``now``; raise ValueError saying what is wrong."""
+    if text.strip().lower() == "now":
+        return datetime.now(zone)  # the CLI may read the clock; the schedule never does
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
+            "2026-05-06T08:00Z"
+        ) from None
+    if t.tzinfo is not None:
+        return t
+    local = t.replace(tzinfo=zone, fold=0)
+    # A wall time skipped by a spring-forward gap names no instant: say so rather
+    # than guess one.
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != t:
+        raise ValueError(f"{t:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks jump "
+                         "forward); give an offset")
+    return local
+
+
+def _human_time(t: datetime) -> str:
+    seconds = f":{t:%S}" if t.second or t.microsecond else ""
+    return f"{t:%Y-%m-%d %H:%M}{seconds} {t:%a} {t:%Z}"
+
+
+@main.command("explain")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, in input order.")
+@click.argument("instants", nargs=-1, required=True, metavar="AT...")
+def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) -> None:
+    """Say which period each instant AT is in, why, and when that next changes.
+
+    AT is ISO 8601 with an offset or Z (2026-05-06T17:00+09:00, 2026-05-06T08:00Z),
+    or without one in the configured time zone (2026-05-06T17:00), or `now`.
+    Exit 2 if an AT is not an instant."""
+    config, _source = load_or_exit(config_path)
+    zone = config.zone
+    parsed: list[datetime] = []
+    bad = False
+    for text in instants:  # check every argument before printing anything
+        try:
+            parsed.append(check_instant(_parse_instant(text, zone)))
+        except ValueError as exc:
+            click.echo(f"link-monitor explain: bad instant {text!r}: {exc}", err=True)
+            bad = True
+    if bad:
+        sys.exit(EXIT_USAGE)
+    schedule = Schedule(config)
+    for t in parsed:
+        info = schedule.at(t)
+        then = schedule.period(info.next_change)
+        if as_json:
+            click.echo(json.dumps({
+                "at": info.at.isoformat(),
+                "period": str(info.period),
+                "holiday": info.holiday,
+                "rule": info.rule,
+                "next_change": info.next_change.isoformat(),
+                "next_period": str(then),
+            }, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{_human_time(info.at)}  {info.period}"
+                + (f" by {info.rule}" if info.rule else "")
+                + (f"  holiday: {info.holiday}" if info.holiday else "")
+                + f"  until {_human_time(info.next_change)}, then {then}"
+            )
 
 
 # ============================================================ watch (links)
