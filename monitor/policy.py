@@ -280,6 +280,10 @@ class EngineState:
     # The session came from ``Restored`` and the link table is not known yet (no
     # ``Synced``): the time the monitor was down counts as connected if a link is up.
     restored: bool = False
+    # The session has been online at some instant at least ``link.settle`` after it
+    # started: from then on its verdicts, alerts and reminders are due even while its
+    # links are briefly down (so reminders keep their spacing through a wiggle).
+    settled: bool = False
 
 
 @dataclass(frozen=True)
@@ -363,6 +367,7 @@ class _Run:
         self.last_down = state.last_down
         self.periods_until = state.periods_until
         self.restored = state.restored
+        self.settled = state.settled
         self.old_pattern = state.pattern
         self.old_silenced = state.silenced and state.pattern is Pattern.ALARM
         self.effects: list[Effect] = []
@@ -391,6 +396,7 @@ class _Run:
             last_down=self.last_down,
             periods_until=self.periods_until,
             restored=self.restored,
+            settled=self.settled,
         )
         return Step(state, tuple(self.effects), self._wake_at())
 
@@ -399,13 +405,13 @@ class _Run:
         self.pending = tuple(p for p in self.pending if self.now < p.granted_at + p.expected)
         if self.session is None:
             return
+        # Deadlines (settle, overdue, reminders) that fell due before ``now`` are
+        # honoured even when the wake-up comes late or together with another input.
         if self.online:
             self._walk_periods()
-            # Deadlines (settle, overdue, reminders) that fell due while the link was
-            # up are honoured even when the wake-up comes late or with another input.
-            self._evaluate()
         else:
             self._close_if_settled()
+        self._evaluate()
 
     def _apply(self, event: Input) -> None:
         if isinstance(event, LinkObserved):
@@ -484,6 +490,7 @@ class _Run:
         self.last_down = None
         self.periods_until = event.last_seen
         self.restored = True
+        self.settled = False  # settles again once a link is seen up
         self.silenced = False
         if self.synced and not self.online:
             self._close(EndReason.RECOVERED, event.last_seen)
@@ -514,6 +521,7 @@ class _Run:
         self.last_down = None
         self.periods_until = now
         self.restored = False
+        self.settled = False
         self.silenced = False
         self.effects.append(SessionOpened(s))
         self.reported = s.worst
@@ -544,6 +552,7 @@ class _Run:
         self.last_down = None
         self.periods_until = None
         self.restored = False
+        self.settled = False
         self.silenced = False
 
     def _change(self, why: str, **fields) -> None:
@@ -588,10 +597,15 @@ class _Run:
         return self.limits.require_permit and s.permit is None
 
     def _evaluate(self) -> None:
-        """Record verdicts and queue alerts; only while a link is up and settled."""
+        """Record verdicts and queue alerts once the session has settled."""
         s = self.session
-        if s is None or not self.online or self.now - s.started_at < self.settle:
+        if s is None:
             return
+        if not self.settled:
+            # A wiggle never settles: it must be online at least `settle` after the start.
+            if not self.online or self.now - s.started_at < self.settle:
+                return
+            self.settled = True
         due = {
             Verdict.CLINIC_HOURS: Period.CLINIC in s.periods,
             Verdict.OUTSIDE_WINDOW: Period.OFF_HOURS in s.periods,
@@ -687,18 +701,16 @@ class _Run:
             return None
         due: list[datetime] = []
         if self.online:
-            settled_at = s.started_at + self.settle
-            if self.now < settled_at:
-                due.append(settled_at)
-            elif not self._overdue(s):
-                due.append(s.started_at + self.engine.overdue_limit(s))
-            else:
-                last = self._last_overdue()
-                if last is not None:
-                    due.append(last.at + self.limits.remind_every)
             due.append(self._period_now().next_change)
+            if not self.settled:
+                due.append(s.started_at + self.settle)
         elif self.last_down is not None:
             due.append(self.last_down + self.settle)
+        if self.settled:
+            if not self._overdue(s):
+                due.append(s.started_at + self.engine.overdue_limit(s))
+            elif (last := self._last_overdue()) is not None:
+                due.append(last.at + self.limits.remind_every)
         future = [t for t in due if t > self.now]
         return min(future, default=None)
 

@@ -577,3 +577,25 @@ def test_removed_interface_counts_as_offline():
     [t] = [e for e in step.effects if isinstance(e, Transition) and e.entity == "machine"]
     assert t.reason == "usb0 removed"
 
+
+
+def test_a_reminder_due_during_a_brief_drop_keeps_its_spacing():
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-08 09:00:00"))
+    d.advance(jst("2026-06-08 11:29:59"))
+    d.down("eth0", jst("2026-06-08 11:29:59"))
+    d.up("eth0", jst("2026-06-08 11:30:01"))
+    assert d.alert_keys() == [
+        (OVERDUE, 0, jst("2026-06-08 11:00:00")),
+        (OVERDUE, 1, jst("2026-06-08 11:30:00")),
+    ]
+    assert len(d.opened) == 1
+
+
+def test_a_wiggle_never_settles_even_when_its_session_outlives_settle():
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-07 18:00:00"))
+    d.down("eth0", jst("2026-06-07 18:00:01"))  # settle deadline 18:00:02 passes offline
+    d.advance(jst("2026-06-07 18:00:05"))
+    assert d.alerts == []
+    assert [s.ended_at for s in d.closed] == [jst("2026-06-07 18:00:01")]
