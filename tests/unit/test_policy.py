@@ -584,7 +584,7 @@ def test_a_reminder_due_during_a_brief_drop_keeps_its_spacing():
     d.up("eth0", jst("2026-06-08 09:00:00"))
     d.advance(jst("2026-06-08 11:29:59"))
     d.down("eth0", jst("2026-06-08 11:29:59"))
-    d.up("eth0", jst("2026-06-08 11:30:01"))
+    d.up("eth0", jst("2026-06-08 11:30:00.500"))
     assert d.alert_keys() == [
         (OVERDUE, 0, jst("2026-06-08 11:00:00")),
         (OVERDUE, 1, jst("2026-06-08 11:30:00")),
