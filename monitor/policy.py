@@ -475,7 +475,7 @@ class _Run:
             self.pending = self.pending + (permit,)
 
     def _ack(self, ack: Acknowledged) -> None:
-        if self.old_pattern is not Pattern.ALARM or self.silenced:
+        if self.silenced or self._pattern()[0] is not Pattern.ALARM:
             return  # nothing sounds: an acknowledgement has nothing to silence
         self.silenced = True
         who = ack.by or "someone"

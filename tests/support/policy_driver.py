@@ -21,10 +21,12 @@ from monitor.policy import (
     Permit,
     PermitGranted,
     Purpose,
+    Restored,
     Session,
     SessionClosed,
     SessionOpened,
     Step,
+    Synced,
     Tick,
 )
 from monitor.schedule import Schedule
@@ -45,8 +47,8 @@ hours = "17:00-22:00"
 days = ["weekday"]
 hours = "08:30-17:15"
 [limits]
-max_session = "2h"
-remind_every = "30m"
+max_session = "{max_session}"
+remind_every = "{remind_every}"
 require_permit = {require_permit}
 permit_extends = {permit_extends}
 [link]
@@ -56,12 +58,21 @@ settle = "{settle}"
 """
 
 
-def make_config(*, require_permit=False, permit_extends=False, settle="2s") -> Config:
+def make_config(
+    *,
+    require_permit=False,
+    permit_extends=False,
+    settle="2s",
+    max_session="2h",
+    remind_every="30m",
+) -> Config:
     """Return a real validated Config with the test week's rules."""
     text = BASE_TOML.format(
         require_permit=str(require_permit).lower(),
         permit_extends=str(permit_extends).lower(),
         settle=settle,
+        max_session=max_session,
+        remind_every=remind_every,
     )
     return parse_config_text(text, "<test>")
 
@@ -115,6 +126,7 @@ class Driver:
     wake_at: datetime | None = None
     log: list[Record] = field(default_factory=list)
     now: datetime | None = None
+    restarts: list[int] = field(default_factory=list)  # index in `log` of each restart
 
     def __post_init__(self):
         self.engine = Engine(self.config, Schedule(self.config))
@@ -123,9 +135,9 @@ class Driver:
     def feed(self, event: Input, t: datetime) -> Step:
         """Deliver every wake-up due before ``t``, then ``event`` at ``t``."""
         self.advance(t, inclusive=False)
-        return self._step(event, t)
+        return self.deliver(event, t)
 
-    def _step(self, event: Input, t: datetime) -> Step:
+    def deliver(self, event: Input, t: datetime) -> Step:
         step = self.engine.step(self.state, event, t)
         self.state = step.state
         self.wake_at = step.wake_at
@@ -138,9 +150,41 @@ class Driver:
         while self.wake_at is not None and (
             self.wake_at < until or (inclusive and self.wake_at == until)
         ):
-            self._step(Tick(), self.wake_at)
+            self.deliver(Tick(), self.wake_at)
 
     # -------------------------------------------------------------- shorthands
+
+    def restart(self, t: datetime) -> None:
+        """Do what the daemon does after a restart at ``t``: a fresh state, the permits
+        granted and not yet used, the open session as the register last recorded it,
+        the link dump, then ``Synced``."""
+        self.advance(t)
+        recorded = self.recorded_sessions()
+        open_id = self.state.session.id if self.state.session else None
+        links = sorted(self.state.online)
+        permits = self.state.pending_permits
+        self.restarts.append(len(self.log))
+        self.state = self.engine.initial()
+        self.wake_at = None
+        for p in permits:
+            self.deliver(PermitGranted(p), t)
+        if open_id is not None:
+            self.deliver(Restored(recorded[open_id], last_seen=t), t)
+        for name in links:
+            self.deliver(link(name, True, t), t)
+        self.deliver(Synced(), t)
+
+    def recorded_sessions(self) -> dict[str, Session]:
+        """Return the last snapshot of every session the effects announced, by id:
+        what the register would hold."""
+        out: dict[str, Session] = {}
+        for e in self.effects:
+            s = getattr(e, "session", None) or getattr(getattr(e, "alert", None), "session", None)
+            if isinstance(e, AlertRaised) and e.alert.kind is AlertKind.RESOLVED:
+                continue  # the same snapshot SessionClosed carried
+            if s is not None:
+                out[s.id] = s
+        return out
 
     def up(self, name: str, t: datetime) -> Step:
         return self.feed(link(name, True, t), t)
