@@ -137,7 +137,7 @@ class GpioIndicator:
         self._button: Button | None = None
         try:
             self._build()
-        except Exception:  # noqa: BLE001  (logged with its traceback)
+        except Exception:
             self._release_all()
             raise
 
@@ -345,7 +345,7 @@ class GpioIndicator:
         # An exception here would only print a traceback in gpiozero's thread and be lost.
         try:
             callback(source)
-        except Exception:  # noqa: BLE001  (logged with its traceback)
+        except Exception:  # noqa: BLE001 (logged with its traceback)  # noqa: BLE001  (logged with its traceback)
             self._log.exception("indicator callback %r failed", callback)
 
     def _release_all(self) -> None:
