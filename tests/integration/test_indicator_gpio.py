@@ -9,6 +9,7 @@ and lower bounds of the on/off times, never exact counts.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -28,11 +29,11 @@ HB_EVERY, HB_ON = 0.08, 0.02
 
 
 def short_config(**changes) -> IndicatorConfig:
-    values = dict(
-        kind="gpio", slow_blink=f"{int(SLOW * 1000)}ms", fast_blink=f"{int(FAST * 1000)}ms",
-        beep=f"{int(BEEP * 1000)}ms", heartbeat_every=f"{int(HB_EVERY * 1000)}ms",
-        heartbeat_on=f"{int(HB_ON * 1000)}ms", self_test_hold="50ms",
-    )
+    values = {
+        "kind": "gpio", "slow_blink": f"{int(SLOW * 1000)}ms", "fast_blink": f"{int(FAST * 1000)}ms",
+        "beep": f"{int(BEEP * 1000)}ms", "heartbeat_every": f"{int(HB_EVERY * 1000)}ms",
+        "heartbeat_on": f"{int(HB_ON * 1000)}ms", "self_test_hold": "50ms",
+    }
     values.update(changes)
     return IndicatorConfig(**values)
 
@@ -94,9 +95,9 @@ def assert_blink_history(history, on_time: float, off_time: float) -> None:
     completed on and off period at least as long as configured."""
     values = [s.state for s in history]
     assert values[:2] == [False, True]
-    assert all(a != b for a, b in zip(values, values[1:]))
+    assert all(a != b for a, b in itertools.pairwise(values))
     # history[i].timestamp is the time spent in the state of history[i - 1].
-    for prev, cur in zip(history[1:], history[2:]):
+    for prev, cur in itertools.pairwise(history[1:]):
         wanted = on_time if prev.state else off_time
         assert cur.timestamp >= wanted * 0.9
 
@@ -163,7 +164,7 @@ def test_any_look_can_be_played_like_the_box_lost_double_blink_with_a_chirp(fact
     ind = make()
     double_blink = Rhythm((0.005, 0.005, 0.005, 0.02), n=2)
     ind.play(Look("lost", led=double_blink, buzzer=Rhythm.blink(0.005, n=1)))
-    wait_for(lambda: not ind.state()["devices"]["led"]["state"] == "blinking")
+    wait_for(lambda: ind.state()["devices"]["led"]["state"] != "blinking")
     assert states(factory, LED) == [False, True, False, True, False, True, False, True, False]
     assert states(factory, BUZZER) == [False, True, False]
     assert ind.state()["pattern"] == "lost"
@@ -258,7 +259,7 @@ def test_a_new_alarm_after_acknowledgement_sounds_again(factory, make):
     assert ind.state()["devices"]["buzzer"]["state"] == "beeping"
     after = states(factory, BUZZER)[silenced_len - 1:]
     assert after[:2] == [False, True]  # silenced, then sounding again from the start
-    assert all(a != b for a, b in zip(after, after[1:]))
+    assert all(a != b for a, b in itertools.pairwise(after))
     assert_blink_history(factory.pin(LED).states, FAST, FAST)
 
 
