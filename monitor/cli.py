@@ -208,10 +208,7 @@ def _all_off(indicator) -> None:
 
     indicator.show(Pattern.OFF)
     indicator.stop_heartbeat()
-    try:
-        indicator.close(keep_led=False)
-    except TypeError:  # an indicator without the gpio-only keyword
-        indicator.close()
+    indicator.close(keep_led=False)
 
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from monitor.config import Indicator as IndicatorConfig
 from monitor.errors import IndicatorError
-from monitor.indicator import ConsoleIndicator, NullIndicator, build_indicator
+from monitor.indicator import ConsoleIndicator, Indicator, NullIndicator, build_indicator
 from monitor.policy import Pattern
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +143,7 @@ def test_no_color_keeps_the_terminal_status_line_plain(pty_stream, monkeypatch):
 
 def test_none_indicator_shows_nothing_but_reports_its_state():
     ind = build_indicator(config(kind="none"))
-    assert isinstance(ind, NullIndicator)
+    assert isinstance(ind, NullIndicator) and isinstance(ind, Indicator)
     ind.show(Pattern.ALARM, silenced=True)
     ind.start_heartbeat()
     assert ind.state() == {"kind": "none", "pattern": "alarm", "silenced": True,
@@ -157,7 +157,7 @@ def test_auto_falls_back_to_the_console_and_logs_why_once(caplog):
     out = io.StringIO()
     with caplog.at_level(logging.WARNING, logger="monitor.indicator"):
         ind = build_indicator(config(kind="auto"), pin_factory="no-such-factory", stream=out)
-    assert isinstance(ind, ConsoleIndicator)
+    assert isinstance(ind, ConsoleIndicator) and isinstance(ind, Indicator)
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "using the console" in warnings[0] and "no-such-factory" in warnings[0]

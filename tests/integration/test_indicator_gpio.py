@@ -19,7 +19,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import Indicator as IndicatorConfig
 from monitor.errors import IndicatorError
-from monitor.indicator import Look, Rhythm, build_indicator
+from monitor.indicator import Indicator, Look, Rhythm, build_indicator
 from monitor.indicator.gpio import GpioIndicator
 from monitor.policy import Pattern
 
@@ -182,7 +182,7 @@ def test_active_low_wiring_inverts_every_output_pin(factory, make):
 
 
 def test_devices_use_the_given_factory_never_the_global_one(make):
-    make()
+    assert isinstance(make(), Indicator)
     assert Device.pin_factory is None
 
 
@@ -330,3 +330,13 @@ def test_close_turns_the_status_led_and_buzzer_off_and_keeps_the_main_led(factor
     assert ind.state()["devices"]["led"]["state"] == "released"
     # Every pin released: a new indicator can be built on them.
     build_indicator(short_config(), pin_factory=factory).close(keep_led=False)
+
+
+def test_a_pin_factory_named_in_the_call_is_built_and_closed_with_the_indicator():
+    ind = build_indicator(short_config(), pin_factory="mock")
+    ind.show(Pattern.ON)
+    assert ind.state()["pin_factory"] == "MockFactory"
+    assert ind.state()["devices"]["led"]["state"] == "on"
+    ind.close(keep_led=False)
+    assert ind.state()["devices"]["led"]["state"] == "released"
+    assert Device.pin_factory is None
