@@ -137,7 +137,8 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
     """Say which period each instant AT is in, why, and when that next changes.
 
     AT is ISO 8601 with an offset or Z (2026-05-06T17:00+09:00, 2026-05-06T08:00Z),
-    or without one in the configured time zone (2026-05-06T17:00), or `now`.
+    or without one in the configured time zone (2026-05-06T17:00), or `now`. A local
+    time that daylight saving repeats means its first showing; one it skips is refused.
     Exit 2 if an AT is not an instant."""
     config, _source = load_or_exit(config_path)
     zone = config.zone
@@ -179,10 +180,302 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
 # ============================================================ test-indicator (indicator)
 
 
+# What each pattern does, for the installer checking the wiring.
+_PATTERN_HELP = {
+    "off": "main LED off (offline)",
+    "on": "main LED steadily on (online, permitted)",
+    "warn": "main LED slow blink (overdue / outside a window / no permit)",
+    "alarm": "main LED fast blink + buzzer beeping (clinic hours; press the button to silence)",
+}
+
+
+def _describe_state(state: dict) -> str:
+    """Return a one-line summary of an indicator's state() for people."""
+    devices = state.get("devices")
+    if devices:
+        parts = [f"{name} {dev['state']}" for name, dev in devices.items() if "state" in dev]
+    else:
+        parts = [f"{key} {state[key]}" for key in ("led", "buzzer") if key in state]
+    parts.append("heartbeat " + ("running" if state.get("heartbeat") else "stopped"))
+    return ", ".join(parts)
+
+
+@main.command("test-indicator")
+@config_option
+@click.option(
+    "--pattern",
+    type=click.Choice(["all", "off", "on", "warn", "alarm"]),
+    default="all",
+    show_default=True,
+    help="Pattern to show.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3.0,
+    show_default=True,
+    help="How long to show each pattern.",
+)
+def test_indicator(config_path: Path | None, pattern: str, seconds: float) -> None:
+    """Show one or all indicator patterns and the heartbeat, to check the wiring.
+
+    Uses the indicator of the config (kind, pins, timings). Press the button to
+    acknowledge (silences the buzzer), hold it to run the self-test. Ctrl-C stops
+    and leaves every output off.
+    """
+    import threading
+    import time
+
+    from monitor.indicator import ConsoleIndicator, build_indicator
+    from monitor.policy import Pattern
+
+    config, source = load_or_exit(config_path)
+    lock = threading.Lock()
+    current = {"pattern": Pattern.OFF}
+    holder: dict = {}
+
+    def on_ack(where: str) -> None:
+        # Stands in for the daemon: an acknowledgement silences a sounding alarm.
+        click.echo(f"{clear}button pressed ({where}): acknowledged")
+        with lock:
+            alarm = current["pattern"] is Pattern.ALARM
+        if alarm and "indicator" in holder:
+            holder["indicator"].show(Pattern.ALARM, silenced=True)
+
+    def on_self_test(where: str) -> None:
+        click.echo(f"{clear}button held ({where}): self-test, every output in turn")
+
+    clear = ""
+    indicator = build_indicator(config.indicator, on_ack=on_ack, on_self_test=on_self_test)
+    holder["indicator"] = indicator
+    if isinstance(indicator, ConsoleIndicator) and sys.stdout.isatty():
+        clear = "\r\x1b[2K"  # erase the status line before printing above it
+    state = indicator.state()
+    where = state["kind"]
+    if state.get("pin_factory"):
+        pins = ", ".join(f"{n} GPIO{d['pin']}" for n, d in state["devices"].items())
+        where = f"gpio ({state['pin_factory']}; BCM pins: {pins})"
+    click.echo(f"{source}: indicator {where}")
+    hb = config.indicator
+    click.echo(
+        f"status LED heartbeat: {format_duration(hb.heartbeat_on)} flash every "
+        f"{format_duration(hb.heartbeat_every)}"
+    )
+    patterns = list(Pattern) if pattern == "all" else [Pattern(pattern)]
+    try:
+        indicator.start_heartbeat()
+        for p in patterns:
+            click.echo(f"{clear}showing {p} for {seconds:g}s: {_PATTERN_HELP[str(p)]}")
+            with lock:
+                current["pattern"] = p
+            indicator.show(p)
+            time.sleep(min(seconds, 0.05))
+            click.echo(f"{clear}  now: {_describe_state(indicator.state())}")
+            time.sleep(max(seconds - 0.05, 0))
+    except KeyboardInterrupt:
+        click.echo(f"{clear}interrupted")
+        _all_off(indicator)
+        click.echo("every output off")
+        sys.exit(130)
+    _all_off(indicator)
+    click.echo(f"{clear}done: every output off")
+
+
+def _all_off(indicator) -> None:
+    """Leave every output off and release the pins (test-indicator's ending)."""
+    from monitor.policy import Pattern
+
+    indicator.show(Pattern.OFF)
+    indicator.stop_heartbeat()
+    indicator.close(keep_led=False)
+
+
+
 # ============================================================ log / export / verify (register)
+
+_MONTH_RE = r"^(\d{4})-(\d{2})$"
+
+
+def _when_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Parse ``YYYY-MM-DD`` (a local day) or an ISO 8601 date-time; exit 2 naming the option."""
+    if value is None:
+        return None
+    from datetime import date, datetime
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+09:00]"
+        ) from None
+
+
+def _month_option(ctx: click.Context, param: click.Parameter, value: str):
+    import re
+
+    m = re.match(_MONTH_RE, value.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2026-04")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _instant(value, zone, *, end: bool):
+    """Return the aware instant of a --since/--until value: a date means local midnight
+    (for --until the end of that day, so the day is included); a naive time is local."""
+    from datetime import date, datetime
+
+    from monitor.report import day_bounds
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        start, nxt = day_bounds(datetime(value.year, value.month, value.day), zone)
+        return nxt if end else start
+    return None
+
+
+def _open_register(config: Config):
+    from monitor.register import Register
+
+    return Register.open_readonly(config.store.path)
+
+
+@main.command("log")
+@config_option
+@click.option("--since", callback=_when_option, metavar="DATE",
+              help="Only sessions that started on or after DATE (YYYY-MM-DD, local time).")
+@click.option("--until", callback=_when_option, metavar="DATE",
+              help="Only sessions that started on or before DATE (the whole day is included).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def log_command(config_path: Path | None, since, until, as_json: bool) -> None:
+    """List the register's sessions, newest last (times in the configured zone)."""
+    import json
+
+    from monitor.report import log_table, session_json
+
+    config, _ = load_or_exit(config_path)
+    zone = config.zone
+    with _open_register(config) as reg:
+        sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
+        outbox = reg.alerts_for([s.id for s in sessions])
+    if as_json:
+        out = [session_json(s, outbox[s.id], zone) for s in sessions]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    elif not sessions:
+        click.echo("no sessions recorded" + (" in that period" if since or until else " yet"))
+    else:
+        click.echo(log_table(sessions, outbox, zone))
+
+
+@main.command("export")
+@config_option
+@click.option("--month", required=True, callback=_month_option, metavar="YYYY-MM",
+              help="The month to export (in the configured time zone).")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
+              help="Output format (CSV, UTF-8 with BOM: opens directly in Excel).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Column headers and values (default: alerts.language).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
+                   output: Path | None) -> None:
+    """Export one month of the register, one row per session, for printing."""
+    import csv
+    import io
+
+    from monitor.report import export_rows, month_bounds
+
+    config, _ = load_or_exit(config_path)
+    zone = config.zone
+    start, end = month_bounds(*month, zone)
+    with _open_register(config) as reg:
+        sessions = reg.sessions(start, end)
+        outbox = reg.alerts_for([s.id for s in sessions])
+    buf = io.StringIO()
+    csv.writer(buf).writerows(export_rows(sessions, outbox, zone, lang or config.alerts.language))
+    data = buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        click.echo(f"link-monitor: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(1)
+    click.echo(f"{output}: {len(sessions)} session(s) of {month[0]}-{month[1]:02d}", err=True)
+
+
+def _anchor_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    import re
+
+    if value is None:
+        return None
+    m = re.match(r"^(\d+):([0-9a-fA-F]{64})$", value.strip())
+    if not m:
+        raise click.BadParameter(f"{value!r}: expected RECORD:HASH as printed by verify, "
+                                 "e.g. 1234:9ea5d5aa…(64 hex digits)")
+    return int(m.group(1)), m.group(2)
+
+
+@main.command("verify")
+@config_option
+@click.option("--anchor", callback=_anchor_option, metavar="RECORD:HASH",
+              help="A head noted down earlier (printed by verify): that record must still "
+              "carry that hash.")
+def verify_command(config_path: Path | None, anchor) -> None:
+    """Check the register's hash chain and tables: exit 0 when intact, 1 naming the
+    first record that was edited, deleted or inserted."""
+    from monitor.errors import ChainBroken
+
+    config, _ = load_or_exit(config_path)
+    with _open_register(config) as reg:
+        try:
+            count = reg.verify(anchor)
+        except ChainBroken as exc:
+            click.echo(f"BROKEN: {exc.record}: {exc.reason}", err=True)
+            click.echo(f"  register {config.store.path}", err=True)
+            sys.exit(1)
+        seq, head = reg.head()
+    click.echo(f"OK: {count} records intact")
+    click.echo(f"  register {config.store.path}")
+    click.echo(f"  head     {seq}:{head}")
+    if anchor:
+        click.echo(f"  anchor   {anchor[0]}:{anchor[1].lower()} matches")
 
 
 # ============================================================ test-alert (alerts)
+
+
+@main.command("test-alert")
+@config_option
+@click.option("--lang", "language", type=click.Choice(["ja", "en"]), default=None,
+              help="Language of the test message (default: alerts.language).")
+def test_alert(config_path: Path | None, language: str | None) -> None:
+    """Send a test message through every configured alert destination now.
+
+    Prints one line per destination (passwords hidden); exit 0 when every one
+    accepted it, 1 when any failed or none is configured."""
+    from monitor.notify import send_test  # apprise is heavy: import only when used
+
+    config, source = load_or_exit(config_path)
+    results = send_test(config.alerts, language, zone=config.timezone)
+    if not results:
+        click.echo(
+            f"link-monitor: no alert destination configured in {source}: set alerts.urls, "
+            "alerts.config or alerts.credential (see config/link-monitor.toml)",
+            err=True,
+        )
+        sys.exit(1)
+    for url, ok, error in results:
+        click.echo(f"{'OK' if ok else 'FAILED':<7} {url}" + ("" if ok else f"\n        {error}"))
+    failed = sum(1 for _, ok, _ in results if not ok)
+    click.echo(f"{len(results) - failed} of {len(results)} destination(s) accepted the test "
+               "message" + ("" if not failed else f"; {failed} failed"))
+    sys.exit(1 if failed else 0)
 
 
 # ============================================================ run / status / permit / ack / reload (daemon)

@@ -33,7 +33,7 @@ on ``D + 1`` when the window crosses midnight or ends at 24:00).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,8 @@ class Period(StrEnum):
 class PeriodInfo:
     """What the schedule says about one instant."""
 
+    # Instants are local times of the configured zone with a fixed UTC offset (see
+    # Schedule.local): safe to compare and subtract with any aware datetime.
     at: datetime  # the instant asked about, in the configured zone
     period: Period
     holiday: str | None  # name of the national holiday or closed day of the rule's day, if any
@@ -103,12 +105,12 @@ class Schedule:
         u = _to_utc(t)
         occ = self._occurrence_at(u)
         nxt = self._next_change_utc(u, _period_of(occ))
-        local = u.astimezone(self.zone)
+        local = self.local(u)
         if occ is None:
             return PeriodInfo(local, Period.OFF_HOURS, self.holiday_name(local.date()), None,
-                              nxt.astimezone(self.zone))
+                              self.local(nxt))
         return PeriodInfo(local, occ.period, self.holiday_name(occ.day), occ.rule,
-                          nxt.astimezone(self.zone))
+                          self.local(nxt))
 
     def period(self, t: datetime) -> Period:
         """Return the period of aware instant ``t``; raise ValueError if ``t`` is naive."""
@@ -123,7 +125,19 @@ class Schedule:
         ``t``, e.g. a config with no windows at all, return ``t + HORIZON``: not a
         change, but a safe instant at which to ask again."""
         u = _to_utc(t)
-        return self._next_change_utc(u, _period_of(self._occurrence_at(u))).astimezone(self.zone)
+        return self.local(self._next_change_utc(u, _period_of(self._occurrence_at(u))))
+
+    def local(self, t: datetime) -> datetime:
+        """Return aware ``t`` as local time of the configured zone, with a *fixed* UTC
+        offset (and the zone's abbreviation as its name, e.g. ``CEST``).
+
+        Why not the ZoneInfo itself: Python compares and subtracts two datetimes that
+        share a tzinfo by wall time, ignoring ``fold``, and never finds an ambiguous
+        local time equal to any instant of another zone (PEP 495). In the fall-back
+        hour that would misorder instants. A fixed offset has none of that: every
+        comparison and subtraction is by real time, and the wall time still shows."""
+        local = t.astimezone(self.zone)
+        return local.astimezone(_fixed_offset(local.utcoffset(), local.tzname()))
 
     def holiday_name(self, d: date) -> str | None:
         """Return the name of local day ``d`` as a holiday: the national holiday's name
@@ -250,6 +264,10 @@ class Schedule:
                     return b
             d += _ONE_DAY
         return limit
+
+
+def _fixed_offset(offset: timedelta | None, name: str | None) -> timezone:
+    return timezone(offset or timedelta(0), name) if name else timezone(offset or timedelta(0))
 
 
 def _period_of(occ: _Occurrence | None) -> Period:
