@@ -36,8 +36,9 @@ Semantics (see DESIGN.md, "Domain model"):
   touched so far counts (a session that started in the last second of clinic hours
   and lasted past settle is a clinic-hours session). Once settled, deadlines
   (overdue, reminders) are kept even while the links are briefly down.
-- Verdicts (``Session.verdicts`` holds the problems only, in order of first
-  occurrence; none = ``permitted`` via ``Session.worst``): ``clinic-hours`` (touched
+- Verdicts (``Session.verdicts``, in order of first occurrence; ``permitted`` first
+  when the session settles without a problem, so ``(permitted, overdue)`` reads as a
+  history; empty for a session that never settled): ``clinic-hours`` (touched
   clinic; critical), ``outside-window`` (touched off-hours; permits never override
   windows), ``no-permit`` (``limits.require_permit`` and no permit linked when
   evaluated; a later permit ends the warning, not the verdict), ``overdue``
@@ -665,6 +666,9 @@ class _Run:
                 self._change(verdicts=self.session.verdicts + (verdict,), why=f"verdict {verdict}")
             if not self.session.raised(kind):
                 self._raise(kind, 0)
+        if not self.session.verdicts:
+            # Judged and found in order: the history starts with "permitted".
+            self._change(verdicts=(Verdict.PERMITTED,), why=f"verdict {Verdict.PERMITTED}")
         if due[Verdict.OVERDUE]:
             last = self._last_overdue()
             if last is not None and self.now >= last.at + self.limits.remind_every:

@@ -289,6 +289,7 @@ def test_session_closes_after_settle_with_ended_at_the_last_link_down():
     assert closed.end_reason is EndReason.UNPLUGGED
     assert closed.duration() == timedelta(minutes=30)
     assert closed.worst is Verdict.PERMITTED
+    assert closed.verdicts == (Verdict.PERMITTED,)
     assert closed.periods == {Period.MAINTENANCE}
     assert d.wake_at is None  # an idle monitor does no periodic work
 
@@ -599,3 +600,19 @@ def test_a_wiggle_never_settles_even_when_its_session_outlives_settle():
     d.advance(jst("2026-06-07 18:00:05"))
     assert d.alerts == []
     assert [s.ended_at for s in d.closed] == [jst("2026-06-07 18:00:01")]
+
+
+def test_verdicts_read_as_a_history_and_a_wiggle_keeps_none():
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-08 16:00:00"))
+    d.advance(jst("2026-06-08 18:05:00"))
+    s = d.state.session
+    assert s.verdicts == (Verdict.PERMITTED, Verdict.OUTSIDE_WINDOW, Verdict.OVERDUE)
+    assert s.worst is Verdict.OUTSIDE_WINDOW
+    verdicts = [(t.old, t.new) for t in d.of(Transition) if t.entity == f"session:{s.id}"]
+    assert verdicts == [(None, "permitted"), ("permitted", "outside-window")]
+    d.down("eth0", jst("2026-06-08 18:05:00"))
+    d.up("eth0", jst("2026-06-08 18:10:00"))
+    d.down("eth0", jst("2026-06-08 18:10:01"))
+    d.advance(jst("2026-06-08 18:20:00"))
+    assert [c.verdicts for c in d.closed][1] == ()
