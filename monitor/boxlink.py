@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Union
 
 from monitor.policy import Pattern
 
@@ -82,7 +82,7 @@ class Ack:
     t = "ack"
 
 
-Message = Union[PatternMsg, Heartbeat, Hello, Ack]
+Message = PatternMsg | Heartbeat | Hello | Ack
 TO_BOX = frozenset({"pattern", "hb"})
 TO_PC = frozenset({"hello", "ack"})
 
