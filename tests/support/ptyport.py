@@ -109,7 +109,7 @@ class PtyCable:
             except (OSError, ValueError):
                 continue  # a master was closed under us (unplug)
             for fd in ready:
-                src, dst = fds[fd]
+                _src, dst = fds[fd]
                 try:
                     data = os.read(fd, 65536)
                 except OSError:
