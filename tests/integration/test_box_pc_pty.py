@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from monitor import box
-from monitor.box import BoxIndicator
-from monitor.boxlink import Ack, Hello, encode
+from monitor.indicator import box
+from monitor.indicator.box import BoxIndicator
+from monitor.indicator.boxlink import Ack, Hello, encode
 from monitor.policy import Pattern
 from tests.support.ptyport import PtyPort
 

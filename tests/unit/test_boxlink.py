@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.boxlink import (
+from monitor.indicator.boxlink import (
     MAX_LINE,
     TO_BOX,
     TO_PC,

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from monitor import __version__
-from monitor.boxlink import (
+from monitor.config import Indicator as IndicatorConfig
+from monitor.indicator.boxlink import (
     TO_BOX,
     TO_PC,
     Ack,
@@ -38,7 +39,7 @@ from monitor.boxlink import (
     PatternMsg,
     encode,
 )
-from monitor.config import Indicator as IndicatorConfig
+from monitor.indicator.looks import Look, Rhythm
 from monitor.policy import Pattern
 
 log = logging.getLogger(__name__)
@@ -385,12 +386,10 @@ class BoxDisplay(Protocol):
     def lost(self) -> None: ...
 
 
-def lost_look(config: IndicatorConfig, *, chirp_every: float = CHIRP_EVERY):
+def lost_look(config: IndicatorConfig, *, chirp_every: float = CHIRP_EVERY) -> Look:
     """Return the ``lost`` look: a double blink on the main LED (``fast_blink`` on,
     off, on, then off for four times as long) and one ``beep``-long chirp every
     ``chirp_every`` s. Distinct from every engine pattern, never steady, never dark."""
-    from monitor.indicator.looks import Look, Rhythm
-
     blink = config.fast_blink.total_seconds()
     beep = config.beep.total_seconds()
     return Look(
@@ -508,3 +507,37 @@ class BoxRunner(_LinkEnd):
         log.warning("no valid message from the PC for %.1f s: showing `lost`", self.lost_after)
         self.display.lost()
         return None
+
+
+def start_box(config: IndicatorConfig, port: str, *, pin_factory: Any = None,
+              lost_after: float = LOST_AFTER, chirp_every: float = CHIRP_EVERY,
+              **link: Any) -> tuple[BoxRunner, Any]:
+    """Build the box's indicator and start its link on ``port``; return ``(runner,
+    indicator)``. The caller closes the runner, then the indicator.
+
+    The indicator is the gpiozero one (pins and timings from ``config``, pin factory
+    ``pin_factory`` or from $GPIOZERO_PIN_FACTORY); kind "console" is honoured for
+    trying the box on a desktop, any other kind means GPIO, so a box whose GPIO is
+    broken fails loudly instead of falling back to a console nobody sees. Raise
+    IndicatorError if the GPIO devices cannot be set up. The button sends an
+    acknowledgement to the PC; holding it runs the indicator's self-test.
+    """
+    from monitor.indicator import build_indicator
+
+    if config.kind != "console":
+        config = config.model_copy(update={"kind": "gpio"})
+    holder: dict[str, BoxRunner] = {}
+
+    def on_ack(source: str) -> None:
+        runner = holder.get("runner")
+        if runner is not None:
+            runner.ack(source)
+
+    indicator = build_indicator(config, pin_factory=pin_factory, on_ack=on_ack)
+    try:
+        display = IndicatorDisplay(indicator, config, chirp_every=chirp_every)
+        holder["runner"] = BoxRunner(port, display, lost_after=lost_after, **link)
+    except Exception:
+        indicator.close()
+        raise
+    return holder["runner"], indicator
