@@ -3,6 +3,7 @@ and both ends joined by a pty "cable"."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -13,7 +14,7 @@ from gpiozero.pins.mock import MockFactory
 
 from monitor.config import Indicator as IndicatorConfig
 from monitor.indicator import build_indicator
-from monitor.indicator.box import BoxIndicator, BoxRunner, lost_look, start_box
+from monitor.indicator.box import BoxIndicator, lost_look, start_box
 from monitor.indicator.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from monitor.policy import Pattern
 from tests.support.ptyport import PtyCable, PtyPort
@@ -24,9 +25,9 @@ LINK = {"backoff_first": 0.05, "backoff_max": 0.2}
 
 
 def box_config(**changes) -> IndicatorConfig:
-    values = dict(kind="auto", slow_blink="100ms", fast_blink=f"{int(BLINK * 1000)}ms",
-                  beep="50ms", heartbeat_every="200ms", heartbeat_on="50ms",
-                  self_test_hold="5s")
+    values = {"kind": "auto", "slow_blink": "100ms", "fast_blink": f"{int(BLINK * 1000)}ms",
+              "beep": "50ms", "heartbeat_every": "200ms", "heartbeat_on": "50ms",
+              "self_test_hold": "5s"}
     values.update(changes)
     return IndicatorConfig(**values)
 
@@ -153,7 +154,7 @@ def test_silence_from_the_pc_turns_into_lost_then_the_right_pattern_comes_back(p
     # goes on-off-on, then stays off four times as long; the first and last entries
     # may be cut by clear_states() and the end of the sleep, so look inside them.
     led = box.factory.pin(LED).states[1:]
-    assert all(a.state != b.state for a, b in zip(led, led[1:], strict=False))
+    assert all(a.state != b.state for a, b in itertools.pairwise(led))
     ons = [st.timestamp for st in led[1:] if st.state is False]  # time spent on
     offs = [st.timestamp for st in led[1:] if st.state is True]  # time spent off
     assert len(ons) >= 3 and len(offs) >= 3
