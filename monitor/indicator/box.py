@@ -482,6 +482,8 @@ class BoxRunner(_LinkEnd):
         log.warning("box port %s: %s (retrying)", self.port, error)
 
     def _handle(self, msg: Message, now: float) -> None:
+        if self._last_valid is None:
+            log.info("first message from the PC")
         self._last_valid = now
         if isinstance(msg, PatternMsg):
             changed = (msg.pattern, msg.silenced) != (self.pattern, self.silenced)
@@ -493,7 +495,7 @@ class BoxRunner(_LinkEnd):
 
     def _apply(self) -> None:
         if self.is_lost:
-            log.warning("messages from the PC again: showing %s", self.pattern)
+            log.info("showing %s (as the PC says)", self.pattern)
         self.is_lost = False
         self.display.show(self.pattern, silenced=self.silenced)
 
@@ -504,7 +506,8 @@ class BoxRunner(_LinkEnd):
         if now < deadline:
             return deadline
         self.is_lost = True
-        log.warning("no valid message from the PC for %.1f s: showing `lost`", self.lost_after)
+        log.warning("no valid message from the PC for %g s: showing `lost` until it is back",
+                    self.lost_after)
         self.display.lost()
         return None
 
