@@ -7,7 +7,9 @@ exit status, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -15,6 +17,7 @@ import click
 from monitor import __version__
 from monitor.config import Config, format_duration, load
 from monitor.errors import ConfigError, MonitorError
+from monitor.schedule import Schedule, check_instant
 
 EXIT_CONFIG = 2
 
@@ -93,6 +96,82 @@ def check_config(config_path: Path | None) -> None:
 
 
 # ============================================================ explain (foundation)
+
+EXIT_USAGE = 2
+
+
+def _parse_instant(text: str, zone) -> datetime:
+    """Return the aware instant of ``text``: ISO 8601 with an offset or ``Z``, or a naive
+    local time in ``zone`` (the first showing of a wall time the fall-back repeats), or
+    ``now``; raise ValueError saying what is wrong."""
+    if text.strip().lower() == "now":
+        return datetime.now(zone)  # the CLI may read the clock; the schedule never does
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
+            "2026-05-06T08:00Z"
+        ) from None
+    if t.tzinfo is not None:
+        return t
+    local = t.replace(tzinfo=zone, fold=0)
+    # A wall time skipped by a spring-forward gap names no instant: say so rather
+    # than guess one.
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != t:
+        raise ValueError(f"{t:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks jump "
+                         "forward); give an offset")
+    return local
+
+
+def _human_time(t: datetime) -> str:
+    seconds = f":{t:%S}" if t.second or t.microsecond else ""
+    return f"{t:%Y-%m-%d %H:%M}{seconds} {t:%a} {t:%Z}"
+
+
+@main.command("explain")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, in input order.")
+@click.argument("instants", nargs=-1, required=True, metavar="AT...")
+def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) -> None:
+    """Say which period each instant AT is in, why, and when that next changes.
+
+    AT is ISO 8601 with an offset or Z (2026-05-06T17:00+09:00, 2026-05-06T08:00Z),
+    or without one in the configured time zone (2026-05-06T17:00), or `now`. A local
+    time that daylight saving repeats means its first showing; one it skips is refused.
+    Exit 2 if an AT is not an instant."""
+    config, _source = load_or_exit(config_path)
+    zone = config.zone
+    parsed: list[datetime] = []
+    bad = False
+    for text in instants:  # check every argument before printing anything
+        try:
+            parsed.append(check_instant(_parse_instant(text, zone)))
+        except ValueError as exc:
+            click.echo(f"link-monitor explain: bad instant {text!r}: {exc}", err=True)
+            bad = True
+    if bad:
+        sys.exit(EXIT_USAGE)
+    schedule = Schedule(config)
+    for t in parsed:
+        info = schedule.at(t)
+        then = schedule.period(info.next_change)
+        if as_json:
+            click.echo(json.dumps({
+                "at": info.at.isoformat(),
+                "period": str(info.period),
+                "holiday": info.holiday,
+                "rule": info.rule,
+                "next_change": info.next_change.isoformat(),
+                "next_period": str(then),
+            }, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{_human_time(info.at)}  {info.period}"
+                + (f" by {info.rule}" if info.rule else "")
+                + (f"  holiday: {info.holiday}" if info.holiday else "")
+                + f"  until {_human_time(info.next_change)}, then {then}"
+            )
 
 
 # ============================================================ watch (links)
@@ -208,17 +287,195 @@ def _all_off(indicator) -> None:
 
     indicator.show(Pattern.OFF)
     indicator.stop_heartbeat()
-    try:
-        indicator.close(keep_led=False)
-    except TypeError:  # an indicator without the gpio-only keyword
-        indicator.close()
+    indicator.close(keep_led=False)
 
 
 
 # ============================================================ log / export / verify (register)
 
+_MONTH_RE = r"^(\d{4})-(\d{2})$"
+
+
+def _when_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Parse ``YYYY-MM-DD`` (a local day) or an ISO 8601 date-time; exit 2 naming the option."""
+    if value is None:
+        return None
+    from datetime import date, datetime
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+09:00]"
+        ) from None
+
+
+def _month_option(ctx: click.Context, param: click.Parameter, value: str):
+    import re
+
+    m = re.match(_MONTH_RE, value.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2026-04")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _instant(value, zone, *, end: bool):
+    """Return the aware instant of a --since/--until value: a date means local midnight
+    (for --until the end of that day, so the day is included); a naive time is local."""
+    from datetime import date, datetime
+
+    from monitor.report import day_bounds
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        start, nxt = day_bounds(datetime(value.year, value.month, value.day), zone)
+        return nxt if end else start
+    return None
+
+
+def _open_register(config: Config):
+    from monitor.register import Register
+
+    return Register.open_readonly(config.store.path)
+
+
+@main.command("log")
+@config_option
+@click.option("--since", callback=_when_option, metavar="DATE",
+              help="Only sessions that started on or after DATE (YYYY-MM-DD, local time).")
+@click.option("--until", callback=_when_option, metavar="DATE",
+              help="Only sessions that started on or before DATE (the whole day is included).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def log_command(config_path: Path | None, since, until, as_json: bool) -> None:
+    """List the register's sessions, newest last (times in the configured zone)."""
+    import json
+
+    from monitor.report import log_table, session_json
+
+    config, _ = load_or_exit(config_path)
+    zone = config.zone
+    with _open_register(config) as reg:
+        sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
+        outbox = reg.alerts_for([s.id for s in sessions])
+    if as_json:
+        out = [session_json(s, outbox[s.id], zone) for s in sessions]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    elif not sessions:
+        click.echo("no sessions recorded" + (" in that period" if since or until else " yet"))
+    else:
+        click.echo(log_table(sessions, outbox, zone))
+
+
+@main.command("export")
+@config_option
+@click.option("--month", required=True, callback=_month_option, metavar="YYYY-MM",
+              help="The month to export (in the configured time zone).")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
+              help="Output format (CSV, UTF-8 with BOM: opens directly in Excel).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Column headers and values (default: alerts.language).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
+                   output: Path | None) -> None:
+    """Export one month of the register, one row per session, for printing."""
+    import csv
+    import io
+
+    from monitor.report import export_rows, month_bounds
+
+    config, _ = load_or_exit(config_path)
+    zone = config.zone
+    start, end = month_bounds(*month, zone)
+    with _open_register(config) as reg:
+        sessions = reg.sessions(start, end)
+        outbox = reg.alerts_for([s.id for s in sessions])
+    buf = io.StringIO()
+    csv.writer(buf).writerows(export_rows(sessions, outbox, zone, lang or config.alerts.language))
+    data = buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        click.echo(f"link-monitor: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(1)
+    click.echo(f"{output}: {len(sessions)} session(s) of {month[0]}-{month[1]:02d}", err=True)
+
+
+def _anchor_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    import re
+
+    if value is None:
+        return None
+    m = re.match(r"^(\d+):([0-9a-fA-F]{64})$", value.strip())
+    if not m:
+        raise click.BadParameter(f"{value!r}: expected RECORD:HASH as printed by verify, "
+                                 "e.g. 1234:9ea5d5aa…(64 hex digits)")
+    return int(m.group(1)), m.group(2)
+
+
+@main.command("verify")
+@config_option
+@click.option("--anchor", callback=_anchor_option, metavar="RECORD:HASH",
+              help="A head noted down earlier (printed by verify): that record must still "
+              "carry that hash.")
+def verify_command(config_path: Path | None, anchor) -> None:
+    """Check the register's hash chain and tables: exit 0 when intact, 1 naming the
+    first record that was edited, deleted or inserted."""
+    from monitor.errors import ChainBroken
+
+    config, _ = load_or_exit(config_path)
+    with _open_register(config) as reg:
+        try:
+            count = reg.verify(anchor)
+        except ChainBroken as exc:
+            click.echo(f"BROKEN: {exc.record}: {exc.reason}", err=True)
+            click.echo(f"  register {config.store.path}", err=True)
+            sys.exit(1)
+        seq, head = reg.head()
+    click.echo(f"OK: {count} records intact")
+    click.echo(f"  register {config.store.path}")
+    click.echo(f"  head     {seq}:{head}")
+    if anchor:
+        click.echo(f"  anchor   {anchor[0]}:{anchor[1].lower()} matches")
+
 
 # ============================================================ test-alert (alerts)
+
+
+@main.command("test-alert")
+@config_option
+@click.option("--lang", "language", type=click.Choice(["ja", "en"]), default=None,
+              help="Language of the test message (default: alerts.language).")
+def test_alert(config_path: Path | None, language: str | None) -> None:
+    """Send a test message through every configured alert destination now.
+
+    Prints one line per destination (passwords hidden); exit 0 when every one
+    accepted it, 1 when any failed or none is configured."""
+    from monitor.notify import send_test  # apprise is heavy: import only when used
+
+    config, source = load_or_exit(config_path)
+    results = send_test(config.alerts, language, zone=config.timezone)
+    if not results:
+        click.echo(
+            f"link-monitor: no alert destination configured in {source}: set alerts.urls, "
+            "alerts.config or alerts.credential (see config/link-monitor.toml)",
+            err=True,
+        )
+        sys.exit(1)
+    for url, ok, error in results:
+        click.echo(f"{'OK' if ok else 'FAILED':<7} {url}" + ("" if ok else f"\n        {error}"))
+    failed = sum(1 for _, ok, _ in results if not ok)
+    click.echo(f"{len(results) - failed} of {len(results)} destination(s) accepted the test "
+               "message" + ("" if not failed else f"; {failed} failed"))
+    sys.exit(1 if failed else 0)
 
 
 # ============================================================ run / status / permit / ack / reload (daemon)

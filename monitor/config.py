@@ -27,6 +27,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -256,9 +258,9 @@ class Window(_Section):
 class Limits(_Section):
     max_session: Duration = timedelta(hours=2)
     remind_every: Duration = timedelta(minutes=30)
-    require_permit: bool = False
+    require_permit: StrictBool = False
     # A permit's expected duration may lengthen max_session (never shorten the rules).
-    permit_extends: bool = False
+    permit_extends: StrictBool = False
 
     @field_validator("max_session", "remind_every")
     @classmethod
@@ -297,7 +299,7 @@ class Link(_Section):
         return any(fnmatch.fnmatchcase(name, pat) for pat in self.interfaces)
 
 
-Pin = Annotated[int, Field(ge=0, le=27)]
+Pin = Annotated[StrictInt, Field(ge=0, le=27)]
 
 
 class Indicator(_Section):
@@ -306,7 +308,7 @@ class Indicator(_Section):
     buzzer: Pin | None = 27
     button: Pin | None = 22
     status_led: Pin | None = 5
-    active_high: bool = True
+    active_high: StrictBool = True
     port: str | None = None  # serial device of the indicator box (kind = "box")
     slow_blink: Duration = timedelta(seconds=1)  # warn: on and off times
     fast_blink: Duration = timedelta(milliseconds=200)  # alarm: on and off times
@@ -385,7 +387,7 @@ class Store(_Section):
 
 class Control(_Section):
     socket: Path = Path("/run/link-monitor/control.sock")
-    max_request: int = Field(default=4096, ge=256, le=1 << 20)  # bytes per request line
+    max_request: StrictInt = Field(default=4096, ge=256, le=1 << 20)  # bytes per request line
 
 
 def _default_clinic() -> tuple[Window, ...]:

@@ -7,7 +7,9 @@ CONTRACT (implemented in the indicator issue):
         def start_heartbeat(self) -> None     status LED blinks while the monitor lives
         def stop_heartbeat(self) -> None      status LED off (clean shutdown)
         def state(self) -> dict               real current state, JSON-able, for `status`
-        def close(self) -> None
+        def close(self, *, keep_led: bool = True) -> None
+                                              status LED and buzzer off; the main LED keeps
+                                              the last pattern unless keep_led=False
     build_indicator(config: monitor.config.Indicator, *, pin_factory=None,
                     on_ack: Callable[[str], None] | None = None,
                     on_self_test: Callable[[str], None] | None = None,
@@ -20,8 +22,8 @@ CONTRACT (implemented in the indicator issue):
 Extensions (this issue): ``pin_factory`` may be a gpiozero factory or a factory
 name ("mock", "lgpio"); ``GpioIndicator.play(look)`` drives any ``Look`` (adding a
 pattern, e.g. the box's ``lost``, is one ``Look`` built from ``Rhythm``s);
-``GpioIndicator.self_test()``; ``GpioIndicator.close(keep_led=False)`` also
-releases the main LED (before rebuilding on the same pins). Sub-modules:
+``GpioIndicator.self_test()``; ``close(keep_led=False)`` also releases the main
+LED (call it before building a new indicator on the same pins, e.g. on reload). Sub-modules:
 ``looks`` (patterns as rhythms and labels), ``gpio``, ``console``.
 """
 
@@ -67,7 +69,7 @@ class Indicator(Protocol):
 
     def state(self) -> dict: ...
 
-    def close(self) -> None: ...
+    def close(self, *, keep_led: bool = True) -> None: ...
 
 
 def default_pin_factory(name: str | None = None) -> Any:
@@ -127,11 +129,18 @@ def build_indicator(
         return BoxIndicator(config.port, on_ack=on_ack, on_fault=on_fault, on_restore=on_restore)
     try:
         factory = pin_factory
-        if factory is None or isinstance(factory, str):
+        owns = factory is None or isinstance(factory, str)
+        if owns:
             factory = default_pin_factory(factory)
         from monitor.indicator.gpio import GpioIndicator  # imports gpiozero: only when needed
 
-        return GpioIndicator(config, factory, on_ack=on_ack, on_self_test=on_self_test, log=log)
+        try:
+            return GpioIndicator(config, factory, on_ack=on_ack, on_self_test=on_self_test,
+                                 log=log, owns_factory=owns)
+        except IndicatorError:
+            if owns:
+                factory.close()  # e.g. lgpio keeps /dev/gpiochip0 open otherwise
+            raise
     except IndicatorError as exc:
         if kind == "gpio":
             raise IndicatorError(f'indicator kind "gpio": {exc}') from exc

@@ -139,8 +139,10 @@ class ConsoleIndicator:
                 "closed": self._closed,
             }
 
-    def close(self) -> None:
-        """Stop the animation; on a TTY end the status line with a newline. Idempotent."""
+    def close(self, *, keep_led: bool = True) -> None:
+        """Stop the animation; on a TTY end the status line with a newline (the last
+        pattern stays readable; ``keep_led`` is accepted for symmetry with gpio).
+        Idempotent."""
         with self._lock:
             if self._closed:
                 return
@@ -250,7 +252,7 @@ class NullIndicator:
             return {"kind": self.kind, "pattern": str(self._pattern), "silenced": self._silenced,
                     "heartbeat": self._heartbeat, "closed": self._closed}
 
-    def close(self) -> None:
+    def close(self, *, keep_led: bool = True) -> None:
         with self._lock:
             self._closed = True
             self._heartbeat = False

@@ -117,11 +117,14 @@ class GpioIndicator:
         on_ack: Callable[[str], None] | None = None,
         on_self_test: Callable[[str], None] | None = None,
         log: logging.Logger | None = None,
+        owns_factory: bool = False,
     ):
         """Build every configured device on ``pin_factory``; raise IndicatorError
-        naming the device and pin if one cannot be set up (the others are released)."""
+        naming the device and pin if one cannot be set up (the others are released).
+        ``owns_factory``: close the factory once every device is released."""
         self._config = config
         self._factory = pin_factory
+        self._owns_factory = owns_factory
         self._on_ack = on_ack
         self._on_self_test = on_self_test
         self._log = log or logging.getLogger("monitor.indicator")
@@ -262,6 +265,9 @@ class GpioIndicator:
             led = self._outputs.get("led")
             if not keep_led and led is not None and not led.device.closed:
                 led.close()
+            if not keep_led and self._owns_factory:
+                self._owns_factory = False
+                self._factory.close()
 
     # ------------------------------------------------------------------ self-test
 
