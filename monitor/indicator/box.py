@@ -313,6 +313,12 @@ class BoxIndicator(_LinkEnd):
         with self._lock:
             self._heartbeat = False
 
+    def close(self, *, keep_led: bool = True) -> None:
+        """Stop sending and close the port; the box shows ``lost`` LOST_AFTER s later
+        (nobody watches the link any more). ``keep_led`` is accepted for the protocol:
+        the box's LED is the box's. Idempotent."""
+        super().close()
+
     def state(self) -> dict[str, Any]:
         """Return the real state of the link, JSON-able, for ``status``."""
         with self._lock:

@@ -13,7 +13,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.indicator import build_indicator
+from monitor.indicator import Indicator, build_indicator
 from monitor.indicator.box import BoxIndicator, lost_look, start_box
 from monitor.indicator.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from monitor.policy import Pattern
@@ -238,7 +238,7 @@ class Pc:
         self.indicator = build_indicator(config, on_ack=self.on_ack,
                                          on_fault=self.faults.append,
                                          on_restore=self.restores.append)
-        assert isinstance(self.indicator, BoxIndicator)
+        assert isinstance(self.indicator, BoxIndicator) and isinstance(self.indicator, Indicator)
 
     def on_ack(self, source: str) -> None:
         # Stands in for the daemon's engine: Acknowledged(source) -> alarm silenced.
