@@ -176,6 +176,11 @@ class _LinkEnd:
                 log.exception("box link %s: unexpected error; reopening the port", self.port)
                 self._fail("internal error")
                 self._wake.wait(self._backoff_first)
+        if self._ser is not None:
+            # A change made just before close() (test-indicator's final "off") still goes out.
+            with self._lock:
+                self._tick(self._clock())
+            self._flush()
 
     def _step(self) -> None:
         now = self._clock()

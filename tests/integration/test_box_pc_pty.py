@@ -189,3 +189,13 @@ def test_a_callback_that_raises_does_not_stop_the_link(port):
         assert ind.state()["acks"] == 1
     finally:
         ind.close()
+
+
+def test_a_change_made_just_before_close_still_reaches_the_box(port):
+    ind = BoxIndicator(str(port.path), repeat_every=30, **FAST)
+    port.wait_line(is_pattern("off"))
+    ind.show(Pattern.ALARM)
+    ind.show(Pattern.OFF)
+    ind.close()
+    lines = port.read_lines(0.3)
+    assert lines and json.loads(lines[-1])["pattern"] == "off"
