@@ -484,4 +484,55 @@ def test_alert(config_path: Path | None, language: str | None) -> None:
 # ============================================================ box (indicator box)
 
 
+@main.command("box")
+@config_option
+@click.option(
+    "--port",
+    default="/dev/ttyGS0",
+    show_default=True,
+    help="Serial port to the receipt PC (a Pi Zero's USB gadget serial, or a USB-UART adapter).",
+)
+def box(config_path: Path | None, port: str) -> None:
+    """Run the indicator box (on the Raspberry Pi beside the receipt PC).
+
+    Shows the pattern the PC's monitor sends over the serial line on this Pi's
+    LED and buzzer (pins and timings: the [indicator] section of the config; the
+    pin factory from $GPIOZERO_PIN_FACTORY or the Pi's default). The button
+    acknowledges the alarm on the PC. With no valid message for 5 s the box shows
+    "lost": a double blink, status LED dark, a chirp once a minute. Runs until
+    SIGTERM or Ctrl-C.
+    """
+    import logging
+    import os
+    import signal
+    import threading
+
+    from monitor.indicator.box import LOST_AFTER, start_box
+
+    config, source = load_or_exit(config_path)
+    fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else (
+        "%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=fmt)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    runner, indicator = start_box(config.indicator, port)  # IndicatorError: one line, exit 1
+    state = indicator.state()
+    click.echo(
+        f"link-monitor box {__version__}: {source}; port {port}; indicator {state['kind']}"
+        + (f" ({state['pin_factory']})" if state.get("pin_factory") else "")
+        + f"; lost after {LOST_AFTER:g}s without a message",
+        err=True,
+    )
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        runner.close()
+        indicator.close()
+    click.echo("link-monitor box: stopped", err=True)
+
+
+
+
 # ============================================================ end of commands

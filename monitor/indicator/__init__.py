@@ -13,7 +13,8 @@ CONTRACT (implemented in the indicator issue):
     build_indicator(config: monitor.config.Indicator, *, pin_factory=None,
                     on_ack: Callable[[str], None] | None = None,
                     on_self_test: Callable[[str], None] | None = None,
-                    log: logging.Logger | None = None, stream=None) -> Indicator
+                    log: logging.Logger | None = None, stream=None,
+                    on_fault=None, on_restore=None) -> Indicator   (the last two: "box")
         kind "auto": gpio, falling back to console (logged once) on BadPinFactory;
         kind "gpio": IndicatorError when no GPIO; "console"; "none"; "box" (box issue).
     on_ack(source) is called from a gpiozero thread: the daemon marshals it.
@@ -102,6 +103,8 @@ def build_indicator(
     on_self_test: Callable[[str], None] | None = None,
     log: logging.Logger | None = None,
     stream: TextIO | None = None,
+    on_fault: Callable[[str], None] | None = None,
+    on_restore: Callable[[str], None] | None = None,
 ) -> Indicator:
     """Return the indicator ``config.kind`` asks for.
 
@@ -109,7 +112,9 @@ def build_indicator(
     None builds the default one (see ``default_pin_factory``). With "auto", a
     machine without usable GPIO gets the console indicator (on ``stream``) and one
     warning in ``log`` saying why; with "gpio" that raises IndicatorError. "box"
-    raises IndicatorError until the indicator box exists.
+    returns a ``BoxIndicator`` on ``config.port`` (never raises on a missing port:
+    ``on_fault(message)`` once when the box is unreachable, ``on_restore(message)``
+    when it is back; its button arrives as ``on_ack("box button")``).
     """
     log = log or logging.getLogger("monitor.indicator")
     kind = config.kind
@@ -118,7 +123,10 @@ def build_indicator(
     if kind == "console":
         return ConsoleIndicator(config, stream=stream)
     if kind == "box":
-        raise IndicatorError('indicator kind "box" is not available yet in this version')
+        from monitor.indicator.box import BoxIndicator  # imports pyserial: only when needed
+
+        # on_fault / on_restore: the box became unreachable / is back (see BoxIndicator).
+        return BoxIndicator(config.port, on_ack=on_ack, on_fault=on_fault, on_restore=on_restore)
     try:
         factory = pin_factory
         owns = factory is None or isinstance(factory, str)
