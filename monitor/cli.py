@@ -180,6 +180,117 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
 # ============================================================ test-indicator (indicator)
 
 
+# What each pattern does, for the installer checking the wiring.
+_PATTERN_HELP = {
+    "off": "main LED off (offline)",
+    "on": "main LED steadily on (online, permitted)",
+    "warn": "main LED slow blink (overdue / outside a window / no permit)",
+    "alarm": "main LED fast blink + buzzer beeping (clinic hours; press the button to silence)",
+}
+
+
+def _describe_state(state: dict) -> str:
+    """Return a one-line summary of an indicator's state() for people."""
+    devices = state.get("devices")
+    if devices:
+        parts = [f"{name} {dev['state']}" for name, dev in devices.items() if "state" in dev]
+    else:
+        parts = [f"{key} {state[key]}" for key in ("led", "buzzer") if key in state]
+    parts.append("heartbeat " + ("running" if state.get("heartbeat") else "stopped"))
+    return ", ".join(parts)
+
+
+@main.command("test-indicator")
+@config_option
+@click.option(
+    "--pattern",
+    type=click.Choice(["all", "off", "on", "warn", "alarm"]),
+    default="all",
+    show_default=True,
+    help="Pattern to show.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3.0,
+    show_default=True,
+    help="How long to show each pattern.",
+)
+def test_indicator(config_path: Path | None, pattern: str, seconds: float) -> None:
+    """Show one or all indicator patterns and the heartbeat, to check the wiring.
+
+    Uses the indicator of the config (kind, pins, timings). Press the button to
+    acknowledge (silences the buzzer), hold it to run the self-test. Ctrl-C stops
+    and leaves every output off.
+    """
+    import threading
+    import time
+
+    from monitor.indicator import ConsoleIndicator, build_indicator
+    from monitor.policy import Pattern
+
+    config, source = load_or_exit(config_path)
+    lock = threading.Lock()
+    current = {"pattern": Pattern.OFF}
+    holder: dict = {}
+
+    def on_ack(where: str) -> None:
+        # Stands in for the daemon: an acknowledgement silences a sounding alarm.
+        click.echo(f"{clear}button pressed ({where}): acknowledged")
+        with lock:
+            alarm = current["pattern"] is Pattern.ALARM
+        if alarm and "indicator" in holder:
+            holder["indicator"].show(Pattern.ALARM, silenced=True)
+
+    def on_self_test(where: str) -> None:
+        click.echo(f"{clear}button held ({where}): self-test, every output in turn")
+
+    clear = ""
+    indicator = build_indicator(config.indicator, on_ack=on_ack, on_self_test=on_self_test)
+    holder["indicator"] = indicator
+    if isinstance(indicator, ConsoleIndicator) and sys.stdout.isatty():
+        clear = "\r\x1b[2K"  # erase the status line before printing above it
+    state = indicator.state()
+    where = state["kind"]
+    if state.get("pin_factory"):
+        pins = ", ".join(f"{n} GPIO{d['pin']}" for n, d in state["devices"].items())
+        where = f"gpio ({state['pin_factory']}; BCM pins: {pins})"
+    click.echo(f"{source}: indicator {where}")
+    hb = config.indicator
+    click.echo(
+        f"status LED heartbeat: {format_duration(hb.heartbeat_on)} flash every "
+        f"{format_duration(hb.heartbeat_every)}"
+    )
+    patterns = list(Pattern) if pattern == "all" else [Pattern(pattern)]
+    try:
+        indicator.start_heartbeat()
+        for p in patterns:
+            click.echo(f"{clear}showing {p} for {seconds:g}s: {_PATTERN_HELP[str(p)]}")
+            with lock:
+                current["pattern"] = p
+            indicator.show(p)
+            time.sleep(min(seconds, 0.05))
+            click.echo(f"{clear}  now: {_describe_state(indicator.state())}")
+            time.sleep(max(seconds - 0.05, 0))
+    except KeyboardInterrupt:
+        click.echo(f"{clear}interrupted")
+        _all_off(indicator)
+        click.echo("every output off")
+        sys.exit(130)
+    _all_off(indicator)
+    click.echo(f"{clear}done: every output off")
+
+
+def _all_off(indicator) -> None:
+    """Leave every output off and release the pins (test-indicator's ending)."""
+    from monitor.policy import Pattern
+
+    indicator.show(Pattern.OFF)
+    indicator.stop_heartbeat()
+    indicator.close(keep_led=False)
+
+
+
 # ============================================================ log / export / verify (register)
 
 _MONTH_RE = r"^(\d{4})-(\d{2})$"
@@ -485,6 +596,57 @@ def reload_command(config_path: Path | None) -> None:
 
 
 # ============================================================ box (indicator box)
+
+
+@main.command("box")
+@config_option
+@click.option(
+    "--port",
+    default="/dev/ttyGS0",
+    show_default=True,
+    help="Serial port to the receipt PC (a Pi Zero's USB gadget serial, or a USB-UART adapter).",
+)
+def box(config_path: Path | None, port: str) -> None:
+    """Run the indicator box (on the Raspberry Pi beside the receipt PC).
+
+    Shows the pattern the PC's monitor sends over the serial line on this Pi's
+    LED and buzzer (pins and timings: the [indicator] section of the config; the
+    pin factory from $GPIOZERO_PIN_FACTORY or the Pi's default). The button
+    acknowledges the alarm on the PC. With no valid message for 5 s the box shows
+    "lost": a double blink, status LED dark, a chirp once a minute. Runs until
+    SIGTERM or Ctrl-C.
+    """
+    import logging
+    import os
+    import signal
+    import threading
+
+    from monitor.indicator.box import LOST_AFTER, start_box
+
+    config, source = load_or_exit(config_path)
+    fmt = "%(levelname)s %(message)s" if os.environ.get("JOURNAL_STREAM") else (
+        "%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=fmt)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    runner, indicator = start_box(config.indicator, port)  # IndicatorError: one line, exit 1
+    state = indicator.state()
+    click.echo(
+        f"link-monitor box {__version__}: {source}; port {port}; indicator {state['kind']}"
+        + (f" ({state['pin_factory']})" if state.get("pin_factory") else "")
+        + f"; lost after {LOST_AFTER:g}s without a message",
+        err=True,
+    )
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        runner.close()
+        indicator.close()
+    click.echo("link-monitor box: stopped", err=True)
+
+
 
 
 # ============================================================ end of commands

@@ -1,0 +1,362 @@
+"""The gpiozero indicator: main LED, buzzer, acknowledge button, status LED heartbeat.
+
+Every device is built on the pin factory handed in (never gpiozero's global
+``Device.pin_factory``), so tests pass a ``MockFactory`` and read whole pin
+histories. Blinking is played by one ``_RhythmThread`` per output; the buzzer and
+the LED are separate outputs, so silencing the buzzer leaves the LED's blink
+undisturbed and a new alarm restarts only the buzzer.
+
+Threads: gpiozero calls the button handlers from its own threads, the rhythms and
+the self-test run in threads of their own, and the daemon calls ``show`` from its
+loop. One lock guards the indicator's state; callbacks (``on_ack``,
+``on_self_test``) are called outside it so they may call back into ``show``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gpiozero import LED, Button, Buzzer, DigitalOutputDevice
+from gpiozero.threads import GPIOThread
+
+from monitor.config import Indicator as IndicatorConfig
+from monitor.errors import IndicatorError
+from monitor.indicator.looks import Drive, Look, Rhythm, heartbeat_rhythm, look_for
+from monitor.policy import Pattern
+
+BUTTON_SOURCE = "gpio button"
+# A cheap push button bounces for a few milliseconds: one press, one acknowledgement.
+BUTTON_BOUNCE = 0.05
+OUTPUTS = ("led", "status_led", "buzzer")  # also the self-test order
+
+
+class _RhythmThread(GPIOThread):
+    """Play a ``Rhythm`` on one output until stopped (or its ``n`` repeats are done).
+
+    A GPIOThread, so gpiozero stops it at interpreter exit like its own blinkers."""
+
+    def __init__(self, device: DigitalOutputDevice, rhythm: Rhythm, name: str):
+        self._device = device
+        self._rhythm = rhythm
+        super().__init__(self._play, name=f"indicator-{name}")
+
+    def _play(self) -> None:
+        repeats = itertools.repeat(None) if self._rhythm.n is None else range(self._rhythm.n)
+        for _ in repeats:
+            for i, seconds in enumerate(self._rhythm.steps):
+                if i % 2 == 0:
+                    self._device.on()
+                else:
+                    self._device.off()
+                if self.stopping.wait(seconds):
+                    return
+
+
+class _Output:
+    """One output device, the drive it plays, and the thread playing it."""
+
+    def __init__(self, name: str, pin: int, device: DigitalOutputDevice):
+        self.name = name
+        self.pin = pin
+        self.device = device
+        self.drive: Drive = False
+        self.thread: _RhythmThread | None = None
+
+    def set(self, drive: Drive, *, force: bool = False) -> None:
+        """Play ``drive`` from its start, unless it is already playing (then leave it
+        alone, so an unchanged blink keeps its phase)."""
+        if drive == self.drive and not force:
+            return
+        self.stop()
+        if isinstance(drive, Rhythm):
+            self.thread = _RhythmThread(self.device, drive, self.name)
+            self.thread.start()
+        elif drive:
+            self.device.on()
+        else:
+            self.device.off()
+        self.drive = drive
+
+    def stop(self) -> None:
+        """Stop any rhythm, leaving the output as it is at this instant."""
+        if self.thread is not None:
+            self.thread.stop()
+            self.thread = None
+
+    def actual(self) -> str:
+        """Return what the output really does: "blinking", "on" or "off"."""
+        if self.thread is not None and self.thread.is_alive():
+            return "blinking"
+        return "on" if self.device.is_active else "off"
+
+    def close(self) -> None:
+        self.stop()
+        self.device.close()
+
+
+class GpioIndicator:
+    """LED / buzzer / button / status LED on GPIO, built on an explicit pin factory.
+
+    ``show`` drives the engine's patterns; ``play`` drives any other ``Look`` (the
+    box's ``lost``). Pressing the button calls ``on_ack("gpio button")`` (without
+    an ``on_ack`` it silences a sounding alarm itself, so ``test-indicator`` can
+    check the button); holding it ``self_test_hold`` runs ``self_test``.
+    """
+
+    kind = "gpio"
+
+    def __init__(
+        self,
+        config: IndicatorConfig,
+        pin_factory: Any,
+        *,
+        on_ack: Callable[[str], None] | None = None,
+        on_self_test: Callable[[str], None] | None = None,
+        log: logging.Logger | None = None,
+        owns_factory: bool = False,
+    ):
+        """Build every configured device on ``pin_factory``; raise IndicatorError
+        naming the device and pin if one cannot be set up (the others are released).
+        ``owns_factory``: close the factory once every device is released."""
+        self._config = config
+        self._factory = pin_factory
+        self._owns_factory = owns_factory
+        self._on_ack = on_ack
+        self._on_self_test = on_self_test
+        self._log = log or logging.getLogger("monitor.indicator")
+        self._lock = threading.Lock()
+        self._look = look_for(Pattern.OFF, False, config)
+        self._pattern: str = str(Pattern.OFF)
+        self._silenced = False
+        self._heartbeat = False
+        self._closed = False
+        self._self_test: threading.Thread | None = None
+        self._cancel_self_test = threading.Event()
+        self._outputs: dict[str, _Output] = {}
+        self._button: Button | None = None
+        try:
+            self._build()
+        except Exception:
+            self._release_all()
+            raise
+
+    def _build(self) -> None:
+        cfg = self._config
+        for name, cls in (("led", LED), ("status_led", LED), ("buzzer", Buzzer)):
+            pin = getattr(cfg, name)
+            if pin is None:
+                continue
+            device = self._device(name, pin, cls, active_high=cfg.active_high)
+            self._outputs[name] = _Output(name, pin, device)
+        if cfg.button is not None:
+            self._button = self._device(
+                "button", cfg.button, Button, pull_up=True, bounce_time=BUTTON_BOUNCE,
+                hold_time=cfg.self_test_hold.total_seconds(),
+            )
+            self._button.when_pressed = self._pressed
+            self._button.when_held = self._held
+
+    def _device(self, name: str, pin: int, cls: type, **kwargs: Any) -> Any:
+        try:
+            return cls(pin, pin_factory=self._factory, **kwargs)
+        except Exception as exc:  # gpiozero's errors, OSError from /dev/gpiochip*, ...
+            raise IndicatorError(
+                f"cannot set up indicator.{name} on GPIO{pin}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    # ------------------------------------------------------------------ the protocol
+
+    def show(self, pattern: Pattern, *, silenced: bool = False) -> None:
+        """Show ``pattern``; ``silenced`` stops the alarm's buzzer but not its blink.
+        Outputs whose drive does not change are left undisturbed."""
+        pattern = Pattern(pattern)
+        self.play(look_for(pattern, silenced, self._config),
+                  silenced=silenced and pattern is Pattern.ALARM)
+
+    def play(self, look: Look, *, silenced: bool = False) -> None:
+        """Drive the main LED and buzzer as ``look`` says; ``state()`` then reports
+        ``look.name`` as the pattern. Does nothing once closed."""
+        with self._lock:
+            if self._closed:
+                return
+            self._look, self._pattern, self._silenced = look, look.name, silenced
+            self._apply()
+
+    def start_heartbeat(self) -> None:
+        """Flash the status LED (``heartbeat_on`` every ``heartbeat_every``)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._heartbeat = True
+            self._apply()
+
+    def stop_heartbeat(self) -> None:
+        """Stop the heartbeat and leave the status LED off."""
+        with self._lock:
+            self._heartbeat = False
+            if not self._closed:
+                self._apply()
+
+    def state(self) -> dict:
+        """Return the real current state: pattern, silenced, heartbeat, and what each
+        device is doing right now (``on`` / ``off`` / ``blinking``; the buzzer also
+        ``beeping`` or ``silenced``). JSON-able."""
+        with self._lock:
+            devices: dict[str, dict] = {}
+            for name in OUTPUTS:
+                out = self._outputs.get(name)
+                if out is None:
+                    continue
+                devices[name] = {"pin": out.pin, "state": out.actual() if not out.device.closed
+                                 else "released"}
+            buzzer = devices.get("buzzer")
+            if buzzer is not None:
+                if buzzer["state"] == "blinking":
+                    buzzer["state"] = "beeping"
+                elif self._silenced and buzzer["state"] == "off":
+                    buzzer["state"] = "silenced"
+                buzzer["silenced"] = self._silenced
+            if self._button is not None:
+                devices["button"] = {
+                    "pin": self._config.button,
+                    "pressed": None if self._button.closed else bool(self._button.is_pressed),
+                }
+            status = self._outputs.get("status_led")
+            return {
+                "kind": self.kind,
+                "pattern": self._pattern,
+                "label": self._look.label,
+                "silenced": self._silenced,
+                "heartbeat": self._heartbeat and status is not None
+                and status.actual() == "blinking",
+                "self_test": self._self_test is not None and self._self_test.is_alive(),
+                "closed": self._closed,
+                "pin_factory": type(self._factory).__name__,
+                "devices": devices,
+            }
+
+    def close(self, *, keep_led: bool = True) -> None:
+        """Shut down cleanly: stop a self-test, the heartbeat (status LED off) and the
+        buzzer, release the button, status LED and buzzer. The main LED keeps showing
+        the last pattern for as long as the process lives, unless ``keep_led`` is
+        False (then it is released too, e.g. before building a new indicator on the
+        same pins). Idempotent."""
+        self._cancel_self_test.set()
+        test = self._self_test
+        if test is not None and test is not threading.current_thread():
+            test.join(10)
+        with self._lock:
+            if self._closed and keep_led:
+                return
+            self._closed = True
+            self._heartbeat = False
+            for name in ("status_led", "buzzer"):
+                out = self._outputs.get(name)
+                if out is not None and not out.device.closed:
+                    out.stop()
+                    out.device.off()
+                    out.close()
+            if self._button is not None and not self._button.closed:
+                self._button.close()
+            led = self._outputs.get("led")
+            if not keep_led and led is not None and not led.device.closed:
+                led.close()
+            if not keep_led and self._owns_factory:
+                self._owns_factory = False
+                self._factory.close()
+
+    # ------------------------------------------------------------------ self-test
+
+    def self_test(self, source: str = "self-test", *, wait: bool = False) -> bool:
+        """Light every output in turn (main LED, status LED, buzzer), each for
+        ``slow_blink``, then restore what was shown. Runs in its own thread; ``wait``
+        blocks until it is done. Return False (and do nothing) if one is already
+        running or the indicator is closed."""
+        with self._lock:
+            if self._closed or (self._self_test is not None and self._self_test.is_alive()):
+                return False
+            self._cancel_self_test.clear()
+            thread = threading.Thread(target=self._run_self_test, name="indicator-self-test",
+                                      daemon=True)
+            self._self_test = thread
+            thread.start()
+        self._log.info("indicator self-test started (%s)", source)
+        if self._on_self_test is not None:
+            self._call(self._on_self_test, source)
+        if wait:
+            thread.join()
+        return True
+
+    def _run_self_test(self) -> None:
+        step = self._config.slow_blink.total_seconds()
+        try:
+            with self._lock:
+                for out in self._outputs.values():
+                    out.set(False, force=True)
+            for name in OUTPUTS:
+                out = self._outputs.get(name)
+                if out is None:
+                    continue
+                with self._lock:
+                    if self._closed:
+                        return
+                    out.device.on()
+                cancelled = self._cancel_self_test.wait(step)
+                with self._lock:
+                    if not out.device.closed:
+                        out.device.off()
+                if cancelled:
+                    return
+        finally:
+            with self._lock:
+                self._self_test = None
+                if not self._closed:
+                    self._apply(force=True)
+
+    # ------------------------------------------------------------------ internals
+
+    def _apply(self, *, force: bool = False) -> None:
+        """Drive every output as the current look and heartbeat say (lock held).
+        While a self-test runs it owns the outputs; it re-applies when done."""
+        if self._self_test is not None and self._self_test.is_alive() and not force:
+            return
+        wanted: dict[str, Drive] = {
+            "led": self._look.led,
+            "buzzer": self._look.buzzer,
+            "status_led": heartbeat_rhythm(self._config) if self._heartbeat else False,
+        }
+        for name, out in self._outputs.items():
+            out.set(wanted[name], force=force)
+
+    def _pressed(self) -> None:
+        """Button pressed (a gpiozero thread): acknowledge."""
+        self._log.info("indicator button pressed: acknowledge")
+        if self._on_ack is not None:
+            self._call(self._on_ack, BUTTON_SOURCE)
+            return
+        with self._lock:
+            sounding = self._pattern == Pattern.ALARM and not self._silenced
+        if sounding:
+            self.show(Pattern.ALARM, silenced=True)
+
+    def _held(self) -> None:
+        """Button held for ``self_test_hold`` (a gpiozero thread): self-test."""
+        self.self_test(BUTTON_SOURCE)
+
+    def _call(self, callback: Callable[[str], None], source: str) -> None:
+        # An exception here would only print a traceback in gpiozero's thread and be lost.
+        try:
+            callback(source)
+        except Exception:  # noqa: BLE001 (logged with its traceback)  # noqa: BLE001  (logged with its traceback)
+            self._log.exception("indicator callback %r failed", callback)
+
+    def _release_all(self) -> None:
+        for out in self._outputs.values():
+            if not out.device.closed:
+                out.close()
+        if self._button is not None and not self._button.closed:
+            self._button.close()
