@@ -54,7 +54,7 @@ from monitor.control import (
     Request,
     StatusRequest,
 )
-from monitor.errors import ConfigError, ControlError, MonitorError
+from monitor.errors import ConfigError, ControlError, IndicatorError, MonitorError
 from monitor.links import LinkObserved
 from monitor.policy import (
     Acknowledged,
@@ -262,7 +262,9 @@ class Daemon:
         from monitor.register import Register
 
         self.register = Register(self.config.store.path)
-        self.indicator = build_indicator(self.config.indicator, on_ack=self._ack_from_thread)
+        self.indicator = build_indicator(self.config.indicator, on_ack=self._ack_from_thread,
+                                         on_fault=self._in_loop(self._indicator_fault),
+                                         on_restore=self._in_loop(self._indicator_restored))
         self.control = ControlServer(self.config.control.socket, self._handle,
                                      max_request=self.config.control.max_request)
 
@@ -372,6 +374,26 @@ class Daemon:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._acknowledge, "", source)
+
+    def _in_loop(self, fn: Callable[[str], None]) -> Callable[[str], None]:
+        """Return a callback that a foreign thread may call: it runs ``fn`` in the loop."""
+        def call(arg: str) -> None:
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(fn, arg)
+        return call
+
+    def _indicator_fault(self, message: str) -> None:
+        """The indicator itself reports it cannot show anything (the box is unplugged)."""
+        log.error("indicator: %s", message)
+        if self._faults["indicator"].failed(IndicatorError(message)):
+            self._monitor_alert(f"indicator-fault: {message}")
+        self._publish_status(self._clock())
+
+    def _indicator_restored(self, message: str) -> None:
+        if self._faults["indicator"].ok():
+            log.info("indicator: %s", message)
+        self._publish_status(self._clock())
 
     def _acknowledge(self, by: str, source: str) -> bool:
         """Feed an acknowledgement; record it when it silenced the alarm; return that."""

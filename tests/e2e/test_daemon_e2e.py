@@ -437,3 +437,37 @@ def test_a_session_whose_cable_was_pulled_while_the_monitor_was_down_ends_at_las
     assert session["ended_at"] is not None
     world.smtp.wait_for(lambda ms: world.mails("resolved"), 5, "a [resolved] mail")
     assert len(world.mails("clinic-hours")) == 1
+
+
+def test_systemd_hears_ready_status_watchdog_pings_and_stopping(world):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = world.tmp / "notify.sock"
+    sock.bind(str(path))
+    sock.settimeout(5)
+    try:
+        world.configure()
+        m = Monitor(world.ns, world.config, world.tmp)
+        m.env.update(NOTIFY_SOCKET=str(path), WATCHDOG_USEC="400000")  # ping every 0.2 s
+        world.monitor = m.start()
+        got: list[str] = []
+
+        def receive(pred, what):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                got.append(sock.recv(4096).decode("utf-8"))
+                if pred(got[-1]):
+                    return got[-1]
+            raise AssertionError(f"no {what}; got {got}")
+
+        ready = receive(lambda d: d.startswith("READY=1"), "READY=1")
+        assert "STATUS=未接続, 診療時間: 消灯" in ready
+        receive(lambda d: d == "WATCHDOG=1", "watchdog ping")
+        receive(lambda d: d == "WATCHDOG=1", "second watchdog ping")
+        world.plug()
+        status = receive(lambda d: d.startswith("STATUS=接続中"), "STATUS after plugging in")
+        assert "診療時間: 警報" in status
+        m.proc.send_signal(signal.SIGTERM)
+        receive(lambda d: d.startswith("STOPPING=1"), "STOPPING=1")
+        assert m.proc.wait(15) == 0
+    finally:
+        sock.close()
