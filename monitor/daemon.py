@@ -563,7 +563,8 @@ class Daemon:
         if fault.ok():
             log.info("indicator works again")
         log.info("indicator: %s%s (%s)", pattern, " silenced" if silenced else "", reason)
-        log.debug("indicator shown at t=%.6f", self.pattern_shown_at)
+        # For bench/bench_daemon.py: the wall-clock instant the indicator took the pattern.
+        log.debug("indicator %s shown at t=%.6f", pattern, self.pattern_shown_at)
 
     def _reshow(self) -> None:
         s = self.state

@@ -1,0 +1,319 @@
+"""Benchmark the whole daemon (`link-monitor run`) in a network namespace. Needs root.
+
+    PYTHONPATH=. python bench/bench_daemon.py [--toggles 50] [--idle-seconds 60]
+                                              [--storm 1000] [--storm-seconds 10]
+
+In a throw-away namespace with a veth pair (eth0 watched, peer0 = the far end of
+the cable), with clinic hours around now (so a plug means ``alarm``), gpiozero's
+mock pins (``GPIOZERO_PIN_FACTORY=mock``, the GPIO indicator code path) and no
+alert destination (alerts stay in the outbox: no network is needed):
+
+1. start-up: from spawning ``link-monitor run`` to ``READY=1`` on our own
+   ``NOTIFY_SOCKET`` (median of --starts runs);
+2. latency: --toggles plugs/unplugs; per toggle, from the wall clock just before the
+   request to (a) the daemon's own timestamp logged when ``indicator.show`` returned
+   (``-v``: "indicator P shown at t=..."), (b) that log line's arrival here, and
+   (c) the matching line of ``ip monitor link`` running at the same time;
+3. idle: CPU seconds, voluntary context switches (all threads) and RSS of the daemon
+   over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s);
+4. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
+   kind per session (from the register's outbox), CPU used.
+
+It prints figures; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+IP_LINE = re.compile(r"^(?:Deleted )?\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.*?\bstate (\S+)")
+SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
+
+
+class Lines:
+    """A subprocess's output lines, each with its arrival time (time.time())."""
+
+    def __init__(self, stream):
+        self.lines: list[tuple[float, str]] = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            now = time.time()
+            with self.cond:
+                self.lines.append((now, line))
+                self.cond.notify_all()
+
+    def first(self, after: float, match, timeout: float = 5.0):
+        """Return ``(arrival, match)`` of the first line arriving after ``after``."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for at, line in self.lines:
+                    if at >= after and (m := match(line)):
+                        return at, m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+
+def proc_usage(pid: int) -> dict[str, float]:
+    """CPU seconds (user+system), voluntary context switches (all threads), RSS (KiB)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread ended meanwhile
+    rss = next(int(line.split()[1]) for line in
+               Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    return {"cpu": cpu, "switches": switches, "rss": rss,
+            "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
+
+
+def window(start: timedelta, end: timedelta) -> str:
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    return f"{now + start:%H:%M}-{now + end:%H:%M}"
+
+
+def write_config(folder: Path) -> Path:
+    path = folder / "config.toml"
+    path.write_text(f"""
+timezone = "Asia/Tokyo"
+[[clinic]]
+days = ["all"]
+hours = "{window(timedelta(hours=-1), timedelta(hours=1))}"
+[[maintenance]]
+days = ["all"]
+hours = "{window(timedelta(hours=3), timedelta(hours=4))}"
+[link]
+interfaces = ["eth*"]
+settle = "200ms"
+[indicator]
+kind = "auto"
+[store]
+path = "{folder}/register.db"
+[control]
+socket = "{folder}/control.sock"
+""")
+    return path
+
+
+class Daemon:
+    def __init__(self, ns: str, config: Path, notify: Path):
+        self.notify_path = notify
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(notify))
+        self.notify.settimeout(30)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "GPIOZERO_PIN_FACTORY": "mock",
+               "NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "30000000"}
+        self.t0 = time.time()
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, sys.executable, "-m", "monitor", "run", "-v",
+             "--config", str(config)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1, env=env)
+        self.log = Lines(self.proc.stderr)
+
+    def wait_ready(self) -> float:
+        """Return seconds from spawning to READY=1."""
+        while True:
+            data = self.notify.recv(4096).decode()
+            if data.startswith("READY=1"):
+                return time.time() - self.t0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.notify.close()
+        self.notify_path.unlink(missing_ok=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.3f}"
+
+
+def pct(values: list[float]) -> str:
+    if not values:
+        return "  (none)"
+    v = sorted(values)
+    p95 = v[min(len(v) - 1, round(0.95 * (len(v) - 1)))]
+    return f"{ms(statistics.median(v))} {ms(p95)} {ms(v[-1])}"
+
+
+def ip_says(online: bool):
+    def match(line: str):
+        m = IP_LINE.match(line)
+        if not m or m.group(1) != "eth0":
+            return None
+        flags = m.group(2).split(",")
+        up = "LOWER_UP" in flags and "UP" in flags and m.group(3) in ("UP", "UNKNOWN")
+        return up is online or None
+    return match
+
+
+def shown(pattern: str):
+    def match(line: str):
+        m = SHOWN.search(line)
+        return float(m.group(2)) if m and m.group(1) == pattern else None
+    return match
+
+
+def run(args) -> None:
+    from pyroute2 import IPRoute
+
+    from monitor.register import Register
+
+    ns = f"lmbd-{os.getpid()}-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    daemon = None
+    monitor = None
+    try:
+        ip = ["ip", "-n", ns]
+        subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
+        subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"],
+                       check=True)
+        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
+        with TemporaryDirectory(prefix="lmbd-") as tmp:
+            folder = Path(tmp)
+            config = write_config(folder)
+
+            # 1. start-up to READY=1
+            starts = []
+            for _ in range(args.starts):
+                daemon = Daemon(ns, config, folder / "notify.sock")
+                starts.append(daemon.wait_ready())
+                if len(starts) < args.starts:
+                    daemon.stop()
+            print(f"start-up to READY=1 (s): median {statistics.median(starts):.3f} "
+                  f"of {', '.join(f'{s:.3f}' for s in starts)}")
+
+            # 2. latency beside ip monitor link
+            monitor = subprocess.Popen([*ip, "monitor", "link"], stdout=subprocess.PIPE,
+                                       text=True, bufsize=1)
+            ref = Lines(monitor.stdout)
+            time.sleep(0.5)  # `ip monitor` prints nothing at start: let it subscribe
+            ipr = IPRoute(netns=ns, flags=0)
+            peer = ipr.link_lookup(ifname="peer0")[0]
+            internal, arrival, reference, missed = [], [], [], 0
+            for i in range(args.toggles):
+                up = i % 2 == 0
+                t0 = time.time()
+                ipr.link("set", index=peer, state="up" if up else "down")
+                got = daemon.log.first(t0, shown("alarm" if up else "off"))
+                r = ref.first(t0, ip_says(up))
+                if got is None:
+                    missed += 1
+                else:
+                    internal.append(got[1] - t0)
+                    arrival.append(got[0] - t0)
+                if r is not None:
+                    reference.append(r[0] - t0)
+                time.sleep(args.gap)
+            print(f"\nlink change -> indicator pattern, {args.toggles} toggles "
+                  f"(ms: p50 p95 max), missed {missed}")
+            print(f"  daemon, indicator.show returned   {pct(internal)}")
+            print(f"  daemon, its log line arrived      {pct(arrival)}")
+            print(f"  ip monitor link, line arrived     {pct(reference)}")
+            if internal and reference:
+                print(f"  p50 difference (show - ip monitor) "
+                      f"{ms(statistics.median(internal) - statistics.median(reference))}")
+
+            # 3. idle
+            time.sleep(1.0)  # let the last session settle and close
+            pid = daemon.proc.pid
+            before = proc_usage(pid)
+            time.sleep(args.idle_seconds)
+            after = proc_usage(pid)
+            minutes = args.idle_seconds / 60
+            print(f"\nidle {args.idle_seconds:.0f} s (watchdog pings every 15 s, GPIO "
+                  f"indicator on mock pins with its heartbeat):")
+            print(f"  CPU {after['cpu'] - before['cpu']:.2f} s, voluntary context switches "
+                  f"{(after['switches'] - before['switches']) / minutes:.0f}/min, "
+                  f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}")
+
+            # 4. storm
+            before = proc_usage(pid)
+            t_start = time.monotonic()
+            gap = args.storm_seconds / args.storm
+            for i in range(args.storm):
+                ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
+                delay = t_start + (i + 1) * gap - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            took = time.monotonic() - t_start
+            time.sleep(1.0)  # settle (200 ms) + closing the session
+            after = proc_usage(pid)
+            from monitor.control import request
+            st = request(folder / "control.sock", {"cmd": "status"})
+            with Register.open_readonly(folder / "register.db") as reg:
+                rows = reg.outbox(include_delivered=True)
+                sessions = reg.sessions()
+            per: dict[tuple[str, str, int], int] = {}
+            for row in rows:
+                if row.session_id:
+                    key = (row.session_id, str(row.kind), row.reminder)
+                    per[key] = per.get(key, 0) + 1
+            worst = max(per.values(), default=0)
+            kinds = sorted({k[1] for k in per})
+            print(f"\nstorm: {args.storm} toggles in {took:.1f} s, final state "
+                  f"online={st['online']} pattern={st['pattern']} "
+                  f"(expected online=False pattern=off), session open: {st['session'] is not None}")
+            print(f"  sessions in the register {len(sessions)}, alerts raised by kind "
+                  f"{kinds}, most alerts of one kind in one session: {worst}")
+            print(f"  CPU used {after['cpu'] - before['cpu']:.2f} s, "
+                  f"RSS {after['rss'] / 1024:.1f} MiB")
+            ipr.close()
+            daemon.stop()
+            daemon = None
+    finally:
+        if monitor is not None:
+            monitor.terminate()
+            monitor.wait()
+        if daemon is not None:
+            daemon.stop()
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        raise SystemExit("bench_daemon.py needs root (it creates a network namespace)")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--toggles", type=int, default=50)
+    ap.add_argument("--gap", type=float, default=0.3, help="seconds between toggles")
+    ap.add_argument("--starts", type=int, default=3)
+    ap.add_argument("--idle-seconds", type=float, default=60.0)
+    ap.add_argument("--storm", type=int, default=1000)
+    ap.add_argument("--storm-seconds", type=float, default=10.0)
+    run(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()
