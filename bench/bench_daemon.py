@@ -79,18 +79,20 @@ def proc_usage(pid: int) -> dict[str, float]:
     """CPU seconds (user+system), voluntary context switches (all threads), RSS (KiB)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    switches = 0
+    switches = main = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             for line in (task / "status").read_text().splitlines():
                 if line.startswith("voluntary_ctxt_switches:"):
                     switches += int(line.split()[1])
+                    if task.name == str(pid):
+                        main = int(line.split()[1])
         except FileNotFoundError:
             pass  # a thread ended meanwhile
     rss = next(int(line.split()[1]) for line in
                Path(f"/proc/{pid}/status").read_text().splitlines()
                if line.startswith("VmRSS:"))
-    return {"cpu": cpu, "switches": switches, "rss": rss,
+    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss,
             "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
 
 
@@ -134,7 +136,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, sys.executable, "-m", "monitor", "run", "-v",
              "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1, env=env)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1, env=env,
+            cwd=ROOT)  # `-m monitor` looks in the working directory first
         self.log = Lines(self.proc.stderr)
 
     def wait_ready(self) -> float:
@@ -246,8 +249,15 @@ def run(args) -> None:
                 print(f"  p50 difference (show - ip monitor) "
                       f"{ms(statistics.median(internal) - statistics.median(reference))}")
 
-            # 3. idle
-            time.sleep(1.0)  # let the last session settle and close
+            # 3. idle: once the last session has closed and the outbox has drained (the
+            # worker paces sends 1 s apart, so the toggles' alerts take a while)
+            from monitor.control import request
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                st = request(folder / "control.sock", {"cmd": "status"})
+                if st["session"] is None and not st["outbox"]["pending"]:
+                    break
+                time.sleep(0.5)
             pid = daemon.proc.pid
             before = proc_usage(pid)
             time.sleep(args.idle_seconds)
@@ -256,7 +266,8 @@ def run(args) -> None:
             print(f"\nidle {args.idle_seconds:.0f} s (watchdog pings every 15 s, GPIO "
                   f"indicator on mock pins with its heartbeat):")
             print(f"  CPU {after['cpu'] - before['cpu']:.2f} s, voluntary context switches "
-                  f"{(after['switches'] - before['switches']) / minutes:.0f}/min, "
+                  f"{(after['switches'] - before['switches']) / minutes:.0f}/min "
+                  f"(event-loop thread {(after['main'] - before['main']) / minutes:.0f}/min), "
                   f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}")
 
             # 4. storm
@@ -271,7 +282,6 @@ def run(args) -> None:
             took = time.monotonic() - t_start
             time.sleep(1.0)  # settle (200 ms) + closing the session
             after = proc_usage(pid)
-            from monitor.control import request
             st = request(folder / "control.sock", {"cmd": "status"})
             with Register.open_readonly(folder / "register.db") as reg:
                 rows = reg.outbox(include_delivered=True)
