@@ -43,6 +43,7 @@ import asyncio
 import collections
 import errno
 import logging
+import os
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -222,7 +223,12 @@ class _Health:
 
     def error(self, exc: BaseException) -> None:
         self.errors += 1
-        self.last_error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, OSError) and exc.errno and not exc.strerror:
+            # pyroute2 raises OSError(ENOBUFS, None): name the errno for people.
+            self.last_error = f"{errno.errorcode.get(exc.errno, exc.errno)}: " \
+                f"{os.strerror(exc.errno)}"
+        else:
+            self.last_error = f"{type(exc).__name__}: {exc}"
         self.last_error_at = self.now()
 
     def as_dict(self, table: LinkTable) -> dict[str, Any]:
@@ -359,7 +365,7 @@ class NetlinkWatcher:
         self._health.error(cause)
         lost = "events were lost (receive buffer overflow)" if (
             isinstance(cause, OSError) and cause.errno == errno.ENOBUFS) else "socket failed"
-        log.warning("link watcher: %s: %s; resyncing", lost, cause)
+        log.warning("link watcher: %s (%s); resyncing", lost, self._health.last_error)
         _close_quietly(self._ipr)
         while not self._closed:
             delay = self._backoff.next_delay()
