@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from tests.support.netns import Netns, require_root
 
@@ -18,8 +21,8 @@ ENV = {k: v for k, v in os.environ.items() if k != "LINK_MONITOR_CONFIG"} | {
     "PYTHONPATH": str(ROOT)}
 
 
-def watch(*args: str, netns: str | None = None) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "monitor", "watch", *args]
+def watch(*args: str, netns: str | None = None, prefix: list[str] = ()) -> subprocess.Popen:
+    argv = [*prefix, sys.executable, "-m", "monitor", "watch", *args]
     if netns is not None:
         argv = ["ip", "netns", "exec", netns, *argv]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -80,10 +83,17 @@ def test_watch_json_reports_state_then_each_plug_and_unplug_and_exits_0_on_sigte
         assert "Traceback" not in err
 
 
+NO_CAPABILITIES = ["setpriv", "--bounding-set=-all", "--inh-caps=-all",
+                   "--securebits=+noroot,+noroot_locked", "--"]
+
+
 @require_root
-def test_watch_text_follows_a_hot_plugged_interface_and_exits_0_on_ctrl_c():
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop capabilities")
+def test_watch_text_follows_a_hot_plugged_interface_without_privileges_and_exits_0_on_ctrl_c():
     with Netns() as ns:
-        proc = watch("--interface", "usb*", "--interface", "wwan*", netns=ns.name)
+        # inside the namespace, with every capability dropped: as an ordinary user
+        proc = watch("--interface", "usb*", "--interface", "wwan*", netns=ns.name,
+                     prefix=NO_CAPABILITIES)
         try:
             ns.veth("usb0", "phone0")
             first = proc.stdout.readline()
