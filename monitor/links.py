@@ -41,10 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
 import errno
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
@@ -65,6 +67,8 @@ IFF_UP = 0x1
 IFF_LOWER_UP = 0x10000
 RTM_NEWLINK = 16
 RTM_DELLINK = 17
+CLONE_NEWNET = 0x40000000  # <sched.h>
+NETLINK_ROUTE = 0
 AF_UNSPEC = 0  # link messages proper; AF_BRIDGE (7) ones describe bridge-port membership
 
 # The kernel counts an interface as passing traffic (IFF_RUNNING, netif_oper_up) when
@@ -264,7 +268,7 @@ class NetlinkWatcher:
     """Kernel link events (RTMGRP_LINK) through pyroute2's asyncio-native AsyncIPRoute.
 
     ``netns`` watches inside a named network namespace (opening it needs root; a
-    missing namespace is an error, never created). ``rcvbuf`` sets SO_RCVBUF, only
+    missing namespace is an error, never created: see ``socket_in_netns``). ``rcvbuf`` sets SO_RCVBUF, only
     to provoke ENOBUFS in tests; the default is pyroute2's 1 MiB.
     """
 
@@ -294,12 +298,12 @@ class NetlinkWatcher:
             raise WatcherError(f"pyroute2 is not installed ({exc}); set link.method = "
                                f"\"poll\" or install pyroute2") from exc
         kwargs: dict[str, Any] = {}
-        if self._netns is not None:
-            kwargs.update(netns=self._netns, flags=0)  # flags=0: never create a namespace
         if self._rcvbuf is not None:
             kwargs["rcvbuf"] = self._rcvbuf
         ipr = None
         try:
+            if self._netns is not None:
+                kwargs["fileno"] = await asyncio.to_thread(socket_in_netns, self._netns)
             ipr = AsyncIPRoute(**kwargs)
             # Bind before dumping: a change during the dump then arrives as an event.
             await ipr.bind(groups=RTMGRP_LINK)
@@ -396,6 +400,40 @@ class NetlinkWatcher:
     def status(self) -> dict[str, Any]:
         """Return health: method, resyncs, errors, last error, watched and online names."""
         return self._health.as_dict(self._table)
+
+
+def socket_in_netns(netns: str) -> int:
+    """Return the file descriptor of a NETLINK_ROUTE socket made inside network namespace
+    ``netns`` (a name under /var/run/netns, or a path); raise FileNotFoundError if there
+    is no such namespace (it is never created), OSError if it cannot be entered.
+
+    Why not pyroute2's ``netns=``: it forks the whole process to make the socket, and
+    the child shares asyncio's signal wake-up fd; pyroute2 then stops the child with
+    SIGTERM, which the parent's loop reads as its own SIGTERM. A short-lived thread
+    enters the namespace instead (setns changes only the calling thread) and the
+    socket stays bound to that namespace for its whole life.
+    """
+    path = netns if "/" in netns else f"/var/run/netns/{netns}"
+    made: dict[str, Any] = {}
+
+    def enter_and_make() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            with open(path, "rb") as ns_file:
+                if libc.setns(ns_file.fileno(), CLONE_NEWNET) != 0:
+                    code = ctypes.get_errno()
+                    raise OSError(code, os.strerror(code), path)
+            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_ROUTE)
+            made["fd"] = sock.detach()
+        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            made["error"] = exc
+
+    worker = threading.Thread(target=enter_and_make, name=f"netns {netns}")
+    worker.start()
+    worker.join()
+    if "error" in made:
+        raise made["error"]
+    return made["fd"]
 
 
 def _close_quietly(ipr: Any) -> None:
