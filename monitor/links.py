@@ -12,6 +12,10 @@ CONTRACT (implemented in the links issue):
         def status(self) -> dict                       JSON-able health (method, resyncs, errors)
     traffic(interfaces) -> dict[str, tuple[int, int]]  bytes (sent, received) per interface
 
+Extensions (links issue): ``build_watcher(..., rcvbuf=None)`` (test hook: a small
+SO_RCVBUF to provoke ENOBUFS); ``LinkObserved.as_dict()``; ``observe_message`` (the
+pyroute2 adapter); ``LinkTable`` (what to report); ``NetlinkWatcher``, ``PollWatcher``.
+
 No pyroute2/psutil import at module import time (STYLE 9, 13).
 
 How the watchers agree on what they report

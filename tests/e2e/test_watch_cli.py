@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +35,18 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=ENV, timeout=30)
 
 
+def readline(proc: subprocess.Popen, timeout: float = 10.0) -> str:
+    """Return the next stdout line ('' at end); fail instead of hanging on a silent watcher."""
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert got, f"no line from watch within {timeout}s"
+    return got[0]
+
+
 def read_json(proc: subprocess.Popen) -> dict:
-    line = proc.stdout.readline()
+    line = readline(proc)
     assert line, f"watch ended early: {proc.stderr.read()}"
     return json.loads(line)
 
@@ -96,9 +107,9 @@ def test_watch_text_follows_a_hot_plugged_interface_without_privileges_and_exits
                      prefix=NO_CAPABILITIES)
         try:
             ns.veth("usb0", "phone0")
-            first = proc.stdout.readline()
+            first = readline(proc)
             ns.plug("phone0")
-            second = proc.stdout.readline()
+            second = readline(proc)
         finally:
             code, _rest, err = stop(proc, signal.SIGINT)
         assert code == 0, err

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -250,6 +251,27 @@ def test_receive_buffer_overflow_is_recovered_by_resync():
 
     with Netns() as ns:
         asyncio.run(scenario(ns))
+
+
+@require_root
+def test_opening_a_namespace_never_signals_our_own_process():
+    """Regression: pyroute2's netns= forks and SIGTERMs the child, which our loop heard."""
+    async def scenario(ns: Netns) -> list[int]:
+        heard: list[int] = []
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, heard.append, signal.SIGTERM)
+        try:
+            for _ in range(30):
+                watcher, _current = await started(Link(interfaces=("eth*",)), ns)
+                await watcher.close()
+            await asyncio.sleep(0.1)
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+        return heard
+
+    with Netns() as ns:
+        ns.veth("eth0", "peer0")
+        assert asyncio.run(scenario(ns)) == []
 
 
 @require_root
