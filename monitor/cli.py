@@ -8,6 +8,7 @@ exit status, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,6 +176,103 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
 
 
 # ============================================================ watch (links)
+
+
+def _watch_line(obs, zone, *, as_json: bool, initial: bool) -> str:
+    """Return one output line for ``link-monitor watch``."""
+    if as_json:
+        return json.dumps({**obs.as_dict(), "event": "state" if initial else "change"})
+    if not obs.present:
+        state = "removed"
+    else:
+        state = "online" if obs.online else "offline"
+    carrier = {True: "yes", False: "no", None: "?"}[obs.carrier]
+    local = obs.at.astimezone(zone)
+    stamp = local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d} " \
+        + local.strftime("%Z")
+    return (f"{stamp}  {obs.interface:<15} {state:<8} carrier={carrier} "
+            f"operstate={obs.operstate} admin={'up' if obs.admin_up else 'down'} "
+            f"index={obs.index}")
+
+
+async def _watch(link_config, zone, netns: str | None, as_json: bool) -> None:
+    from monitor.links import build_watcher
+
+    watcher = build_watcher(link_config, netns=netns)
+
+    def emit(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()  # a reader (a person, a pipe, a test) sees each change at once
+
+    try:
+        current = await watcher.start()
+        click.echo(
+            f"watching {', '.join(link_config.interfaces)} "
+            f"(ignoring {', '.join(link_config.ignore) or 'nothing'}) with {watcher.method}"
+            f"{' in namespace ' + netns if netns else ''}; "
+            f"{len(current)} present now; Ctrl-C to stop", err=True)
+        for obs in current:
+            emit(_watch_line(obs, zone, as_json=as_json, initial=True))
+        async for obs in watcher.changes():
+            emit(_watch_line(obs, zone, as_json=as_json, initial=False))
+    finally:
+        await watcher.close()
+
+
+@main.command("watch")
+@config_option
+@click.option("--interface", "-i", "patterns", multiple=True, metavar="PATTERN",
+              help="Watch these names or glob patterns instead of link.interfaces "
+              "(repeatable). link.ignore still applies.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line: at, interface, index, online, carrier, "
+              "operstate, admin_up, present, event (state|change).")
+@click.option("--netns", default=None, hidden=True,
+              help="Watch inside this named network namespace (root; for tests and "
+              "benchmarks).")
+def watch(config_path: Path | None, patterns: tuple[str, ...], as_json: bool,
+          netns: str | None) -> None:
+    """Print the online state of each watched interface, then a line per change.
+
+    Online means carrier present and operstate up. Runs until Ctrl-C or SIGTERM
+    (exit 0); needs no root.
+    """
+    import asyncio
+    import signal
+
+    from pydantic import ValidationError
+
+    from monitor.config import Link
+
+    config, _source = load_or_exit(config_path)
+    link_config = config.link
+    if patterns:
+        try:
+            Link(interfaces=patterns)
+        except ValidationError as exc:
+            for err in exc.errors():
+                click.echo(f"link-monitor: --interface: {err['msg'].removeprefix('Value error, ')}",
+                           err=True)
+            sys.exit(EXIT_CONFIG)
+        link_config = link_config.model_copy(update={"interfaces": tuple(patterns)})
+
+    async def run() -> None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await _watch(link_config, config.zone, netns, as_json)
+        except asyncio.CancelledError:
+            pass  # Ctrl-C / SIGTERM: the normal way to stop
+
+    try:
+        asyncio.run(run())
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): nothing left to tell anyone.
+        sys.stderr.close()
+        os._exit(0)
+
 
 
 # ============================================================ test-indicator (indicator)

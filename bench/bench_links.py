@@ -1,0 +1,216 @@
+"""Benchmark the netlink link watcher against `ip monitor link`, in one run. Needs root.
+
+    PYTHONPATH=. python bench/bench_links.py [--toggles 50] [--idle-seconds 60]
+
+In a throw-away network namespace with a veth pair (eth0 watched, peer0 = the far
+end of the cable), it starts two observers side by side, each a subprocess in the
+namespace whose stdout lines are timestamped on arrival by this process:
+
+- the watcher as users run it: ``link-monitor watch --json -i eth0`` under
+  ``ip netns exec`` (the measured PID is the watcher itself: ``ip netns exec`` execs);
+- the reference: ``ip monitor link`` in the same namespace.
+
+Then it toggles peer0 (pyroute2 in the namespace; the clock is read just before the
+request) and, per toggle, takes the first line of each observer that shows eth0 in
+the expected state (online = LOWER_UP and state UP/UNKNOWN for `ip monitor`).
+Latency = that line's arrival - the instant before the toggle. Then it leaves both
+idle for --idle-seconds and reads /proc: CPU seconds, voluntary context switches
+(all threads) and RSS. It prints figures; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+IP_LINE = re.compile(r"^(?:Deleted )?\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.*?\bstate (\S+)")
+
+
+class Observer:
+    """A subprocess whose stdout lines are collected with their arrival time (ns)."""
+
+    def __init__(self, argv: list[str]):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, bufsize=1, env=env)
+        self.lines: list[tuple[int, str]] = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            now = time.perf_counter_ns()
+            with self.cond:
+                self.lines.append((now, line))
+                self.cond.notify_all()
+
+    def first(self, after: int, match, timeout: float) -> int | None:
+        """Return the arrival (ns) of the first line after ``after`` that ``match``es."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for at, line in self.lines:
+                    if at >= after and match(line):
+                        return at
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def watcher_says(online: bool):
+    def match(line: str) -> bool:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return False
+        return obj.get("interface") == "eth0" and obj.get("online") is online
+    return match
+
+
+def ip_monitor_says(online: bool):
+    def match(line: str) -> bool:
+        m = IP_LINE.match(line)
+        if not m or m.group(1) != "eth0":
+            return False
+        flags = m.group(2).split(",")
+        up = "LOWER_UP" in flags and "UP" in flags and m.group(3) in ("UP", "UNKNOWN")
+        return up is online
+    return match
+
+
+def proc_usage(pid: int) -> dict[str, float]:
+    """CPU seconds (user+system), voluntary context switches (all threads), RSS (KiB)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                switches += int(line.split()[1])
+    rss = next(int(line.split()[1]) for line in
+               Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+    return {"cpu": cpu, "switches": switches, "rss": rss, "threads": threads}
+
+
+def ms(ns: float) -> str:
+    return f"{ns / 1e6:7.3f}"
+
+
+def summary(latencies: list[int]) -> str:
+    if not latencies:
+        return "   (none)"
+    ordered = sorted(latencies)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"{ms(statistics.median(ordered))} {ms(p95)} {ms(ordered[-1])}"
+
+
+def run(toggles: int, idle_seconds: float, gap: float) -> None:
+    from pyroute2 import IPRoute
+
+    ns = f"lmbench-{os.getpid()}-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    observers: list[Observer] = []
+    try:
+        ip = ["ip", "-n", ns]
+        subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"],
+                       check=True)
+        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
+        watcher = Observer(["ip", "netns", "exec", ns, sys.executable, "-m", "monitor",
+                            "watch", "--json", "-i", "eth0"])
+        reference = Observer([*ip, "monitor", "link"])
+        observers += [watcher, reference]
+        if watcher.first(0, watcher_says(False), timeout=20) is None:
+            raise SystemExit(f"watcher did not start: {watcher.proc.stderr.read()}")
+        time.sleep(0.5)  # `ip monitor` prints nothing at start: give it time to subscribe
+
+        ipr = IPRoute(netns=ns, flags=0)
+        try:
+            peer = ipr.link_lookup(ifname="peer0")[0]
+            lat_w: list[int] = []
+            lat_ip: list[int] = []
+            missed_w = missed_ip = 0
+            for i in range(toggles):
+                online = i % 2 == 0
+                t0 = time.perf_counter_ns()
+                ipr.link("set", index=peer, state="up" if online else "down")
+                got_w = watcher.first(t0, watcher_says(online), timeout=2)
+                got_ip = reference.first(t0, ip_monitor_says(online), timeout=2)
+                if got_w is None:
+                    missed_w += 1
+                else:
+                    lat_w.append(got_w - t0)
+                if got_ip is None:
+                    missed_ip += 1
+                else:
+                    lat_ip.append(got_ip - t0)
+                time.sleep(gap)
+        finally:
+            ipr.close()
+        reports = sum(1 for _at, line in watcher.lines if '"event": "change"' in line)
+
+        before = {o: proc_usage(o.proc.pid) for o in observers}
+        time.sleep(idle_seconds)
+        after = {o: proc_usage(o.proc.pid) for o in observers}
+
+        print(f"link watcher benchmark: {toggles} toggles of a veth peer in a namespace "
+              f"(kernel {os.uname().release}, {os.cpu_count()} CPU)")
+        print()
+        print("latency, toggle -> line   p50 ms   p95 ms   max ms   missed")
+        print(f"  link-monitor watch     {summary(lat_w)}   {missed_w}")
+        print(f"  ip monitor link        {summary(lat_ip)}   {missed_ip}")
+        diffs = sorted(w - r for w, r in zip(lat_w, lat_ip, strict=False))
+        if diffs:
+            print(f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "
+                  f"differences)")
+        print(f"  watcher change reports: {reports} for {toggles} toggles")
+        print()
+        minutes = idle_seconds / 60
+        print(f"idle {idle_seconds:g} s                CPU s   vol. switches/min   RSS MiB  "
+              f"threads")
+        for name, o in (("link-monitor watch", watcher), ("ip monitor link", reference)):
+            cpu = after[o]["cpu"] - before[o]["cpu"]
+            sw = (after[o]["switches"] - before[o]["switches"]) / minutes
+            print(f"  {name:<22} {cpu:6.2f}   {sw:17.1f}   {after[o]['rss'] / 1024:7.1f}  "
+                  f"{after[o]['threads']:7d}")
+    finally:
+        for o in observers:
+            o.stop()
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--toggles", type=int, default=50)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--gap", type=float, default=0.05,
+                        help="pause after each toggle, seconds (default 0.05)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("bench_links.py needs root (it creates a network namespace)")
+    run(args.toggles, args.idle_seconds, args.gap)
+
+
+if __name__ == "__main__":
+    main()
