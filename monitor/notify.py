@@ -152,6 +152,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "todo.ack": "・ブザーはボタンまたは link-monitor ack で止められます（ランプは点滅を続けます）。",
         "todo.remind": "・ケーブルが抜かれるまで {every} ごとにお知らせします。",
         "todo.nothing": "・対応は不要です。この接続は台帳に記録されています（link-monitor log）。",
+        "todo.no_action": "・対応は不要です。",
         "todo.check_monitor": "・監視プログラムの状態を確認してください:\n"
         "    link-monitor status / journalctl -u link-monitor",
         "footer": "-- \nこのメールは link-monitor が自動で送信しました。",
@@ -247,6 +248,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "todo.ack": "- Silence the buzzer with the button or `link-monitor ack` (the lamp keeps "
         "blinking).",
         "todo.remind": "- You will be reminded every {every} until the cable is unplugged.",
+        "todo.no_action": "- No action is needed.",
         "todo.nothing": "- No action is needed. The connection is in the register "
         "(link-monitor log).",
         "todo.check_monitor": "- Check the monitor:\n"
@@ -359,7 +361,7 @@ def render(alert: Alert, *, language: str = "ja", machine: str,
         lines += ["", _t(L, "f.todo") + ":"]
         code = alert.detail.partition(":")[0].strip()
         lines.append(_t(L, "todo.check_monitor" if code in _FAULT_DETAILS or
-                        alert.severity != Severity.INFO else "todo.nothing"))
+                        alert.severity != Severity.INFO else "todo.no_action"))
         return title, "\n".join(lines + ["", _t(L, "footer")]) + "\n"
 
     s = alert.session

@@ -177,6 +177,15 @@ def test_monitor_alert_translates_its_detail_code_and_keeps_unknown_text():
     assert "Detail: something new" in odd_body
 
 
+def test_informational_monitor_alert_asks_for_nothing_and_mentions_no_connection():
+    started = Alert(kind=AlertKind.MONITOR, severity=Severity.INFO, at=START, session=None,
+                    detail="started")
+    _, ja = render(started, language="ja", machine=MACHINE, zone=TOKYO)
+    _, en = render(started, language="en", machine=MACHINE, zone=TOKYO)
+    assert "・対応は不要です。\n" in ja and "接続" not in ja.split("対応してください")[1]
+    assert "- No action is needed.\n" in en and "connection" not in en.split("No action")[1]
+
+
 def test_both_language_tables_hold_the_same_keys_and_cover_every_value():
     assert TEXTS["ja"].keys() == TEXTS["en"].keys()
     for language in ("ja", "en"):
