@@ -16,39 +16,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.notify import TEXTS
 from monitor.policy import AlertKind, EndReason, Permit, Purpose, Session, Verdict
 from monitor.register import OutboxRow
 
-VERDICT_JA = {
-    Verdict.PERMITTED: "許可あり",
-    Verdict.NO_PERMIT: "許可なし",
-    Verdict.OVERDUE: "時間超過",
-    Verdict.OUTSIDE_WINDOW: "保守時間外",
-    Verdict.CLINIC_HOURS: "診療時間中",
-}
-PURPOSE_JA = {
-    Purpose.FEE_UPDATE: "点数表等の更新",
-    Purpose.REMOTE_MAINTENANCE: "リモート保守",
-    Purpose.OTHER: "その他",
-}
-PURPOSE_EN = {
-    Purpose.FEE_UPDATE: "fee-table update",
-    Purpose.REMOTE_MAINTENANCE: "remote maintenance",
-    Purpose.OTHER: "other",
-}
-END_REASON_JA = {
-    EndReason.UNPLUGGED: "ケーブル抜去",
-    EndReason.MONITOR_STOPPED: "監視停止により終了",
-    EndReason.RECOVERED: "監視停止中に切断",
-}
-ALERT_JA = {
-    AlertKind.CLINIC_HOURS: "診療時間中",
-    AlertKind.OUTSIDE_WINDOW: "保守時間外",
-    AlertKind.NO_PERMIT: "許可なし",
-    AlertKind.OVERDUE: "時間超過",
-    AlertKind.RESOLVED: "終了通知",
-    AlertKind.MONITOR: "監視",
-}
+# One vocabulary for the council: the register's labels are the alert texts' labels.
+VERDICT_JA = {v: TEXTS["ja"][f"verdict.{v}"] for v in Verdict}
+PURPOSE_JA = {p: TEXTS["ja"][f"purpose.{p}"] for p in Purpose}
+PURPOSE_EN = {p: TEXTS["en"][f"purpose.{p}"] for p in Purpose}
+END_REASON_JA = {r: TEXTS["ja"][f"end.{r}"] for r in EndReason}
+ALERT_JA = {k: TEXTS["ja"][f"kind.{k}"] for k in AlertKind}
 
 HEADERS = {
     "ja": ["番号", "開始日時", "終了日時", "接続時間", "インターフェース", "判定", "目的",

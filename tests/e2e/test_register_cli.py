@@ -154,10 +154,10 @@ def test_export_is_a_utf8_bom_csv_of_the_month_in_local_time_with_japanese_heade
     header, first, second = rows[0], dict(zip(rows[0], rows[1])), dict(zip(rows[0], rows[2]))
     assert len(rows) == 3  # 03-31 23:00 and 05-01 00:30 (Tokyo) are other months
     assert first["開始日時"] == "2026/04/01 09:30:00" and first["接続時間"] == "1:05:00"
-    assert first["判定"] == "許可あり、時間超過" and first["目的"] == "点数表等の更新"
+    assert first["判定"] == "許可あり、上限時間超過" and first["目的"] == "点数表・マスタ更新"
     assert first["業者名"] == "日医システム" and first["許可者"] == "hoken"
-    assert first["終了理由"] == "ケーブル抜去" and first["送信バイト"] == "1234"
-    assert "時間超過・未送信" in first["警報"]
+    assert first["終了理由"] == "LANケーブルが外された" and first["送信バイト"] == "1234"
+    assert "上限時間超過・未送信" in first["警報"]
     assert second["判定"] == "診療時間中" and second["終了理由"] == "接続中"
     assert "受信バイト" in header
 
@@ -168,7 +168,7 @@ def test_export_in_english_to_standard_output(config, register):
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout.decode("utf-8-sig"), newline="")))
     assert rows[0][:3] == ["No.", "Start", "End"]
-    assert rows[1][5] == "permitted; overdue" and rows[1][6] == "fee-table update"
+    assert rows[1][5] == "permitted; overdue" and rows[1][6] == "fee-table / master data update"
 
 
 def test_verify_reports_the_count_then_names_an_edited_row(config, register):

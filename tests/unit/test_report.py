@@ -32,7 +32,7 @@ def test_a_permitted_session_exports_translated_values_in_local_time():
     values = dict(zip(header, row, strict=True))
     assert values["開始日時"] == "2026/04/01 09:30:00" and values["接続時間"] == "0:20:00"
     assert values["目的"] == "リモート保守" and values["事後届出"] == "はい"
-    assert values["終了理由"] == "監視停止中に切断" and values["警報"] == ""
+    assert values["終了理由"] == "監視プログラムの停止中に終了（最後に確認した時刻）" and values["警報"] == ""
 
 
 def test_log_table_columns_line_up_with_japanese_names():
