@@ -507,8 +507,8 @@ class BoxRunner(_LinkEnd):
     def _apply(self) -> None:
         if self.is_lost:
             log.info("showing %s (as the PC says)", self.pattern)
-        self.is_lost = False
         self.display.show(self.pattern, silenced=self.silenced)
+        self.is_lost = False  # after the pins: see _tick
 
     def _tick(self, now: float) -> float | None:
         if self.is_lost or self._last_valid is None:
@@ -516,10 +516,12 @@ class BoxRunner(_LinkEnd):
         deadline = self._last_valid + self.lost_after
         if now < deadline:
             return deadline
-        self.is_lost = True
         log.warning("no valid message from the PC for %g s: showing `lost` until it is back",
                     self.lost_after)
+        # Display first, flag second: whoever sees is_lost (state(), tests) sees the
+        # `lost` look already on the pins.
         self.display.lost()
+        self.is_lost = True
         return None
 
 
