@@ -303,6 +303,14 @@ def run(args) -> None:
             ipr.close()
             daemon.stop()
             daemon = None
+    except BaseException:
+        if daemon is not None:  # why the daemon is gone or stuck: its last words
+            code = daemon.proc.poll()
+            print(f"\ndaemon {'exited with ' + str(code) if code is not None else 'running'}; "
+                  "last log lines:", file=sys.stderr)
+            for _, line in daemon.log.lines[-30:]:
+                print("  " + line.rstrip(), file=sys.stderr)
+        raise
     finally:
         if monitor is not None:
             monitor.terminate()

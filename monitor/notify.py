@@ -39,6 +39,7 @@ import math
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -580,16 +581,18 @@ class Sender:
     ``status()`` and ``test-alert``. Blocking: call ``deliver`` in a thread."""
 
     def __init__(self, services: list, problems: list[tuple[str, str]] | None = None):
-        import apprise
-
         self.services = list(services)
         self.problems = list(problems or [])
         for service in self.services:
             # Instance attribute, not the class: throttling is the worker's job (pace).
             service.request_rate_per_sec = 0
-        self._apprise = apprise.Apprise()
-        for service in self.services:
-            self._apprise.add(service)
+        self._apprise = None
+        if self.services:  # without a service there is nothing to import apprise for
+            import apprise
+
+            self._apprise = apprise.Apprise()
+            for service in self.services:
+                self._apprise.add(service)
 
     @property
     def urls(self) -> list[str]:
@@ -602,8 +605,6 @@ class Sender:
         ``skip``; return one ``Delivery`` per service tried (never raises for a failed
         service: the failure is in the Delivery). Raise NotifyError(permanent=True)
         when there is no service to send through."""
-        import apprise
-
         skipped = set(skip)
         chosen = [i for i in range(len(self.services)) if i not in skipped]
         if not self.services:
@@ -615,6 +616,8 @@ class Sender:
             )
         if not chosen:
             return []
+        import apprise
+
         target = self._apprise if not skipped else apprise.Apprise(
             servers=[self.services[i] for i in chosen])
         notify_type = _NOTIFY_TYPES.get(Severity(severity), "info")
@@ -667,11 +670,12 @@ def build_sender(alerts_config, *, credentials_dir: str | Path | None = None) ->
     apprise config file ``config`` and of the systemd credential ``credential``
     (read from ``credentials_dir``, default ``$CREDENTIALS_DIRECTORY``: apprise URLs
     one per line, or an apprise config). A source that yields nothing is recorded
-    in ``Sender.problems``; nothing here raises for a bad source."""
-    import apprise
-
+    in ``Sender.problems``; nothing here raises for a bad source. apprise (~20-36 MB
+    with its plugins) is imported only when a source is configured."""
     services: list = []
     problems: list[tuple[str, str]] = []
+    if alerts_config.urls:
+        import apprise
     for i, url in enumerate(alerts_config.urls):
         service = apprise.Apprise.instantiate(url)
         if service is None:
@@ -777,7 +781,10 @@ class OutboxWorker:
         self._register = register
         self._alerts = alerts_config
         self._clock = clock or _utcnow
-        self.sender = sender if sender is not None else build_sender(alerts_config)
+        # Built on first use, in the send thread: importing apprise and its plugins
+        # costs ~20-36 MB of RSS, which an idle daemon that never sends need not pay.
+        self._sender = sender
+        self._sender_lock = threading.Lock()
         self.language = language or alerts_config.language
         self.machine = machine or machine_name(alerts_config)
         self.zone = zone
@@ -791,6 +798,19 @@ class OutboxWorker:
         self._last_delivery_at: datetime | None = None
         self._looked_up_last_delivery = False
         self._loop_error: str | None = None
+
+    @property
+    def sender(self) -> Sender:
+        """Return the ``Sender``, building it (``build_sender``) on first use. Blocking
+        (it may import apprise and read credential files): the worker calls it in its
+        send thread."""
+        with self._sender_lock:
+            if self._sender is None:
+                self._sender = build_sender(self._alerts)
+            return self._sender
+
+    def _deliver(self, title: str, body: str, severity: str, skip: set[int]) -> list[Delivery]:
+        return self.sender.deliver(title, body, severity=severity, skip=skip)
 
     # ------------------------------------------------------------------ inputs
 
@@ -884,7 +904,7 @@ class OutboxWorker:
         deliveries: list[Delivery] = []
         try:
             deliveries = await asyncio.to_thread(
-                self.sender.deliver, row.title, row.body, severity=row.severity, skip=done)
+                self._deliver, row.title, row.body, row.severity, done)
         except NotifyError as exc:
             failure = exc
         except Exception as exc:  # an apprise bug must not lose the alert: retry it
@@ -925,7 +945,11 @@ class OutboxWorker:
     def status(self) -> dict[str, Any]:
         """Return a JSON-able health summary: ``pending``, ``failed`` (undelivered with a
         failed attempt), ``permanent`` (given up), ``last_error``, ``last_delivery_at``,
-        ``oldest_pending_at``, ``destinations`` (count) and config ``problems``."""
+        ``oldest_pending_at``, ``destinations`` (count) and config ``problems``.
+
+        Until the first send has built the sender (``sender_loaded`` false),
+        ``destinations`` counts the configured sources (URLs, config file,
+        credential) and ``problems`` is empty: status does not import apprise."""
         summary = dict(self._register.outbox_summary())
         if self._last_delivery_at is None and not self._looked_up_last_delivery:
             self._looked_up_last_delivery = True
@@ -941,9 +965,18 @@ class OutboxWorker:
             "last_error": summary.get("last_error"),
             "last_delivery_at": _iso(self._last_delivery_at),
             "oldest_pending_at": _iso(summary.get("oldest_pending_at")),
-            "destinations": len(self.sender.services),
-            "problems": [f"{src}: {msg}" for src, msg in self.sender.problems],
+            **self._sender_status(),
         }
+
+    def _sender_status(self) -> dict[str, Any]:
+        sender = self._sender
+        if sender is None:
+            a = self._alerts
+            return {"destinations": len(a.urls) + (a.config is not None) + bool(a.credential),
+                    "problems": [], "sender_loaded": False}
+        return {"destinations": len(sender.services),
+                "problems": [f"{src}: {msg}" for src, msg in sender.problems],
+                "sender_loaded": True}
 
 
 # ====================================================================== test-alert

@@ -6,9 +6,13 @@ histories. Blinking is played by one ``_RhythmThread`` per output; the buzzer an
 the LED are separate outputs, so silencing the buzzer leaves the LED's blink
 undisturbed and a new alarm restarts only the buzzer.
 
-Threads: gpiozero calls the button handlers from its own threads, the rhythms and
-the self-test run in threads of their own, and the daemon calls ``show`` from its
-loop. One lock guards the indicator's state; callbacks (``on_ack``,
+Threads: gpiozero calls the button handlers from its own threads, the rhythms,
+the hold timer and the self-test run in threads of their own, and the daemon calls
+``show`` from its loop. The button is a plain ``DigitalInputDevice``, not a gpiozero
+``Button``: a ``Button`` always runs a hold thread that polls every 0.1 s, which
+woke an idle daemon ~600 times a minute. Holding is timed instead by a
+``threading.Timer`` started on press and cancelled on release (no wake-up while
+nobody touches the button). One lock guards the indicator's state; callbacks (``on_ack``,
 ``on_self_test``) are called outside it so they may call back into ``show``.
 """
 
@@ -20,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import LED, Button, Buzzer, DigitalOutputDevice
+from gpiozero import LED, Buzzer, DigitalInputDevice, DigitalOutputDevice
 from gpiozero.threads import GPIOThread
 
 from monitor.config import Indicator as IndicatorConfig
@@ -137,7 +141,8 @@ class GpioIndicator:
         self._self_test: threading.Thread | None = None
         self._cancel_self_test = threading.Event()
         self._outputs: dict[str, _Output] = {}
-        self._button: Button | None = None
+        self._button: DigitalInputDevice | None = None
+        self._hold_timer: threading.Timer | None = None
         try:
             self._build()
         except Exception:
@@ -153,12 +158,13 @@ class GpioIndicator:
             device = self._device(name, pin, cls, active_high=cfg.active_high)
             self._outputs[name] = _Output(name, pin, device)
         if cfg.button is not None:
+            # Wired to GND with the internal pull-up: pressed = low = active.
             self._button = self._device(
-                "button", cfg.button, Button, pull_up=True, bounce_time=BUTTON_BOUNCE,
-                hold_time=cfg.self_test_hold.total_seconds(),
+                "button", cfg.button, DigitalInputDevice, pull_up=True,
+                bounce_time=BUTTON_BOUNCE,
             )
-            self._button.when_pressed = self._pressed
-            self._button.when_held = self._held
+            self._button.when_activated = self._pressed
+            self._button.when_deactivated = self._released
 
     def _device(self, name: str, pin: int, cls: type, **kwargs: Any) -> Any:
         try:
@@ -223,7 +229,7 @@ class GpioIndicator:
             if self._button is not None:
                 devices["button"] = {
                     "pin": self._config.button,
-                    "pressed": None if self._button.closed else bool(self._button.is_pressed),
+                    "pressed": None if self._button.closed else bool(self._button.is_active),
                 }
             status = self._outputs.get("status_led")
             return {
@@ -260,6 +266,7 @@ class GpioIndicator:
                     out.stop()
                     out.device.off()
                     out.close()
+            self._cancel_hold()
             if self._button is not None and not self._button.closed:
                 self._button.close()
             led = self._outputs.get("led")
@@ -333,7 +340,16 @@ class GpioIndicator:
             out.set(wanted[name], force=force)
 
     def _pressed(self) -> None:
-        """Button pressed (a gpiozero thread): acknowledge."""
+        """Button pressed (a gpiozero thread): time the hold, then acknowledge."""
+        with self._lock:
+            if self._closed:
+                return
+            self._cancel_hold()
+            timer = threading.Timer(self._config.self_test_hold.total_seconds(), self._held)
+            timer.name = "indicator-button-hold"
+            timer.daemon = True
+            self._hold_timer = timer
+            timer.start()
         self._log.info("indicator button pressed: acknowledge")
         if self._on_ack is not None:
             self._call(self._on_ack, BUTTON_SOURCE)
@@ -343,20 +359,38 @@ class GpioIndicator:
         if sounding:
             self.show(Pattern.ALARM, silenced=True)
 
+    def _released(self) -> None:
+        """Button released (a gpiozero thread): it was not held long enough."""
+        with self._lock:
+            self._cancel_hold()
+
+    def _cancel_hold(self) -> None:
+        """Stop timing a hold (lock held)."""
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+
     def _held(self) -> None:
-        """Button held for ``self_test_hold`` (a gpiozero thread): self-test."""
+        """Button held for ``self_test_hold`` (the hold timer's thread): self-test,
+        unless it was released or the indicator closed just as the timer fired."""
+        with self._lock:
+            self._hold_timer = None
+            button = self._button
+            if self._closed or button is None or button.closed or not button.is_active:
+                return
         self.self_test(BUTTON_SOURCE)
 
     def _call(self, callback: Callable[[str], None], source: str) -> None:
         # An exception here would only print a traceback in gpiozero's thread and be lost.
         try:
             callback(source)
-        except Exception:  # noqa: BLE001 (logged with its traceback)  # noqa: BLE001  (logged with its traceback)
+        except Exception:  # noqa: BLE001  (logged with its traceback)
             self._log.exception("indicator callback %r failed", callback)
 
     def _release_all(self) -> None:
         for out in self._outputs.values():
             if not out.device.closed:
                 out.close()
+        self._cancel_hold()
         if self._button is not None and not self._button.closed:
             self._button.close()

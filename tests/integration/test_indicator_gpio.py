@@ -279,6 +279,27 @@ def test_holding_the_button_runs_a_self_test_lighting_each_output_in_turn(factor
     ]
 
 
+def test_a_short_press_acknowledges_without_a_self_test(factory, make):
+    acks, tests = [], []
+    make(config=short_config(self_test_hold="200ms"), on_ack=acks.append,
+         on_self_test=tests.append)
+    press(factory)
+    time.sleep(0.3)  # past the hold time: a cancelled hold timer must not fire
+    assert acks == ["gpio button"]
+    assert tests == []
+
+
+def test_an_idle_indicator_with_a_button_runs_no_thread(factory, make):
+    before = set(threading.enumerate())
+    ind = make(config=short_config(self_test_hold="50ms"))
+    ind.show(Pattern.OFF)
+    press(factory)  # a press starts a hold timer; the release cancels it
+    time.sleep(0.1)
+    started = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    # gpiozero's Button polled for holds every 0.1 s in a thread of its own.
+    assert started == []
+
+
 def test_self_test_restores_the_pattern_and_heartbeat_it_interrupted(factory, make):
     ind = make()
     ind.show(Pattern.ON)
