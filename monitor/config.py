@@ -51,7 +51,9 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\", got {value!r}")
+        # ValueError, not TypeError: pydantic reports only ValueError with the key path.
+        raise ValueError(  # noqa: TRY004
+            f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\", got {value!r}")
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError(f"duration must not be negative, got {value!r}")
@@ -201,7 +203,8 @@ def parse_closed(value: Any) -> ClosedDays:
     if isinstance(value, ClosedDays):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a date string like \"12-29..01-03\", got {value!r}")
+        raise ValueError(  # noqa: TRY004 (pydantic reports ValueError with the key path)
+            f"expected a date string like \"12-29..01-03\", got {value!r}")
     parts = value.split("..")
     if len(parts) > 2:
         raise ValueError(f"bad range {value!r}: use FIRST..LAST")
@@ -324,7 +327,7 @@ class Indicator(_Section):
         return _positive(v)
 
     @model_validator(mode="after")
-    def _pins_and_port(self) -> "Indicator":
+    def _pins_and_port(self) -> Indicator:
         seen: dict[int, str] = {}
         problems = []
         for name in ("led", "buzzer", "button", "status_led"):
@@ -370,7 +373,7 @@ class Alerts(_Section):
         return v
 
     @model_validator(mode="after")
-    def _retries(self) -> "Alerts":
+    def _retries(self) -> Alerts:
         if self.retry_first <= timedelta(0) or self.retry_max < self.retry_first:
             raise ValueError("need 0 < retry_first <= retry_max")
         return self
@@ -455,8 +458,7 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
         else:
             msg = err["msg"]
             for prefix in ("Value error, ", "Assertion failed, "):
-                if msg.startswith(prefix):
-                    msg = msg[len(prefix):]
+                msg = msg.removeprefix(prefix)
             if kind not in ("value_error", "assertion_error") and "input" in err:
                 shown = err["input"]
                 if not isinstance(shown, (dict, list)):

@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import subprocess
+from typing import Self
 
 import pytest
 
@@ -31,7 +32,7 @@ class Netns:
         self.name = f"{prefix}-{os.getpid()}-{secrets.token_hex(3)}"
         self._made = False
 
-    def __enter__(self) -> "Netns":
+    def __enter__(self) -> Self:
         subprocess.run(["ip", "netns", "add", self.name], check=True)
         self._made = True
         self.run("ip", "link", "set", "lo", "up")
