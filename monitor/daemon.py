@@ -930,7 +930,9 @@ async def _cancel(task: asyncio.Task, limit: float = 5.0) -> None:
 
     Cancel again until it ends: on Python 3.11, ``asyncio.wait_for`` swallows a
     cancellation that arrives just as the awaited thing completes (fixed in 3.12),
-    so one ``cancel()`` of a loop built on it may be lost."""
+    so one ``cancel()`` of a loop built on it may be lost. The outbox worker no
+    longer waits that way, but the poll watcher (``links``) and the control socket
+    still do, so the repeat stays."""
     deadline = time.monotonic() + limit
     while not task.done() and time.monotonic() < deadline:
         task.cancel()

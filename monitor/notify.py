@@ -861,10 +861,20 @@ class OutboxWorker:
                 delay = pause.total_seconds()
                 log.exception("outbox worker round failed; trying again in %.0fs", delay)
                 pause = min(pause * 2, self._alerts.retry_max)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+            await self._sleep(delay)
+
+    async def _sleep(self, delay: float) -> None:
+        """Return after ``delay`` seconds or at a ``kick``, whichever comes first; a
+        cancellation always propagates.
+
+        ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11,
+        ``wait_for`` swallows a cancellation that arrives just as the awaited event
+        is set (a ``kick`` racing a stop), so the worker would run on."""
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
 
     def _seconds_to_next_due(self) -> float:
         """Return how long to sleep: until the earliest retry or lease end among waiting

@@ -65,9 +65,9 @@ def test_the_pattern_goes_out_at_once_on_open_and_on_every_change(port):
         first = json.loads(port.wait_line(is_pattern("off")))
         assert first == {"v": 1, "seq": 0, "t": "pattern", "pattern": "off", "silenced": False}
         ind.show(Pattern.ALARM)
-        second = json.loads(port.wait_line(is_pattern("alarm", False), timeout=2.0))
+        second = json.loads(port.wait_line(is_pattern("alarm", False), timeout=5.0))
         ind.show(Pattern.ALARM, silenced=True)
-        third = json.loads(port.wait_line(is_pattern("alarm", True), timeout=2.0))
+        third = json.loads(port.wait_line(is_pattern("alarm", True), timeout=5.0))
         assert (second["seq"], third["seq"]) == (1, 2)
         ind.show(Pattern.ALARM, silenced=True)  # no change: nothing sent
         assert port.read_lines(0.2) == []
@@ -105,7 +105,7 @@ def test_stop_heartbeat_stops_the_repeats_but_a_change_still_goes_out(port):
         port.read_lines(0.15)  # a repeat already queued may still arrive
         assert port.read_lines(0.4) == []
         ind.show(Pattern.WARN)
-        port.wait_line(is_pattern("warn"), timeout=1.0)
+        port.wait_line(is_pattern("warn"), timeout=5.0)
         assert ind.state()["heartbeat"] is False
     finally:
         ind.close()
@@ -117,7 +117,7 @@ def test_box_hello_is_recorded_and_answered_with_the_current_pattern(port):
         ind.show(Pattern.WARN)
         port.wait_line(is_pattern("warn"))
         port.write(encode(Hello(0, "0.1.0-box")))
-        port.wait_line(is_pattern("warn"), timeout=1.0)  # long before the 30 s repeat
+        port.wait_line(is_pattern("warn"), timeout=5.0)  # long before the 30 s repeat
         state = ind.state()
         assert state["box_version"] == "0.1.0-box" and state["hellos"] == 1
     finally:
@@ -155,7 +155,7 @@ def test_a_vanished_port_is_reported_once_and_the_pattern_restored_when_it_retur
         ind.show(Pattern.ALARM, silenced=False)  # changes while the box is away are kept
         port.plug()
         assert calls.wait("restore") and "reconnected" in calls.of("restore")[0]
-        port.wait_line(is_pattern("alarm", False), timeout=2.0)
+        port.wait_line(is_pattern("alarm", False), timeout=5.0)
         state = ind.state()
         assert state["connected"] is True and state["reconnects"] == 1
         assert calls.of("fault") == faults

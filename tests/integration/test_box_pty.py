@@ -141,10 +141,9 @@ def test_silence_from_the_pc_turns_into_lost_then_the_right_pattern_comes_back(p
         port.write(encode(Heartbeat(seq)))
     assert box.shows("warn")
 
-    t_quiet = time.monotonic()
+    # The runner sets is_lost just before it tells the indicator, so wait for both.
     wait_for(lambda: box.runner.is_lost, timeout=2.0, what="lost")
-    assert time.monotonic() - t_quiet < 2.0
-    assert box.indicator.state()["pattern"] == "lost"
+    wait_for(lambda: box.indicator.state()["pattern"] == "lost", what="the lost pattern")
     for pin in (LED, BUZZER):
         box.factory.pin(pin).clear_states()
     time.sleep(1.3)  # two double blinks and at least one chirp

@@ -117,9 +117,29 @@ def test_console_on_a_terminal_blinks_the_symbol_and_flashes_the_heart(pty_strea
         config(slow_blink="30ms", heartbeat_every="60ms", heartbeat_on="20ms"), stream=stream)
     ind.start_heartbeat()
     ind.show(Pattern.WARN)
-    time.sleep(0.2)
+
+    def frames_of(text: str) -> list[str]:
+        return text.replace("\r\n", "").split("\r\x1b[2K")[1:]
+
+    def blinked_and_flashed(frames: list[str]) -> bool:
+        warn = [f for f in frames if "WARN" in f]
+        return (any("! 接続中・要確認" in f for f in warn)  # symbol shown ...
+                and any("  接続中・要確認" in f and "!" not in f for f in warn)  # ... and blanked
+                and any(f.startswith("♥") for f in frames)
+                and any(f.startswith("·") for f in frames))
+
+    # Read until both the blink and the heart were seen (a bound, not a target: a
+    # loaded machine may draw fewer frames per second).
+    data = b""
+    deadline = time.monotonic() + 5
+    while (not blinked_and_flashed(frames_of(data.decode(errors="ignore")))
+           and time.monotonic() < deadline):
+        if select.select([master], [], [], 0.05)[0]:
+            data += os.read(master, 65536)
     ind.close()
-    frames = read_available(master).replace("\r\n", "").split("\r\x1b[2K")[1:]
+    while select.select([master], [], [], 0.15)[0]:  # the rest, up to the final line
+        data += os.read(master, 65536)
+    frames = frames_of(data.decode())
     warn = [f for f in frames if "WARN" in f]
     assert any("! 接続中・要確認" in f for f in warn)  # symbol shown ...
     assert any("  接続中・要確認" in f and "!" not in f for f in warn)  # ... and blanked

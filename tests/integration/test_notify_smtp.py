@@ -284,3 +284,26 @@ def test_no_alert_is_lost_when_the_process_is_killed_between_enqueue_and_deliver
         assert len(smtp.messages) == 1
         assert smtp.messages[0].message["subject"].startswith("[clinic-hours] ")
         assert reg.alert(row.id).delivered_at is not None
+
+
+def test_stopping_the_worker_just_as_it_is_kicked_always_ends_it_at_once(register):
+    # A kick and a stop in the same instant (an alert written as the daemon shuts
+    # down): the cancellation must never be lost to the wake-up, 200 times over and
+    # at each step of the worker's first round.
+    worker = OutboxWorker(register, Alerts(machine=MACHINE))
+
+    async def scenario():
+        for i in range(200):
+            task = asyncio.create_task(worker.run())
+            for _ in range(i % 5):  # 0..4 loop turns: from not started to asleep
+                await asyncio.sleep(0)
+            worker.kick()
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
+            if not (task.done() and task.cancelled()):
+                task.cancel()  # clean up, then report the first lost stop
+                await asyncio.wait({task}, timeout=5)
+                return f"iteration {i}: not ended as cancelled 5 s after cancel()"
+        return None
+
+    assert asyncio.run(scenario()) is None
