@@ -471,3 +471,54 @@ def test_systemd_hears_ready_status_watchdog_pings_and_stopping(world):
         assert m.proc.wait(15) == 0
     finally:
         sock.close()
+
+
+def test_the_indicator_box_button_silences_the_alarm_and_is_recorded(world):
+    """The daemon drives an indicator box on a real pty; the test plays the box end of
+    the cable: it reads the PC's pattern lines and presses the button (an ``ack`` line)."""
+    import select
+    import sqlite3
+    import tty
+
+    from monitor.indicator.boxlink import Ack, Hello, decode, encode
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    port = os.ttyname(slave)
+    try:
+        world.configure()
+        world.config.write_text(world.config.read_text().replace(
+            'kind = "auto"', f'kind = "box"\nport = "{port}"'))
+        m = world.start()
+        received = bytearray()
+
+        def box_shows(pattern: str, silenced: bool) -> bool:
+            while select.select([master], [], [], 0.05)[0]:
+                received.extend(os.read(master, 4096))
+            lines = [ln for ln in bytes(received).split(b"\n") if ln.startswith(b"{")]
+            msgs = [decode(ln) for ln in lines]
+            last = [x for x in msgs if getattr(x, "t", "") == "pattern"]
+            return bool(last) and (last[-1].pattern, last[-1].silenced) == (pattern, silenced)
+
+        os.write(master, encode(Hello(seq=0, version="e2e-box")))
+        until(lambda: box_shows("off", False), 5, "the box is told `off` while unplugged")
+        plugged_with_alarm(world)
+        until(lambda: box_shows("alarm", False), 5, "the box is told `alarm`")
+
+        os.write(master, encode(Ack(seq=1)))  # the box's button
+        until(lambda: m.status()["indicator"].get("silenced") is True, 5,
+              "the daemon silenced the alarm after the box's ack")
+        assert m.status()["pattern"] == "alarm"  # the lamp keeps blinking
+        until(lambda: box_shows("alarm", True), 5, "the box is told the alarm is silenced")
+
+        db = sqlite3.connect(f"file:{world.tmp}/state/register.db?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT source, session_id FROM acks").fetchall()
+        finally:
+            db.close()
+        session_id = m.status()["session"]["id"]
+        assert rows == [("box button", session_id)]
+        assert m.cli("verify").returncode == 0
+    finally:
+        os.close(master)
+        os.close(slave)
