@@ -32,7 +32,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,58 +41,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-IP_LINE = re.compile(r"^(?:Deleted )?\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.*?\bstate (\S+)")
+from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
+
 SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
-
-
-class Lines:
-    """A subprocess's output lines, each with its arrival time (time.time())."""
-
-    def __init__(self, stream):
-        self.lines: list[tuple[float, str]] = []
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            now = time.time()
-            with self.cond:
-                self.lines.append((now, line))
-                self.cond.notify_all()
-
-    def first(self, after: float, match, timeout: float = 5.0):
-        """Return ``(arrival, match)`` of the first line arriving after ``after``."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for at, line in self.lines:
-                    if at >= after and (m := match(line)):
-                        return at, m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.cond.wait(left)
-
-
-def proc_usage(pid: int) -> dict[str, float]:
-    """CPU seconds (user+system), voluntary context switches (all threads), RSS (KiB)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    switches = main = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            for line in (task / "status").read_text().splitlines():
-                if line.startswith("voluntary_ctxt_switches:"):
-                    switches += int(line.split()[1])
-                    if task.name == str(pid):
-                        main = int(line.split()[1])
-        except FileNotFoundError:
-            pass  # a thread ended meanwhile
-    rss = next(int(line.split()[1]) for line in
-               Path(f"/proc/{pid}/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss,
-            "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
 
 
 def window(start: timedelta, end: timedelta) -> str:
@@ -159,29 +109,6 @@ class Daemon:
         self.notify_path.unlink(missing_ok=True)
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.3f}"
-
-
-def pct(values: list[float]) -> str:
-    if not values:
-        return "  (none)"
-    v = sorted(values)
-    p95 = v[min(len(v) - 1, round(0.95 * (len(v) - 1)))]
-    return f"{ms(statistics.median(v))} {ms(p95)} {ms(v[-1])}"
-
-
-def ip_says(online: bool):
-    def match(line: str):
-        m = IP_LINE.match(line)
-        if not m or m.group(1) != "eth0":
-            return None
-        flags = m.group(2).split(",")
-        up = "LOWER_UP" in flags and "UP" in flags and m.group(3) in ("UP", "UNKNOWN")
-        return up is online or None
-    return match
-
-
 def shown(pattern: str):
     def match(line: str):
         m = SHOWN.search(line)
@@ -231,7 +158,7 @@ def run(args) -> None:
                 t0 = time.time()
                 ipr.link("set", index=peer, state="up" if up else "down")
                 got = daemon.log.first(t0, shown("alarm" if up else "off"))
-                r = ref.first(t0, ip_says(up))
+                r = ref.first(t0, ip_monitor_says(up))
                 if got is None:
                     missed += 1
                 else:
@@ -242,9 +169,9 @@ def run(args) -> None:
                 time.sleep(args.gap)
             print(f"\nlink change -> indicator pattern, {args.toggles} toggles "
                   f"(ms: p50 p95 max), missed {missed}")
-            print(f"  daemon, indicator.show returned   {pct(internal)}")
-            print(f"  daemon, its log line arrived      {pct(arrival)}")
-            print(f"  ip monitor link, line arrived     {pct(reference)}")
+            print(f"  daemon, indicator.show returned   {latency_summary(internal)}")
+            print(f"  daemon, its log line arrived      {latency_summary(arrival)}")
+            print(f"  ip monitor link, line arrived     {latency_summary(reference)}")
             if internal and reference:
                 print(f"  p50 difference (show - ip monitor) "
                       f"{ms(statistics.median(internal) - statistics.median(reference))}")

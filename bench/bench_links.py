@@ -23,17 +23,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IP_LINE = re.compile(r"^(?:Deleted )?\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.*?\bstate (\S+)")
+
+from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
 
 class Observer:
@@ -43,29 +42,7 @@ class Observer:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1, env=env)
-        self.lines: list[tuple[int, str]] = []
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            now = time.perf_counter_ns()
-            with self.cond:
-                self.lines.append((now, line))
-                self.cond.notify_all()
-
-    def first(self, after: int, match, timeout: float) -> int | None:
-        """Return the arrival (ns) of the first line after ``after`` that ``match``es."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for at, line in self.lines:
-                    if at >= after and match(line):
-                        return at
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.cond.wait(left)
+        self.output = Lines(self.proc.stdout, clock=time.perf_counter_ns)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -87,45 +64,6 @@ def watcher_says(online: bool):
     return match
 
 
-def ip_monitor_says(online: bool):
-    def match(line: str) -> bool:
-        m = IP_LINE.match(line)
-        if not m or m.group(1) != "eth0":
-            return False
-        flags = m.group(2).split(",")
-        up = "LOWER_UP" in flags and "UP" in flags and m.group(3) in ("UP", "UNKNOWN")
-        return up is online
-    return match
-
-
-def proc_usage(pid: int) -> dict[str, float]:
-    """CPU seconds (user+system), voluntary context switches (all threads), RSS (KiB)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    switches = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for line in (task / "status").read_text().splitlines():
-            if line.startswith("voluntary_ctxt_switches:"):
-                switches += int(line.split()[1])
-    rss = next(int(line.split()[1]) for line in
-               Path(f"/proc/{pid}/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
-    return {"cpu": cpu, "switches": switches, "rss": rss, "threads": threads}
-
-
-def ms(ns: float) -> str:
-    return f"{ns / 1e6:7.3f}"
-
-
-def summary(latencies: list[int]) -> str:
-    if not latencies:
-        return "   (none)"
-    ordered = sorted(latencies)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{ms(statistics.median(ordered))} {ms(p95)} {ms(ordered[-1])}"
-
-
 def run(toggles: int, idle_seconds: float, gap: float) -> None:
     from pyroute2 import IPRoute
 
@@ -141,34 +79,34 @@ def run(toggles: int, idle_seconds: float, gap: float) -> None:
                             "watch", "--json", "-i", "eth0"])
         reference = Observer([*ip, "monitor", "link"])
         observers += [watcher, reference]
-        if watcher.first(0, watcher_says(False), timeout=20) is None:
+        if watcher.output.first(0, watcher_says(False), timeout=20) is None:
             raise SystemExit(f"watcher did not start: {watcher.proc.stderr.read()}")
         time.sleep(0.5)  # `ip monitor` prints nothing at start: give it time to subscribe
 
         ipr = IPRoute(netns=ns, flags=0)
         try:
             peer = ipr.link_lookup(ifname="peer0")[0]
-            lat_w: list[int] = []
-            lat_ip: list[int] = []
+            lat_w: list[float] = []  # seconds
+            lat_ip: list[float] = []
             missed_w = missed_ip = 0
             for i in range(toggles):
                 online = i % 2 == 0
                 t0 = time.perf_counter_ns()
                 ipr.link("set", index=peer, state="up" if online else "down")
-                got_w = watcher.first(t0, watcher_says(online), timeout=2)
-                got_ip = reference.first(t0, ip_monitor_says(online), timeout=2)
+                got_w = watcher.output.first(t0, watcher_says(online), timeout=2)
+                got_ip = reference.output.first(t0, ip_monitor_says(online), timeout=2)
                 if got_w is None:
                     missed_w += 1
                 else:
-                    lat_w.append(got_w - t0)
+                    lat_w.append((got_w[0] - t0) / 1e9)
                 if got_ip is None:
                     missed_ip += 1
                 else:
-                    lat_ip.append(got_ip - t0)
+                    lat_ip.append((got_ip[0] - t0) / 1e9)
                 time.sleep(gap)
         finally:
             ipr.close()
-        reports = sum(1 for _at, line in watcher.lines if '"event": "change"' in line)
+        reports = sum(1 for _at, line in watcher.output.lines if '"event": "change"' in line)
 
         before = {o: proc_usage(o.proc.pid) for o in observers}
         time.sleep(idle_seconds)
@@ -178,8 +116,8 @@ def run(toggles: int, idle_seconds: float, gap: float) -> None:
               f"(kernel {os.uname().release}, {os.cpu_count()} CPU)")
         print()
         print("latency, toggle -> line   p50 ms   p95 ms   max ms   missed")
-        print(f"  link-monitor watch     {summary(lat_w)}   {missed_w}")
-        print(f"  ip monitor link        {summary(lat_ip)}   {missed_ip}")
+        print(f"  link-monitor watch     {latency_summary(lat_w)}   {missed_w}")
+        print(f"  ip monitor link        {latency_summary(lat_ip)}   {missed_ip}")
         diffs = sorted(w - r for w, r in zip(lat_w, lat_ip, strict=False))
         if diffs:
             print(f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "

@@ -1,0 +1,101 @@
+"""What the benchmarks share: timestamped output lines, /proc usage, the `ip monitor
+link` reference matcher and latency summaries. Imported by the bench scripts, which
+run as ``python bench/NAME.py`` (their folder is then first on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# One line of `ip monitor link` / `ip link`: name, flags, operstate.
+IP_LINE = re.compile(r"^(?:Deleted )?\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.*?\bstate (\S+)")
+
+
+class Lines:
+    """A text stream's lines, each with its arrival time read from ``clock`` by a
+    reader thread (``time.time`` to compare with wall-clock stamps in a log,
+    ``time.perf_counter_ns`` for pure intervals)."""
+
+    def __init__(self, stream, clock: Callable[[], Any] = time.time):
+        self.lines: list[tuple[Any, str]] = []
+        self.cond = threading.Condition()
+        self._clock = clock
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            now = self._clock()
+            with self.cond:
+                self.lines.append((now, line))
+                self.cond.notify_all()
+
+    def first(self, after, match: Callable[[str], Any], timeout: float = 5.0):
+        """Return ``(arrival, match(line))`` of the first line arriving at or after
+        ``after`` for which ``match`` is truthy; None after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for at, line in self.lines:
+                    if at >= after and (m := match(line)):
+                        return at, m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+
+def ip_monitor_says(online: bool, interface: str = "eth0") -> Callable[[str], bool]:
+    """Return a matcher for `ip monitor link` lines showing ``interface`` online (LOWER_UP,
+    UP and state UP/UNKNOWN, as the watcher counts it) or offline."""
+
+    def match(line: str) -> bool:
+        m = IP_LINE.match(line)
+        if not m or m.group(1) != interface:
+            return False
+        flags = m.group(2).split(",")
+        up = "LOWER_UP" in flags and "UP" in flags and m.group(3) in ("UP", "UNKNOWN")
+        return up is online
+
+    return match
+
+
+def proc_usage(pid: int) -> dict[str, float]:
+    """Return CPU seconds (user+system), voluntary context switches (all threads, and
+    ``main`` for the main thread), RSS (KiB) and the thread count of process ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    switches = main = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
+                    if task.name == str(pid):
+                        main = int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread ended meanwhile
+    rss = next(int(line.split()[1]) for line in
+               Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss,
+            "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
+
+
+def ms(seconds: float) -> str:
+    """Return ``seconds`` as milliseconds in a fixed-width column."""
+    return f"{seconds * 1000:8.3f}"
+
+
+def latency_summary(seconds: list[float]) -> str:
+    """Return "p50 p95 max" of ``seconds`` in ms columns, or "(none)"."""
+    if not seconds:
+        return "  (none)"
+    v = sorted(seconds)
+    p95 = v[min(len(v) - 1, round(0.95 * (len(v) - 1)))]
+    return f"{ms(statistics.median(v))} {ms(p95)} {ms(v[-1])}"
