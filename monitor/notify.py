@@ -274,15 +274,16 @@ def _t(language: str, key: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def format_elapsed(td: timedelta, language: str = "ja") -> str:
+def format_elapsed(td: timedelta, language: str = "ja", *, pad_minutes: bool = True) -> str:
     """Return a duration for people: ``1時間05分`` / ``1h05m``; minutes under an hour
-    (``5分`` / ``5m``), seconds under a minute (``30秒`` / ``30s``). Rounded down."""
+    (``5分`` / ``5m``), seconds under a minute (``30秒`` / ``30s``). Rounded down.
+    ``pad_minutes=False`` gives the compact Japanese ``1時間5分`` (status lines)."""
     total = max(0, int(td.total_seconds()))
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     if language == "ja":
         if h:
-            return f"{h}時間{m:02d}分"
+            return f"{h}時間{m:02d}分" if pad_minutes else f"{h}時間{m}分"
         return f"{m}分" if m else f"{s}秒"
     if h:
         return f"{h}h{m:02d}m"

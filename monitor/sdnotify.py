@@ -17,6 +17,8 @@ import os
 import socket
 from datetime import timedelta
 
+from monitor.notify import format_elapsed
+
 log = logging.getLogger(__name__)
 
 
@@ -108,16 +110,7 @@ _PATTERN = {
 
 def short_duration(td: timedelta, language: str) -> str:
     """Return ``td`` as ``"1h05m"`` / ``"12m"`` / ``"40s"`` (en) or ``"1時間5分"`` / ``"12分"`` (ja)."""
-    total = max(0, int(td.total_seconds()))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    if language == "ja":
-        if h:
-            return f"{h}時間{m}分"
-        return f"{m}分" if m else f"{s}秒"
-    if h:
-        return f"{h}h{m:02d}m"
-    return f"{m}m" if m else f"{s}s"
+    return format_elapsed(td, language, pad_minutes=False)
 
 
 def format_status(*, online: bool, since: timedelta | None, period: str, pattern: str,
