@@ -403,9 +403,8 @@ class Daemon:
         if silenced:
             now = self._clock()
             sid = self.state.session.id if self.state.session else None
-            record = getattr(self.register, "record_ack", None)
-            if record is not None:
-                self._write("ack", lambda: record(by or source, source, now, sid), source)
+            self._write("ack", lambda: self.register.record_ack(by or source, source, now, sid),
+                        source)
             log.info("alarm acknowledged by %s via %s", by or "someone", source)
         return silenced
 
@@ -413,8 +412,7 @@ class Daemon:
         """Continue the session the register says is open, and re-arm valid permits."""
         try:
             session = self.register.current_session()
-            last_seen = self.register.last_seen() if hasattr(self.register, "last_seen") \
-                else None
+            last_seen = self.register.last_seen()
             permits = self.register.valid_permits(self._clock())
         except Exception as exc:
             log.exception("cannot read the open session from the register")
@@ -441,8 +439,7 @@ class Daemon:
         while True:
             watcher = None
             try:
-                watcher = build_watcher(self.config.link, netns=self.netns) \
-                    if self.netns else build_watcher(self.config.link)
+                watcher = build_watcher(self.config.link, netns=self.netns)
                 self.watcher = watcher
                 current = await watcher.start()
                 self._reconcile(current)
@@ -571,25 +568,10 @@ class Daemon:
         self._show(s.pattern, s.silenced and s.pattern is Pattern.ALARM, "retry")
 
     def _enqueue(self, alert: Alert, why: str) -> None:
-        def put():
-            if hasattr(self.worker, "enqueue"):
-                return self.worker.enqueue(alert)
-            from monitor.notify import render  # the contract's path, if enqueue is missing
-            title, body = render(alert, language=self.config.alerts.language,
-                                 machine=self.config.alerts.machine or os.uname().nodename,
-                                 zone=self.config.zone)
-            self.register.enqueue_alert(alert, title, body)
-            self.worker.kick()
-            return None
-
-        self._write(f"alert {alert.key}", put, why)
+        self._write(f"alert {alert.key}", lambda: self.worker.enqueue(alert), why)
 
     def _worker_link_up(self) -> None:
-        if hasattr(self.worker, "link_up"):
-            self.worker.link_up()
-        else:
-            self.register.retry_all_now(self._clock())
-            self.worker.kick()
+        self.worker.link_up()
 
     def _monitor_alert(self, detail: str, severity: Severity = Severity.WARNING) -> None:
         """Raise a ``monitor`` alert (start, stop, reload, a fault) through the outbox."""
@@ -776,8 +758,7 @@ class Daemon:
             "permit": permit_json(s.permit),
             "alerts": [{"kind": str(a.kind), "reminder": a.reminder, "at": _iso(a.at)}
                        for a in s.alerts],
-            "overdue_at": _iso(s.started_at + self.engine.overdue_limit(s))
-            if hasattr(self.engine, "overdue_limit") else None,
+            "overdue_at": _iso(s.started_at + self.engine.overdue_limit(s)),
             "bytes_sent": sent,
             "bytes_received": received,
         }
