@@ -78,6 +78,7 @@ from monitor.policy import (
     Tick,
     Transition,
 )
+from monitor.report import permit_json
 from monitor.schedule import Schedule
 from monitor.sdnotify import SystemdNotifier, format_status
 
@@ -134,25 +135,6 @@ class Fault:
 
     def as_dict(self) -> dict[str, Any]:
         return {"failing": self.failing, "errors": self.count, "last_error": self.last_error}
-
-
-def permit_json(p: Permit | None) -> dict[str, Any] | None:
-    """Return a JSON-able view of a permit (None stays None)."""
-    if p is None:
-        return None
-    return {
-        "id": p.id,
-        "purpose": str(p.purpose),
-        "company": p.company,
-        "staff": p.staff,
-        "expected": format_duration(p.expected),
-        "expected_s": p.expected.total_seconds(),
-        "note": p.note,
-        "granted_by": p.granted_by,
-        "granted_at": _iso(p.granted_at),
-        "valid_until": _iso(p.granted_at + p.expected),
-        "after_the_fact": p.after_the_fact,
-    }
 
 
 class Daemon:
@@ -755,7 +737,7 @@ class Daemon:
             "periods": sorted(str(p) for p in s.periods),
             "verdicts": [str(v) for v in s.verdicts],
             "worst": str(s.worst),
-            "permit": permit_json(s.permit),
+            "permit": permit_json(s.permit, UTC),
             "alerts": [{"kind": str(a.kind), "reminder": a.reminder, "at": _iso(a.at)}
                        for a in s.alerts],
             "overdue_at": _iso(s.started_at + self.engine.overdue_limit(s)),
@@ -791,7 +773,7 @@ class Daemon:
             "pattern": str(st.pattern),
             "silenced": bool(st.silenced and st.pattern is Pattern.ALARM),
             "session": self.session_json(st.session, now),
-            "pending_permits": [permit_json(p) for p in st.pending_permits],
+            "pending_permits": [permit_json(p, UTC) for p in st.pending_permits],
             "indicator": guarded(self.indicator.state),
             "outbox": guarded(self.worker.status),
             "watcher": guarded(self.watcher.status) if self.watcher else None,
@@ -838,7 +820,7 @@ class Daemon:
         s = self.state.session
         linked = s.id if s is not None and s.permit is not None and s.permit.id == permit.id \
             else None
-        return {"permit": permit_json(permit), "session": linked}
+        return {"permit": permit_json(permit, UTC), "session": linked}
 
     def _reload_from_signal(self) -> None:
         try:

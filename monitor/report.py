@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.config import format_duration
 from monitor.notify import TEXTS
 from monitor.policy import AlertKind, EndReason, Permit, Purpose, Session, Verdict
 from monitor.register import OutboxRow
@@ -68,8 +69,9 @@ def _duration_s(s: Session) -> float | None:
     return s.duration().total_seconds() if s.ended_at else None
 
 
-def permit_json(p: Permit | None, zone: ZoneInfo) -> dict[str, Any] | None:
-    """Return the JSON object of a permit (None stays None)."""
+def permit_json(p: Permit | None, zone: ZoneInfo | Any) -> dict[str, Any] | None:
+    """Return the JSON object of a permit, times in ``zone`` (None stays None). The one
+    view of a permit: ``log --json`` and ``status --json`` both use it."""
     if p is None:
         return None
     return {
@@ -77,10 +79,12 @@ def permit_json(p: Permit | None, zone: ZoneInfo) -> dict[str, Any] | None:
         "purpose": str(p.purpose),
         "company": p.company,
         "staff": p.staff,
-        "granted_by": p.granted_by,
-        "granted_at": _local(p.granted_at, zone),
+        "expected": format_duration(p.expected),
         "expected_s": p.expected.total_seconds(),
         "note": p.note,
+        "granted_by": p.granted_by,
+        "granted_at": _local(p.granted_at, zone),
+        "valid_until": _local(p.granted_at + p.expected, zone),
         "after_the_fact": p.after_the_fact,
     }
 

@@ -100,6 +100,7 @@ def test_log_json_lists_sessions_newest_last_with_permit_and_alert_delivery(conf
     assert s["permit"] == {"id": 1, "purpose": "fee-update", "company": "日医システム",
                            "staff": "山田 太郎", "granted_by": "hoken",
                            "granted_at": "2026-04-01T09:27:00+09:00", "expected_s": 3600.0,
+                           "expected": "1h", "valid_until": "2026-04-01T10:27:00+09:00",
                            "note": "4月改定", "after_the_fact": False}
     (alert,) = s["alerts"]
     assert alert["kind"] == "overdue" and alert["reminder"] == 0
