@@ -5,8 +5,9 @@
 
 In a throw-away namespace with a veth pair (eth0 watched, peer0 = the far end of
 the cable), with clinic hours around now (so a plug means ``alarm``), gpiozero's
-mock pins (``GPIOZERO_PIN_FACTORY=mock``, the GPIO indicator code path) and no
-alert destination (alerts stay in the outbox: no network is needed):
+mock pins (``GPIOZERO_PIN_FACTORY=mock``, the GPIO indicator code path) and a real
+SMTP server (aiosmtpd) on the namespace's loopback as the alert destination, as on
+a receipt PC: the start notice and every alert are really sent.
 
 1. start-up: from spawning ``link-monitor run`` to ``READY=1`` on our own
    ``NOTIFY_SOCKET`` (median of --starts runs);
@@ -15,7 +16,8 @@ alert destination (alerts stay in the outbox: no network is needed):
    (``-v``: "indicator P shown at t=..."), (b) that log line's arrival here, and
    (c) the matching line of ``ip monitor link`` running at the same time;
 3. idle: CPU seconds, voluntary context switches (all threads) and RSS of the daemon
-   over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s);
+   over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after
+   it has sent every alert; its peak RSS since start-up;
 4. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
    kind per session (from the register's outbox), CPU used.
 
@@ -43,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
+from tests.support.smtp_sink import SmtpSink
+
 SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
 
 
@@ -51,7 +55,7 @@ def window(start: timedelta, end: timedelta) -> str:
     return f"{now + start:%H:%M}-{now + end:%H:%M}"
 
 
-def write_config(folder: Path) -> Path:
+def write_config(folder: Path, smtp_url: str) -> Path:
     path = folder / "config.toml"
     path.write_text(f"""
 timezone = "Asia/Tokyo"
@@ -66,6 +70,8 @@ interfaces = ["eth*"]
 settle = "200ms"
 [indicator]
 kind = "auto"
+[alerts]
+urls = ["{smtp_url}"]
 [store]
 path = "{folder}/register.db"
 [control]
@@ -125,6 +131,7 @@ def run(args) -> None:
     subprocess.run(["ip", "netns", "add", ns], check=True)
     daemon = None
     monitor = None
+    smtp = None
     try:
         ip = ["ip", "-n", ns]
         subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
@@ -133,7 +140,8 @@ def run(args) -> None:
         subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
         with TemporaryDirectory(prefix="lmbd-") as tmp:
             folder = Path(tmp)
-            config = write_config(folder)
+            smtp = SmtpSink(folder / "mail", netns=ns).start()
+            config = write_config(folder, smtp.url)
 
             # 1. start-up to READY=1
             starts = []
@@ -196,6 +204,8 @@ def run(args) -> None:
                   f"{(after['switches'] - before['switches']) / minutes:.0f}/min "
                   f"(event-loop thread {(after['main'] - before['main']) / minutes:.0f}/min), "
                   f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}")
+            print(f"  peak RSS since start-up {after['hwm'] / 1024:.1f} MiB; "
+                  f"{len(smtp.messages())} mails received by then")
 
             # 4. storm
             before = proc_usage(pid)
@@ -244,6 +254,8 @@ def run(args) -> None:
             monitor.wait()
         if daemon is not None:
             daemon.stop()
+        if smtp is not None:
+            smtp.stop()
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 

@@ -67,7 +67,8 @@ def ip_monitor_says(online: bool, interface: str = "eth0") -> Callable[[str], bo
 
 def proc_usage(pid: int) -> dict[str, float]:
     """Return CPU seconds (user+system), voluntary context switches (all threads, and
-    ``main`` for the main thread), RSS (KiB) and the thread count of process ``pid``."""
+    ``main`` for the main thread), RSS and its peak ``hwm`` (KiB) and the thread count of
+    process ``pid``."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     switches = main = 0
@@ -80,10 +81,10 @@ def proc_usage(pid: int) -> dict[str, float]:
                         main = int(line.split()[1])
         except FileNotFoundError:
             pass  # a thread ended meanwhile
-    rss = next(int(line.split()[1]) for line in
-               Path(f"/proc/{pid}/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss,
+    status = {line.split(":")[0]: line.split()[1:] for line in
+              Path(f"/proc/{pid}/status").read_text().splitlines()}
+    rss, hwm = int(status["VmRSS"][0]), int(status["VmHWM"][0])
+    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss, "hwm": hwm,
             "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
 
 

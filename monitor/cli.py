@@ -37,10 +37,14 @@ def load_or_exit(config_path: Path | None) -> tuple[Config, str]:
     try:
         return load(config_path)
     except ConfigError as exc:
-        click.echo(f"link-monitor: invalid config {exc.source}:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
+        _print_config_error(exc)
         sys.exit(EXIT_CONFIG)
+
+
+def _print_config_error(exc: ConfigError) -> None:
+    click.echo(f"link-monitor: invalid config {exc.source}:", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
 
 
 class _Group(click.Group):
@@ -603,11 +607,16 @@ def run_command(config_path: Path | None, verbose: bool) -> None:
     Logs go to stderr (without timestamps under systemd: journald adds them).
     Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config."""
     from monitor.config import resolve_config_path
-    from monitor.daemon import run_daemon, setup_logging
+    from monitor.daemon import load_at_start, run_daemon, setup_logging
 
-    config, source = load_or_exit(config_path)
     setup_logging(verbose=verbose)
-    sys.exit(run_daemon(config, source, config_path=resolve_config_path(config_path)))
+    path = resolve_config_path(config_path)
+    try:
+        config, source, holidays = load_at_start(path)
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(EXIT_CONFIG)
+    sys.exit(run_daemon(config, source, config_path=path, holidays=holidays))
 
 
 @main.command("status")

@@ -30,6 +30,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -239,9 +240,9 @@ class Calendar(_Section):
 
     @field_validator("country")
     @classmethod
-    def _known_country(cls, v: str) -> str:
-        if v == "":
-            return v
+    def _known_country(cls, v: str, info: ValidationInfo) -> str:
+        if v == "" or not _deep(info):
+            return v.upper()
         import holidays  # heavy-ish; only when validating a country
 
         supported = holidays.list_supported_countries()
@@ -359,8 +360,8 @@ class Alerts(_Section):
 
     @field_validator("urls")
     @classmethod
-    def _apprise_urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if not v:
+    def _apprise_urls(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not v or not _deep(info):
             return v
         import apprise  # only when there is something to check
 
@@ -377,6 +378,12 @@ class Alerts(_Section):
         if self.retry_first <= timedelta(0) or self.retry_max < self.retry_first:
             raise ValueError("need 0 < retry_first <= retry_max")
         return self
+
+
+def _deep(info: ValidationInfo) -> bool:
+    """Whether the checks that need a heavy library (holidays, apprise) run: always,
+    except for ``deep=False`` (the daemon, whose child process runs them instead)."""
+    return not (isinstance(info.context, dict) and info.context.get("deep") is False)
 
 
 def _redact(url: str) -> str:
@@ -467,26 +474,32 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
     return problems
 
 
-def validate_config(data: dict[str, Any], source: str = "<config>") -> Config:
-    """Return a ``Config`` from parsed TOML; raise ``ConfigError`` listing every problem."""
+def validate_config(data: dict[str, Any], source: str = "<config>", *,
+                    deep: bool = True) -> Config:
+    """Return a ``Config`` from parsed TOML; raise ``ConfigError`` listing every problem.
+
+    ``deep=False`` skips the two checks that import a heavy library (the holiday
+    country and the apprise URLs): the daemon validates in that way and has
+    ``monitor.offload`` run the full validation in a child process."""
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"deep": deep})
     except ValidationError as exc:
         raise ConfigError(source, _problems_from(exc)) from None
 
 
-def parse_config_text(text: str, source: str = "<config>") -> Config:
-    """Return the ``Config`` of TOML ``text``; raise ``ConfigError`` on syntax or schema errors."""
+def parse_config_text(text: str, source: str = "<config>", *, deep: bool = True) -> Config:
+    """Return the ``Config`` of TOML ``text``; raise ``ConfigError`` on syntax or schema errors.
+    ``deep``: see ``validate_config``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
-    return validate_config(data, source)
+    return validate_config(data, source, deep=deep)
 
 
-def load_config(path: Path | str) -> Config:
-    """Return the validated ``Config`` of the file at ``path``; raise ``ConfigError`` when the
-    file cannot be read, is not UTF-8 TOML, or breaks the schema (every problem at once)."""
+def read_config_text(path: Path | str) -> str:
+    """Return the text of the config file at ``path``; raise ``ConfigError`` when the file
+    cannot be read or is not UTF-8."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -502,7 +515,14 @@ def load_config(path: Path | str) -> Config:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
-    return parse_config_text(text, str(path))
+    return text
+
+
+def load_config(path: Path | str, *, deep: bool = True) -> Config:
+    """Return the validated ``Config`` of the file at ``path``; raise ``ConfigError`` when the
+    file cannot be read, is not UTF-8 TOML, or breaks the schema (every problem at once).
+    ``deep``: see ``validate_config``."""
+    return parse_config_text(read_config_text(path), str(path), deep=deep)
 
 
 def _user_paths() -> dict[str, Any]:
@@ -516,7 +536,7 @@ def _user_paths() -> dict[str, Any]:
     }
 
 
-def default_config() -> Config:
+def default_config(*, deep: bool = True) -> Config:
     """Return the built-in default: the sample's rules, watching the physical interfaces.
 
     As root it uses the system paths (/var/lib, /run); otherwise per-user paths, so
@@ -524,7 +544,7 @@ def default_config() -> Config:
     data: dict[str, Any] = {}
     if os.geteuid() != 0:
         data.update(_user_paths())
-    return validate_config(data, BUILTIN)
+    return validate_config(data, BUILTIN, deep=deep)
 
 
 def resolve_config_path(option: str | Path | None) -> Path | None:
@@ -540,9 +560,10 @@ def resolve_config_path(option: str | Path | None) -> Path | None:
     return None
 
 
-def load(option: str | Path | None) -> tuple[Config, str]:
-    """Return ``(config, source)`` following the lookup order; raise ``ConfigError``."""
+def load(option: str | Path | None, *, deep: bool = True) -> tuple[Config, str]:
+    """Return ``(config, source)`` following the lookup order; raise ``ConfigError``.
+    ``deep``: see ``validate_config``."""
     path = resolve_config_path(option)
     if path is None:
-        return default_config(), BUILTIN
-    return load_config(path), str(path)
+        return default_config(deep=deep), BUILTIN
+    return load_config(path, deep=deep), str(path)

@@ -26,6 +26,11 @@ Faults. One failing effect is logged with the input that caused it, raised as a
 and retried with exponential backoff; monitoring goes on. Register writes that
 fail are kept, in order, and written when the register works again: nothing
 recorded is lost while the process lives.
+
+Memory. The holiday library and apprise are used through ``monitor.offload``:
+the full config check, the holiday tables and every send run in short-lived
+child processes, so an idle daemon does not hold those libraries (``offload=False``
+keeps everything in this process).
 """
 
 from __future__ import annotations
@@ -44,7 +49,16 @@ from pathlib import Path
 from typing import Any
 
 from monitor import __version__
-from monitor.config import BUILTIN, Config, format_duration, load
+from monitor import offload as _offload
+from monitor.config import (
+    BUILTIN,
+    Config,
+    default_config,
+    format_duration,
+    load,
+    parse_config_text,
+    read_config_text,
+)
 from monitor.control import (
     AckRequest,
     ControlServer,
@@ -54,7 +68,13 @@ from monitor.control import (
     Request,
     StatusRequest,
 )
-from monitor.errors import ConfigError, ControlError, IndicatorError, MonitorError
+from monitor.errors import (
+    ConfigError,
+    ControlError,
+    IndicatorError,
+    MonitorError,
+    OffloadError,
+)
 from monitor.links import LinkObserved
 from monitor.policy import (
     Acknowledged,
@@ -79,7 +99,7 @@ from monitor.policy import (
     Transition,
 )
 from monitor.report import permit_json
-from monitor.schedule import Schedule
+from monitor.schedule import HolidayTable, Schedule
 from monitor.sdnotify import SystemdNotifier, format_status
 
 log = logging.getLogger(__name__)
@@ -142,20 +162,28 @@ class Daemon:
 
     ``config_path`` is the file a reload reads again (None: the built-in default).
     The factories exist so that the pieces can be chosen at one seam (tests pass
-    ``netns`` to watch a namespace from outside); they default to the real ones."""
+    ``netns`` to watch a namespace from outside); they default to the real ones.
+
+    ``offload`` (default): alerts are sent, and a reload is checked, by child
+    processes (``monitor.offload``); ``holidays`` is the schedule's holiday source
+    (``run_daemon`` passes the tables its start-up check fetched)."""
 
     def __init__(self, config: Config, source: str = BUILTIN, *,
                  config_path: Path | None = None,
                  notifier: SystemdNotifier | None = None,
                  netns: str | None = None,
-                 clock: Callable[[], datetime] = _utcnow):
+                 clock: Callable[[], datetime] = _utcnow,
+                 holidays: HolidayTable | None = None,
+                 offload: bool = True):
         self.config = config
         self.source = source
         self.config_path = config_path
         self.notifier = notifier or SystemdNotifier()
         self.netns = netns
         self._clock = clock
-        self.schedule = Schedule(config)
+        self._offload = offload
+        self._reload_lock: asyncio.Lock | None = None  # made in run(): needs the running loop
+        self.schedule = Schedule(config, holidays=holidays)
         self.engine = Engine(config, self.schedule)
         self.state = self.engine.initial()
         self.started_at = clock()
@@ -197,6 +225,7 @@ class Daemon:
         ``kind = "gpio"`` and no GPIO, or the control socket (another daemon runs)."""
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
         try:
             self._open_parts()
         except MonitorError as exc:
@@ -805,7 +834,7 @@ class Daemon:
             return {"silenced": silenced, "pattern": str(self.state.pattern),
                     "was_sounding": silenced}
         if isinstance(request, ReloadRequest):
-            return self.reload(by=peer.user)
+            return await self.reload(by=peer.user)
         raise ControlError(f"unsupported request {request!r}")
 
     def _grant(self, req: PermitRequest, peer: Peer) -> dict[str, Any]:
@@ -823,18 +852,49 @@ class Daemon:
         return {"permit": permit_json(permit, UTC), "session": linked}
 
     def _reload_from_signal(self) -> None:
-        try:
-            self.reload(by="SIGHUP")
-        except ConfigError:
-            pass  # already logged; the old config stays in force
+        async def reload() -> None:
+            with contextlib.suppress(ConfigError):  # logged; the old config stays in force
+                await self.reload(by="SIGHUP")
+        self._spawn(reload(), "reload")
 
-    def reload(self, *, by: str = "") -> dict[str, Any]:
+    def _read_config(self) -> tuple[Config, str, HolidayTable | None]:
+        """Read and validate the config file in full, in this process (the fallback
+        when no child can do it); return ``(config, source, None)``."""
+        new, source = load(self.config_path)
+        return new, source, None
+
+    async def _load_config(self) -> tuple[Config, str, HolidayTable | None]:
+        """Return ``(config, source, holiday source)`` of the config file as it is now;
+        raise ConfigError. The full check and the holiday tables come from a child
+        process (in a thread, so the loop keeps serving links meanwhile)."""
+        if not self._offload:
+            return self._read_config()
+        path = self.config_path
+        text = read_config_text(path) if path is not None else None
+        source = str(path) if path is not None else BUILTIN
+        try:
+            tables = await asyncio.to_thread(
+                _offload.check, text, source, _offload.years_around(self._clock()))
+        except OffloadError as exc:
+            log.warning("%s; checking the config in this process instead", exc)
+            return self._read_config()
+        new = (parse_config_text(text, source, deep=False) if text is not None
+               else default_config(deep=False))
+        return new, source, _offload.ChildHolidays(new, text, source, tables)
+
+    async def reload(self, *, by: str = "") -> dict[str, Any]:
         """Read the config again and apply it; raise ``ConfigError`` (the old config stays
-        in force) when the new one is invalid. Return what was applied."""
+        in force) when the new one is invalid. Return what was applied. One reload
+        at a time."""
+        assert self._reload_lock is not None
+        async with self._reload_lock:
+            return await self._reload(by)
+
+    async def _reload(self, by: str) -> dict[str, Any]:
         self.notifier.reloading()
         try:
             try:
-                new, source = load(self.config_path)
+                new, source, holidays = await self._load_config()
             except ConfigError as exc:
                 log.error("reload rejected, the old config stays in force: %s", exc)
                 raise
@@ -845,7 +905,7 @@ class Daemon:
             ) if a != b]
             old = self.config
             self.config, self.source = new, source
-            self.schedule = Schedule(new)
+            self.schedule = Schedule(new, holidays=holidays)
             self.engine = Engine(new, self.schedule)
             if new.alerts != old.alerts or new.timezone != old.timezone \
                     or new.limits != old.limits:
@@ -875,7 +935,8 @@ class Daemon:
             self._worker_task = None
             self._spawn(_cancel(old), "stop old outbox worker")
         try:
-            self.worker = OutboxWorker(self.register, self.config.alerts,
+            sender = _offload.ChildSender(self.config.alerts) if self._offload else None
+            self.worker = OutboxWorker(self.register, self.config.alerts, sender=sender,
                                        zone=self.config.timezone,
                                        remind_every=self.config.limits.remind_every)
         except Exception as exc:
@@ -932,9 +993,64 @@ class _JournalFormatter(logging.Formatter):
         return "\n".join(f"<{prio}>{line}" for line in text.splitlines())
 
 
-def run_daemon(config: Config, source: str, *, config_path: Path | None) -> int:
-    """Run the monitor in the foreground until stopped; return the exit status."""
-    daemon = Daemon(config, source, config_path=config_path)
+def load_at_start(path: Path | None) -> tuple[Config, str, HolidayTable | None]:
+    """Return ``(config, source, holiday source)`` for ``run``; raise ConfigError listing
+    every problem of the config file at ``path`` (None: the built-in default).
+
+    The full check and the holiday tables come from a child process
+    (``monitor.offload``); while it works, this process imports what it is about to
+    use (pyroute2, gpiozero, sqlite3), so the two overlap. If the child fails, the
+    config is checked here and the holidays loaded here: slower and bigger, but
+    never a wrong verdict."""
+    text = read_config_text(path) if path is not None else None
+    source = str(path) if path is not None else BUILTIN
+    try:
+        check = _offload.start_check(text, source, _offload.years_around(_utcnow()))
+    except OffloadError as exc:
+        log.warning("%s; checking the config in this process instead", exc)
+        check = None
+    try:
+        config = (parse_config_text(text, source, deep=False) if text is not None
+                  else default_config(deep=False))
+    except ConfigError:
+        config = None  # the child's answer lists every problem, these included
+    if config is not None:
+        _prewarm(config)
+    tables = None
+    if check is not None:
+        try:
+            tables = check.result()
+        except OffloadError as exc:
+            log.warning("%s; checking the config in this process instead", exc)
+    if tables is None:
+        config = parse_config_text(text, source) if text is not None else default_config()
+        return config, source, None
+    if config is None:  # only if the child and this process disagree
+        config = parse_config_text(text, source, deep=False) if text is not None \
+            else default_config(deep=False)
+    return config, source, _offload.ChildHolidays(config, text, source, tables)
+
+
+def _prewarm(config: Config) -> None:
+    """Import the modules ``Daemon.run`` will need (no side effects: STYLE 9). A
+    missing one is reported where it is used."""
+    import importlib
+
+    names = ["monitor.register", "monitor.notify", "monitor.indicator"]
+    if config.link.method == "netlink":
+        names.append("pyroute2")
+    if config.indicator.kind in ("auto", "gpio"):
+        names.append("monitor.indicator.gpio")
+    for name in names:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def run_daemon(config: Config, source: str, *, config_path: Path | None,
+               holidays: HolidayTable | None = None) -> int:
+    """Run the monitor in the foreground until stopped; return the exit status.
+    ``holidays``: the schedule's holiday source (see ``load_at_start``)."""
+    daemon = Daemon(config, source, config_path=config_path, holidays=holidays)
     try:
         return asyncio.run(daemon.run())
     except KeyboardInterrupt:

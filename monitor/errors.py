@@ -63,5 +63,10 @@ class NotifyError(MonitorError, RuntimeError):
         super().__init__(message)
 
 
+class OffloadError(MonitorError, RuntimeError):
+    """A child process (``monitor.offload``) could not start, crashed, timed out or
+    answered nonsense."""
+
+
 class ControlError(MonitorError, ConnectionError):
     """The control socket could not be reached, or the daemon answered with an error."""

@@ -579,7 +579,10 @@ class Sender:
 
     ``problems`` lists configured sources that gave no service (missing credential
     file, unreadable apprise config), as ``(source, message)``; they are reported by
-    ``status()`` and ``test-alert``. Blocking: call ``deliver`` in a thread."""
+    ``status()`` and ``test-alert``. Blocking: call ``deliver`` in a thread.
+    (``offload.ChildSender`` has the same interface and sends from a child process.)"""
+
+    loaded = True  # services and problems are known (ChildSender: after its first send)
 
     def __init__(self, services: list, problems: list[tuple[str, str]] | None = None):
         self.services = list(services)
@@ -981,7 +984,7 @@ class OutboxWorker:
 
     def _sender_status(self) -> dict[str, Any]:
         sender = self._sender
-        if sender is None:
+        if sender is None or not sender.loaded:
             a = self._alerts
             return {"destinations": len(a.urls) + (a.config is not None) + bool(a.credential),
                     "problems": [], "sender_loaded": False}

@@ -32,12 +32,16 @@ on ``D + 1`` when the window crosses midnight or ends at 24:00).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from monitor.config import DAY_NAMES, Config, Window
+
+# year -> {date: holiday name}
+HolidayTable = Callable[[int], dict[date, str]]
 
 # How far next_change looks ahead. Longer than a year, so that every rule with a
 # yearly pattern (holidays, closed days) is seen at least once.
@@ -84,10 +88,15 @@ class Schedule:
     """The period of any instant under one config. Pure; holds no clock.
 
     Building one is cheap: holiday tables are loaded per year on first use and,
-    like the per-day occurrences, cached in this instance only."""
+    like the per-day occurrences, cached in this instance only.
 
-    def __init__(self, config: Config):
+    ``holidays`` returns the ``{date: name}`` table of one year; the default,
+    ``load_holidays``, imports the holiday library into this process. The daemon
+    passes a source that asks a child process instead (``monitor.offload``)."""
+
+    def __init__(self, config: Config, *, holidays: HolidayTable | None = None):
         self.config = config
+        self._holidays: HolidayTable = holidays or (lambda year: load_holidays(config, year))
         self.zone: ZoneInfo = config.zone
         rules: list[tuple[Period, str, Window]] = []
         for i, w in enumerate(config.clinic):
@@ -173,7 +182,7 @@ class Schedule:
     def _national(self, year: int) -> dict[date, str]:
         table = self._holiday_years.get(year)
         if table is None:
-            table = _load_holidays(self.config, year)
+            table = self._holidays(year)
             self._holiday_years[year] = table
         return table
 
@@ -299,7 +308,7 @@ def _to_utc(t: datetime) -> datetime:
     return u
 
 
-def _load_holidays(config: Config, year: int) -> dict[date, str]:
+def load_holidays(config: Config, year: int) -> dict[date, str]:
     """Return ``{date: name}`` of the national holidays of ``year`` (empty when no country
     is configured or the library has no data for that year).
 

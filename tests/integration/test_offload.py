@@ -1,0 +1,169 @@
+"""The child processes of ``monitor.offload``: real children (``python -m monitor.offload``),
+a real SMTP server on loopback, the real holiday library in the child and here."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor import offload
+from monitor.config import Alerts, parse_config_text
+from monitor.errors import ConfigError, NotifyError, OffloadError
+from monitor.notify import OutboxWorker
+from monitor.register import Register
+from monitor.schedule import Schedule, load_holidays
+from tests.integration.test_notify_smtp import make_alert, running, until
+from tests.support.smtp import SmtpServer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD = """
+timezone = "Asia/Tokyo"
+[calendar]
+country = "JP"
+[alerts]
+urls = ["mailto://127.0.0.1:2525?from=a@example.jp&to=b@example.jp"]
+"""
+
+
+def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
+    config = parse_config_text(GOOD)
+    tables = offload.check(GOOD, "good.toml", [2026, 2027])
+    assert sorted(tables) == [2026, 2027]
+    for year in (2026, 2027):
+        assert tables[year] == load_holidays(config, year)
+    assert tables[2026][date(2026, 1, 1)] == "元日"
+    assert tables[2026][date(2026, 5, 6)] == "振替休日"  # 憲法記念日 fell on a Sunday
+
+
+def test_the_child_reports_every_problem_including_those_that_need_the_heavy_libraries():
+    text = """
+[calendar]
+country = "XX"
+[alerts]
+urls = ["nosuchscheme://what"]
+[limits]
+max_session = "soon"
+"""
+    with pytest.raises(ConfigError) as caught:
+        offload.check(text, "bad.toml", [2026])
+    assert caught.value.source == "bad.toml"
+    paths = {p.path for p in caught.value.problems}
+    assert paths == {"calendar.country", "alerts.urls", "limits.max_session"}
+    # The daemon's own (shallow) parse sees only the cheap one: the child is needed.
+    with pytest.raises(ConfigError) as shallow:
+        parse_config_text(text, "bad.toml", deep=False)
+    assert {p.path for p in shallow.value.problems} == {"limits.max_session"}
+
+
+def test_the_shallow_parse_imports_neither_holidays_nor_apprise():
+    code = (
+        "import sys; from monitor.config import parse_config_text as p; "
+        f"p({GOOD!r}, deep=sys.argv[1] == 'deep'); "
+        "print(sorted(m for m in ('holidays', 'apprise') if m in sys.modules))"
+    )
+    seen = {}
+    for mode in ("shallow", "deep"):
+        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
+                             text=True, check=True, cwd=ROOT, timeout=60)
+        seen[mode] = json.loads(out.stdout.replace("'", '"'))
+    assert seen == {"shallow": [], "deep": ["apprise", "holidays"]}
+
+
+def test_a_child_that_fails_is_an_offload_error_naming_why():
+    with pytest.raises(OffloadError, match=r"exited with status 2: monitor.offload: bad request"):
+        offload._reply(offload._spawn({"op": "no-such-op"}), 30, "test")
+
+
+def test_child_holidays_fetch_a_missing_year_from_a_new_child():
+    config = parse_config_text(GOOD)
+    source = offload.ChildHolidays(config, GOOD, "good.toml", {})
+    assert source(2031) == load_holidays(config, 2031)
+    assert set(source._tables) == {2030, 2031, 2032, 2033, 2034}  # one child for five years
+    schedule = Schedule(config, holidays=source)
+    assert schedule.holiday_name(date(2031, 2, 11)) == "建国記念の日"
+
+
+def test_child_holidays_fall_back_to_this_process_when_no_child_can_run(monkeypatch, caplog):
+    config = parse_config_text(GOOD)
+    source = offload.ChildHolidays(config, GOOD, "good.toml", {})
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert source(2030) == load_holidays(config, 2030)
+    assert "loading the holidays of 2030 in this process instead" in caplog.text
+    assert "exited with status 1" in caplog.text
+
+
+def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
+    with SmtpServer() as smtp:
+        sender = offload.ChildSender(Alerts(urls=(smtp.url,)))
+        assert sender.loaded is False
+        [d] = sender.deliver("[clinic-hours] 診療時間中にネットワーク接続を検知", "一行目\n二行目",
+                             severity="critical")
+        [got] = smtp.wait_for(1, timeout=5)
+    assert d.ok and d.index == 0 and d.error == ""
+    assert str(got.message["subject"]) == "[clinic-hours] 診療時間中にネットワーク接続を検知"
+    assert "一行目\n二行目" in got.message.get_content().replace("\r\n", "\n")
+    assert sender.loaded is True
+    assert sender.urls == [d.url] and d.url.startswith("mailto://127.0.0.1")
+
+
+def test_the_child_sender_reports_a_server_that_is_down_as_transient():
+    sender = offload.ChildSender(Alerts(urls=(
+        f"mailto://127.0.0.1:{free_port()}?from=a@example.jp&to=b@example.jp",)))
+    [d] = sender.deliver("[monitor] t", "b")
+    assert not d.ok and not d.permanent
+    assert "Connection refused" in d.error
+
+
+def test_the_child_sender_with_no_destination_is_a_permanent_failure_naming_the_source(
+        tmp_path):
+    sender = offload.ChildSender(Alerts(config=tmp_path / "missing.yml"))
+    with pytest.raises(NotifyError) as caught:
+        sender.deliver("[monitor] t", "b")
+    assert caught.value.permanent
+    assert "no alert destination configured" in str(caught.value)
+    assert sender.problems and sender.problems[0][0] == f"alerts.config {tmp_path}/missing.yml"
+
+
+def test_a_send_that_hangs_is_killed_with_its_child_and_retried_later():
+    with socket.socket() as silent:  # accepts connections, never greets: SMTP hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        sender = offload.ChildSender(
+            Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)),
+            timeout=3.0)
+        t0 = time.monotonic()
+        with pytest.raises(NotifyError) as caught:
+            sender.deliver("[monitor] t", "b")
+        took = time.monotonic() - t0
+    assert not caught.value.permanent
+    assert "gave no answer within 3 s and was killed" in str(caught.value)
+    assert took < 10
+
+
+def test_the_outbox_worker_delivers_through_children_and_shows_their_destinations(tmp_path):
+
+    async def scenario(smtp, register):
+        alerts = Alerts(urls=(smtp.url,), retry_first="300ms", retry_max="2s")
+        worker = OutboxWorker(register, alerts, sender=offload.ChildSender(alerts))
+        before = worker.status()
+        assert before["sender_loaded"] is False and before["destinations"] == 1
+        async with running(worker):
+            worker.enqueue(make_alert(datetime.now(UTC)))
+            await until(lambda: len(smtp.messages) == 1, 15, "the mail")
+            await until(lambda: worker.status()["pending"] == 0, 5, "the row delivered")
+        after = worker.status()
+        assert after["sender_loaded"] is True and after["destinations"] == 1
+        assert after["problems"] == [] and after["last_error"] is None
+
+    with SmtpServer() as smtp, Register(tmp_path / "register.db") as register:
+        asyncio.run(scenario(smtp, register))
