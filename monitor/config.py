@@ -241,7 +241,7 @@ class Calendar(_Section):
     @field_validator("country")
     @classmethod
     def _known_country(cls, v: str, info: ValidationInfo) -> str:
-        if v == "" or not _deep(info):
+        if v == "" or not _deep(info, "holidays"):
             return v.upper()
         import holidays  # heavy-ish; only when validating a country
 
@@ -361,16 +361,10 @@ class Alerts(_Section):
     @field_validator("urls")
     @classmethod
     def _apprise_urls(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        if not v or not _deep(info):
-            return v
-        import apprise  # only when there is something to check
-
-        bad = [i for i, url in enumerate(v) if apprise.Apprise.instantiate(url) is None]
-        if bad:
-            raise ValueError(
-                "apprise cannot parse "
-                + ", ".join(f"urls[{i}] {_redact(v[i])!r}" for i in bad)
-            )
+        if v and _deep(info, "apprise"):
+            problem = apprise_url_problem(v)
+            if problem:
+                raise ValueError(problem)
         return v
 
     @model_validator(mode="after")
@@ -380,10 +374,22 @@ class Alerts(_Section):
         return self
 
 
-def _deep(info: ValidationInfo) -> bool:
-    """Whether the checks that need a heavy library (holidays, apprise) run: always,
-    except for ``deep=False`` (the daemon, whose child process runs them instead)."""
-    return not (isinstance(info.context, dict) and info.context.get("deep") is False)
+def apprise_url_problem(urls: tuple[str, ...] | list[str]) -> str | None:
+    """Return what is wrong with the apprise ``urls`` (the message of ``alerts.urls``),
+    or None when apprise can use every one. Imports apprise."""
+    import apprise
+
+    bad = [i for i, url in enumerate(urls) if apprise.Apprise.instantiate(url) is None]
+    if not bad:
+        return None
+    return "apprise cannot parse " + ", ".join(f"urls[{i}] {_redact(urls[i])!r}" for i in bad)
+
+
+def _deep(info: ValidationInfo, library: str) -> bool:
+    """Whether the check that needs ``library`` ("holidays" or "apprise") runs: see
+    ``validate_config``'s ``deep``."""
+    deep = info.context.get("deep", True) if isinstance(info.context, dict) else True
+    return deep if isinstance(deep, bool) else library in deep
 
 
 def _redact(url: str) -> str:
@@ -474,20 +480,25 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
     return problems
 
 
+Deep = bool | frozenset[str]
+
+
 def validate_config(data: dict[str, Any], source: str = "<config>", *,
-                    deep: bool = True) -> Config:
+                    deep: Deep = True) -> Config:
     """Return a ``Config`` from parsed TOML; raise ``ConfigError`` listing every problem.
 
-    ``deep=False`` skips the two checks that import a heavy library (the holiday
-    country and the apprise URLs): the daemon validates in that way and has
-    ``monitor.offload`` run the full validation in a child process."""
+    ``deep`` chooses the two checks that import a heavy library: ``"holidays"``
+    (``calendar.country`` is known) and ``"apprise"`` (apprise can use every
+    ``alerts.urls``). True runs both, False neither, a set those named. The
+    daemon validates with ``deep=False`` and has ``monitor.offload`` run them in
+    child processes."""
     try:
         return Config.model_validate(data, context={"deep": deep})
     except ValidationError as exc:
         raise ConfigError(source, _problems_from(exc)) from None
 
 
-def parse_config_text(text: str, source: str = "<config>", *, deep: bool = True) -> Config:
+def parse_config_text(text: str, source: str = "<config>", *, deep: Deep = True) -> Config:
     """Return the ``Config`` of TOML ``text``; raise ``ConfigError`` on syntax or schema errors.
     ``deep``: see ``validate_config``."""
     try:
@@ -518,7 +529,7 @@ def read_config_text(path: Path | str) -> str:
     return text
 
 
-def load_config(path: Path | str, *, deep: bool = True) -> Config:
+def load_config(path: Path | str, *, deep: Deep = True) -> Config:
     """Return the validated ``Config`` of the file at ``path``; raise ``ConfigError`` when the
     file cannot be read, is not UTF-8 TOML, or breaks the schema (every problem at once).
     ``deep``: see ``validate_config``."""
@@ -536,7 +547,7 @@ def _user_paths() -> dict[str, Any]:
     }
 
 
-def default_config(*, deep: bool = True) -> Config:
+def default_config(*, deep: Deep = True) -> Config:
     """Return the built-in default: the sample's rules, watching the physical interfaces.
 
     As root it uses the system paths (/var/lib, /run); otherwise per-user paths, so
@@ -560,7 +571,7 @@ def resolve_config_path(option: str | Path | None) -> Path | None:
     return None
 
 
-def load(option: str | Path | None, *, deep: bool = True) -> tuple[Config, str]:
+def load(option: str | Path | None, *, deep: Deep = True) -> tuple[Config, str]:
     """Return ``(config, source)`` following the lookup order; raise ``ConfigError``.
     ``deep``: see ``validate_config``."""
     path = resolve_config_path(option)

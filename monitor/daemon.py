@@ -113,8 +113,9 @@ MAX_SLEEP = 3600.0
 #: Backoff for a failing part (indicator, register, watcher).
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
-#: On a clean stop, give queued alerts this long to leave.
-STOP_GRACE = 2.0
+#: On a clean stop, give queued alerts this long to leave (a send starts a child
+#: process, ~1 s before it talks to the server).
+STOP_GRACE = 5.0
 
 
 def _utcnow() -> datetime:
@@ -182,6 +183,7 @@ class Daemon:
         self.netns = netns
         self._clock = clock
         self._offload = offload
+        self._sender: _offload.ChildSender | None = None
         self._reload_lock: asyncio.Lock | None = None  # made in run(): needs the running loop
         self.schedule = Schedule(config, holidays=holidays)
         self.engine = Engine(config, self.schedule)
@@ -299,6 +301,8 @@ class Daemon:
         await self._grace_for_outbox()
         for task in list(self._tasks):
             await _cancel(task)
+        if self._sender is not None:
+            self._sender.kill()  # a send still running in its thread must not hold the exit
         # The session stays open, stamped with when it was last seen: a restart continues
         # it, or closes it at that instant if the cable was pulled meanwhile.
         now = self._clock()
@@ -936,6 +940,7 @@ class Daemon:
             self._spawn(_cancel(old), "stop old outbox worker")
         try:
             sender = _offload.ChildSender(self.config.alerts) if self._offload else None
+            self._sender = sender
             self.worker = OutboxWorker(self.register, self.config.alerts, sender=sender,
                                        zone=self.config.timezone,
                                        remind_every=self.config.limits.remind_every)

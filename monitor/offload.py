@@ -13,7 +13,7 @@ send that hangs is killed with its child instead of holding a thread.
 Parent side (the daemon):
 
     start_check(text, source, years) -> Check
-        start a child that validates the config in full (``deep``) and computes
+        start children that validate the config in full (``deep``) and compute
         the holiday tables of ``years``; ``text`` None means the built-in default
     Check.result() -> dict[int, dict[date, str]]
         the tables; raise ConfigError (the child's list of problems) or OffloadError
@@ -38,6 +38,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -115,18 +116,27 @@ def years_around(now: datetime) -> list[int]:
 
 
 class Check:
-    """A config check running in a child process (see ``start_check``)."""
+    """A config check running in child processes (see ``start_check``)."""
 
-    def __init__(self, proc: subprocess.Popen, source: str):
-        self._proc = proc
+    def __init__(self, source: str, holidays: subprocess.Popen,
+                 urls: subprocess.Popen | None):
         self.source = source
+        self._holidays = holidays
+        self._urls = urls
 
     def result(self, timeout: float = CHECK_TIMEOUT) -> dict[int, dict[date, str]]:
         """Return the holiday tables; raise ConfigError listing every problem of the
-        config, or OffloadError when the child failed."""
-        reply = _reply(self._proc, timeout, "config check")
-        if reply.get("problems"):
-            raise ConfigError(self.source, [Problem(p, m) for p, m in reply["problems"]])
+        config, or OffloadError when a child failed."""
+        try:
+            reply = _reply(self._holidays, timeout, "config check")
+            problems = [Problem(p, m) for p, m in reply.get("problems", [])]
+            if self._urls is not None:
+                problems += [Problem(p, m) for p, m in
+                             _reply(self._urls, timeout, "alert URL check").get("problems", [])]
+        finally:
+            self.cancel()
+        if problems:
+            raise ConfigError(self.source, problems)
         try:
             return {int(year): {date.fromisoformat(d): name for d, name in days}
                     for year, days in reply["holidays"].items()}
@@ -134,17 +144,46 @@ class Check:
             raise OffloadError(f"config check: unexpected answer {str(reply)[:120]!r}") from None
 
     def cancel(self) -> None:
-        """Stop the child (the parent no longer needs its answer)."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.communicate()
+        """Stop the children that are still running (their answer is no longer needed)."""
+        for proc in (self._holidays, self._urls):
+            if proc is not None and proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                proc.communicate()
 
 
 def start_check(text: str | None, source: str, years: Iterable[int]) -> Check:
-    """Start validating config ``text`` (None: the built-in default) in full and computing
-    the holiday tables of ``years``, in a child; raise OffloadError if it cannot start."""
-    return Check(_spawn({"op": "check", "text": text, "source": source,
-                         "years": sorted(set(years))}), source)
+    """Start checking config ``text`` (None: the built-in default) in full and computing
+    the holiday tables of ``years``; raise OffloadError if no child can start.
+
+    Two children run side by side, because each library takes a good part of a
+    second to import: one validates the config with the holiday check and
+    computes the tables, the other checks ``alerts.urls`` with apprise (taken from
+    the TOML as written, so that it is checked even when other keys are wrong)."""
+    holidays = _spawn({"op": "check", "text": text, "source": source,
+                       "years": sorted(set(years))})
+    urls = _urls_in(text)
+    try:
+        return Check(source, holidays, _spawn({"op": "urls", "urls": urls}) if urls else None)
+    except OffloadError:
+        Check(source, holidays, None).cancel()
+        raise
+
+
+def _urls_in(text: str | None) -> list[str]:
+    """Return ``alerts.urls`` of TOML ``text`` when it is a list of strings, else []
+    (a syntax or type error is reported by the other child)."""
+    if text is None:
+        return []
+    import tomllib
+
+    try:
+        urls = tomllib.loads(text).get("alerts", {}).get("urls", [])
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return []
+    if isinstance(urls, list) and all(isinstance(u, str) for u in urls):
+        return urls
+    return []
 
 
 def check(text: str | None, source: str, years: Iterable[int]) -> dict[int, dict[date, str]]:
@@ -191,7 +230,8 @@ class ChildSender:
     (destinations, and sources that gave none); ``loaded`` is False until a child
     has answered. The child reads ``alerts.config`` and the credential in
     ``$CREDENTIALS_DIRECTORY`` itself, at each send: a credential changed on disk
-    is used from the next alert on. Blocking: call ``deliver`` in a thread."""
+    is used from the next alert on. Blocking: call ``deliver`` in a thread;
+    ``kill()`` (from any thread) ends a send in progress, e.g. when the daemon stops."""
 
     def __init__(self, alerts_config, *, timeout: float = DELIVER_TIMEOUT):
         self._request = {
@@ -200,6 +240,9 @@ class ChildSender:
             "credential": alerts_config.credential,
         }
         self._timeout = timeout
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._killed = False
         self.loaded = False
         self.urls: list[str] = []
         self.problems: list[tuple[str, str]] = []
@@ -218,7 +261,16 @@ class ChildSender:
         request = {"op": "deliver", "alerts": self._request, "title": title, "body": body,
                    "severity": str(severity), "skip": sorted(set(skip))}
         try:
-            reply = _reply(_spawn(request), self._timeout, "alert sender")
+            with self._lock:
+                if self._killed:
+                    raise OffloadError("alert sender: stopping")
+                proc = _spawn(request)
+                self._running.add(proc)
+            try:
+                reply = _reply(proc, self._timeout, "alert sender")
+            finally:
+                with self._lock:
+                    self._running.discard(proc)
         except OffloadError as exc:
             raise NotifyError(str(exc), permanent=False) from None
         self.loaded = True
@@ -235,6 +287,16 @@ class ChildSender:
                               permanent=False) from None
 
 
+    def kill(self) -> None:
+        """End every send in progress (its alert stays in the outbox and is retried
+        after a restart) and refuse new ones."""
+        with self._lock:
+            self._killed = True
+            for proc in self._running:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+
+
 # ============================================================================= child
 
 
@@ -243,8 +305,10 @@ def _child_check(request: dict[str, Any]) -> dict[str, Any]:
     from monitor.schedule import load_holidays
 
     text, source = request["text"], request["source"]
+    deep = frozenset({"holidays"})  # the "urls" child checks alerts.urls
     try:
-        config = default_config() if text is None else parse_config_text(text, source)
+        config = (default_config(deep=deep) if text is None
+                  else parse_config_text(text, source, deep=deep))
     except ConfigError as exc:
         return {"problems": [[p.path, p.message] for p in exc.problems]}
     tables = {str(year): [[d.isoformat(), name] for d, name in sorted(
@@ -274,7 +338,14 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-_OPS = {"check": _child_check, "deliver": _child_deliver}
+def _child_urls(request: dict[str, Any]) -> dict[str, Any]:
+    from monitor.config import apprise_url_problem
+
+    problem = apprise_url_problem(request["urls"])
+    return {"problems": [["alerts.urls", problem]] if problem else []}
+
+
+_OPS = {"check": _child_check, "urls": _child_urls, "deliver": _child_deliver}
 
 
 def main() -> int:

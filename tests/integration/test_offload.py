@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -167,3 +168,32 @@ def test_the_outbox_worker_delivers_through_children_and_shows_their_destination
 
     with SmtpServer() as smtp, Register(tmp_path / "register.db") as register:
         asyncio.run(scenario(smtp, register))
+
+
+def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
+    with socket.socket() as silent:  # accepts connections, never greets: SMTP hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        sender = offload.ChildSender(
+            Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)))
+        outcome: list[BaseException] = []
+
+        def send():
+            try:
+                sender.deliver("[monitor] t", "b")
+            except NotifyError as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=send)
+        thread.start()
+        time.sleep(1.5)  # the child is up and waiting for the server's greeting
+        t0 = time.monotonic()
+        sender.kill()
+        thread.join(10)
+        took = time.monotonic() - t0
+    assert not thread.is_alive() and took < 2
+    [exc] = outcome
+    assert not exc.permanent and "exited with status -9" in str(exc)
+    with pytest.raises(NotifyError, match="stopping"):
+        sender.deliver("[monitor] t", "b")
