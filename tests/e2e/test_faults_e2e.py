@@ -26,6 +26,7 @@ from monitor.register import Register
 from tests.support.daemon import Monitor, until
 from tests.support.disk import SmallDisk
 from tests.support.netns import Netns, require_root
+from tests.support.ptyport import PtyPort
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [require_root, pytest.mark.netns]
@@ -188,3 +189,84 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     assert session.end_reason == "unplugged"
     assert [str(a.kind) for a in session.alerts] == ["clinic-hours", "resolved"]
     assert [online for online, at in events if at > full_from] == [True, False]
+
+
+# ------------------------------------------------------------------------- indicator
+
+
+@pytest.fixture
+def box_port(tmp_path):
+    """A real pty standing in for the indicator box's USB serial port."""
+    port = PtyPort(tmp_path)
+    try:
+        yield port
+    finally:
+        port.unplug()
+
+
+def is_pattern(pattern: str):
+    def match(line: bytes) -> bool:
+        msg = json.loads(line)
+        return msg.get("t") == "pattern" and msg["pattern"] == pattern
+    return match
+
+
+def indicator_fault(m: Monitor) -> dict:
+    return m.status()["monitor"]["faults"]["indicator"]
+
+
+def indicator_fault_alerts(store: Path) -> list:
+    """Return the outbox rows (sent or not) of ``monitor`` alerts about the box."""
+    with contextlib.closing(Register.open_readonly(store)) as reg:
+        return [r for r in reg.outbox(include_delivered=True)
+                if str(r.kind) == "monitor" and "indicator box disconnected" in r.body]
+
+
+def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
+        tmp_path, ns, smtp, box_port, monitors):
+    store = tmp_path / "state" / "register.db"
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(tmp_path, store, smtp.url,
+                                  indicator=f'kind = "box"\nport = "{box_port.path}"'))
+    m = Monitor(ns, config, tmp_path)
+    monitors.append(m)
+    m.start()
+    box_port.wait_line(is_pattern("off"), timeout=5)
+    smtp.wait_for(lambda ms: mails(smtp, "monitor"), 5, "the start notice")
+    assert not indicator_fault(m)["failing"]
+
+    box_port.unplug()  # the USB cable of the box is pulled: the device vanishes
+    fault = until(lambda: (f := indicator_fault(m))["failing"] and f, 5,
+                  "status shows the indicator fault")
+    assert "indicator box disconnected" in fault["last_error"]
+    assert m.status()["indicator"]["connected"] is False
+    until(lambda: indicator_fault_alerts(store), 2, "an indicator-fault alert in the outbox")
+
+    ns.plug("peer0")
+    until(lambda: m.pattern_is("alarm"), 1.0, "status follows the cable without the box")
+    # Handing the new pattern to the (unreachable) box does not end the fault.
+    assert indicator_fault(m)["failing"], m.log()
+    def fault_notices(_msgs) -> list:
+        return [x for x in mails(smtp, "monitor") if "lamp / buzzer" in x.get_content()]
+
+    smtp.wait_for(fault_notices, 5, "the indicator-fault notice is mailed")
+    [notice] = fault_notices(None)
+    assert "indicator box disconnected" in notice.get_content()
+    smtp.wait_for(lambda ms: mails(smtp, "clinic-hours"), 5, "the clinic-hours mail")
+    until(lambda: str(m.status()["indicator"]["last_error"]).startswith("cannot open"), 5,
+          "the daemon has tried to reopen the port, in vain")
+    out = m.cli("status")
+    assert out.returncode == 0 and "faults: indicator" in out.stdout, out.stdout + out.stderr
+
+    box_port.plug()  # back in: the box gets the current pattern at once, the fault clears
+    box_port.wait_line(is_pattern("alarm"), timeout=15)
+    until(lambda: not indicator_fault(m)["failing"], 5, "the indicator fault clears")
+    assert m.status()["indicator"]["connected"] is True
+    ns.unplug("peer0")
+    box_port.wait_line(is_pattern("off"), timeout=2)
+    assert m.alive()
+
+    assert len(indicator_fault_alerts(store)) == 1  # once per episode, not per retry
+    log = m.log()
+    assert log.count("ERROR   monitor.daemon: indicator: indicator box disconnected") == 1, log
+    assert "monitor.daemon: indicator: indicator box reconnected" in log
