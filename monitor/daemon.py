@@ -207,6 +207,9 @@ class Daemon:
         self._writes: deque[tuple[str, Callable[[], Any], str]] = deque()
         self._faults = {name: Fault(name) for name in ("indicator", "register", "watcher",
                                                        "engine", "outbox")}
+        # The indicator said itself that it cannot show anything (on_fault): only its
+        # on_restore ends that episode, not a later show() that merely queued a pattern.
+        self._indicator_unreachable = False
         self._last_seen_saved: datetime | None = None
         self._status_text: str | None = None
         self._synced = False
@@ -401,11 +404,13 @@ class Daemon:
     def _indicator_fault(self, message: str) -> None:
         """The indicator itself reports it cannot show anything (the box is unplugged)."""
         log.error("indicator: %s", message)
+        self._indicator_unreachable = True
         if self._faults["indicator"].failed(IndicatorError(message)):
             self._monitor_alert(f"indicator-fault: {message}")
         self._publish_status(self._clock())
 
     def _indicator_restored(self, message: str) -> None:
+        self._indicator_unreachable = False
         if self._faults["indicator"].ok():
             log.info("indicator: %s", message)
         self._publish_status(self._clock())
@@ -572,7 +577,7 @@ class Daemon:
             self._retry_later("indicator", fault.delay, self._reshow)
             return
         self.pattern_shown_at = time.time()
-        if fault.ok():
+        if not self._indicator_unreachable and fault.ok():
             log.info("indicator works again")
         log.info("indicator: %s%s (%s)", pattern, " silenced" if silenced else "", reason)
         # For bench/bench_daemon.py: the wall-clock instant the indicator took the pattern.

@@ -427,15 +427,19 @@ class Register:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise RegisterError(f"{self.path}: cannot write: {exc}") from None
+            # SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR):
+            # a second ROLLBACK would then fail and hide the real cause (disk full).
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise RegisterError(f"{self.path}: cannot commit: {exc}") from None
 
     @contextmanager

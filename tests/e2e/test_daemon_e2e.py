@@ -20,27 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.control import DaemonNotRunning, request
+from monitor.control import request
 from monitor.errors import ControlError
 from tests.support.cli import command, env
+from tests.support.daemon import Monitor, until
 from tests.support.netns import Netns, require_root
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [require_root, pytest.mark.netns]
 
 ZONE = ZoneInfo("Asia/Tokyo")
-
-
-def until(fn, timeout: float, what: str):
-    """Return ``fn()`` as soon as it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.02)
 
 
 def hours(start: timedelta, end: timedelta) -> str:
@@ -91,68 +80,6 @@ path = "{tmp}/state/register.db"
 [control]
 socket = "{tmp}/run/control.sock"
 """
-
-
-class Monitor:
-    """``link-monitor run`` inside the namespace, driven like an administrator would."""
-
-    def __init__(self, ns: Netns, config: Path, tmp: Path):
-        self.ns = ns
-        self.config = config
-        self.socket = tmp / "run" / "control.sock"
-        self.log_path = tmp / "daemon.log"
-        self.proc: subprocess.Popen | None = None
-        self.env = env(GPIOZERO_PIN_FACTORY="mock")
-
-    def start(self) -> Monitor:
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns.name, *command(), "run", "--config",
-             str(self.config)], stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        log.close()
-        until(self._synced, 15, "the daemon answers status after its first link dump")
-        return self
-
-    def _synced(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"daemon exited with {self.proc.returncode}:\n{self.log()}")
-        try:
-            return bool(self.status()["monitor"]["synced"])
-        except (DaemonNotRunning, ControlError):
-            return False
-
-    def status(self) -> dict:
-        return request(self.socket, {"cmd": "status"}, timeout=5)
-
-    def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-        return subprocess.run([*command(), *args, "--config", str(self.config)],
-                              capture_output=True, text=True, timeout=timeout, env=self.env,
-                              check=False)
-
-    def pattern_is(self, pattern: str) -> bool:
-        return self.status()["pattern"] == pattern
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 class World:

@@ -30,6 +30,7 @@ from monitor.policy import (
 )
 from monitor.register import MIGRATIONS, SCHEMA_VERSION, Register, canonical, chain_hash
 from monitor.schedule import Period
+from tests.support.disk import SmallDisk, require_root_for_mount
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, a Monday
@@ -473,3 +474,23 @@ def test_a_file_that_is_not_a_register_is_refused_with_its_path(tmp_path):
         Register(path)
     with pytest.raises(RegisterError, match="no register at"):
         Register.open_readonly(tmp_path / "missing.db")
+
+
+@require_root_for_mount
+def test_a_full_disk_is_reported_as_such_and_the_register_works_again_once_freed(tmp_path):
+    def obs(online: bool, minute: int) -> LinkObserved:
+        return LinkObserved("eth0", 2, online, online, "up" if online else "down", True,
+                            T0 + timedelta(minutes=minute))
+
+    with SmallDisk(tmp_path / "disk") as disk, Register(disk.path / "register.db") as reg:
+        reg.record_link_event(obs(True, 0))
+        filler = disk.fill()
+        # SQLite rolls the transaction back itself on SQLITE_FULL; the error must name
+        # the cause, not the failed second rollback that follows it.
+        with pytest.raises(RegisterError, match="disk is full"):
+            reg.record_link_event(obs(False, 1))
+        filler.unlink()
+        reg.record_link_event(obs(False, 1))
+        assert [(e.online, e.at) for e in reg.link_events()] == [
+            (True, T0), (False, T0 + timedelta(minutes=1))]
+        assert reg.verify() == reg.head()[0]

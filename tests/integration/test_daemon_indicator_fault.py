@@ -1,0 +1,236 @@
+"""Fault injection in the daemon's own process: its GPIO indicator's main LED pin
+fails (OSError EIO, as from a GPIO chip that stopped answering) while the cable is
+plugged and unplugged in a network namespace.
+
+Why in-process: ``link-monitor run`` builds its own pin factory from
+``$GPIOZERO_PIN_FACTORY``, which a test cannot make fail. Here the real ``Daemon``
+runs in a thread with its own event loop, real register, real control socket and a
+real netlink watcher on the namespace (``netns=``); its indicator is a real
+``GpioIndicator`` on gpiozero's ``MockFactory`` whose pins can be broken and
+repaired. The only change to the daemon is that indicator (``_open_parts``).
+
+The box indicator's fault (reported through ``on_fault``, never raised) is covered
+end to end in tests/e2e/test_faults_e2e.py; this covers a ``show`` that raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPin
+
+from monitor.config import parse_config_text
+from monitor.control import DaemonNotRunning, request
+from monitor.daemon import Daemon
+from monitor.errors import ControlError
+from monitor.indicator.gpio import GpioIndicator
+from monitor.register import Register
+from tests.support.daemon import until
+from tests.support.netns import Netns, require_root
+
+pytestmark = [require_root, pytest.mark.netns]
+
+ZONE = ZoneInfo("Asia/Tokyo")
+LED = 17
+
+
+class BreakablePin(MockPin):
+    """A MockPin that fails like a real pin whose GPIO chip stopped answering while
+    its number is in the factory's ``broken`` set."""
+
+    def _change_state(self, value):
+        if int(self.info.name[4:]) in self.factory.broken:
+            raise OSError(errno.EIO, f"GPIO{self.info.name[4:]} does not answer")
+        return super()._change_state(value)
+
+
+class DaemonOnTestPins(Daemon):
+    """The real daemon; its indicator is a ``GpioIndicator`` on the test's pins."""
+
+    def __init__(self, *args, pins: MockFactory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pins = pins
+
+    def _open_parts(self) -> None:
+        super()._open_parts()  # the config says kind "none": a NullIndicator to replace
+        self.indicator.close()
+        self.indicator = GpioIndicator(self.config.indicator, self.pins)
+
+
+class Running:
+    """The daemon's loop in a thread; the test talks to it through the control socket."""
+
+    def __init__(self, daemon: Daemon):
+        self.daemon = daemon
+        self.socket = daemon.config.control.socket
+        self.loop = asyncio.new_event_loop()
+        self.code: int | None = None
+        self.thread = threading.Thread(target=self._run, name="daemon-under-test")
+
+    def _run(self) -> None:
+        try:
+            self.code = self.loop.run_until_complete(self.daemon.run())
+        finally:
+            self.loop.close()
+
+    def start(self) -> Running:
+        self.thread.start()
+        until(self._synced, 15, "the daemon answers status after its first link dump")
+        return self
+
+    def _synced(self) -> bool:
+        if not self.thread.is_alive():
+            raise AssertionError(f"the daemon ended with {self.code}")
+        try:
+            return bool(self.status()["monitor"]["synced"])
+        except (DaemonNotRunning, ControlError):
+            return False
+
+    def status(self) -> dict:
+        return request(self.socket, {"cmd": "status"}, timeout=5)
+
+    def stop(self) -> int | None:
+        if self.thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                self.loop.call_soon_threadsafe(self.daemon.stop)
+            self.thread.join(20)
+        return self.code
+
+
+def config_text(tmp: Path) -> str:
+    now = datetime.now(ZONE)
+    maintenance = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
+    clinic = f"{now + timedelta(hours=3):%H:%M}-{now + timedelta(hours=4):%H:%M}"
+    # A maintenance window now: plugged in means a steady lamp ("on"), which show()
+    # drives at once (a blink would be played, and fail, in a thread of its own).
+    return f"""
+timezone = "Asia/Tokyo"
+
+[[clinic]]
+days = ["all"]
+hours = "{clinic}"
+
+[[maintenance]]
+days = ["all"]
+hours = "{maintenance}"
+
+[link]
+interfaces = ["eth*"]
+settle = "200ms"
+
+[indicator]
+kind = "none"
+led = {LED}
+
+[alerts]
+language = "en"
+
+[store]
+path = "{tmp}/state/register.db"
+
+[control]
+socket = "{tmp}/run/control.sock"
+"""
+
+
+@pytest.fixture
+def ns():
+    ns = Netns("lmi")
+    try:
+        ns.__enter__()
+        ns.veth("eth0", "peer0")
+        yield ns
+    finally:
+        ns.delete()
+
+
+@pytest.fixture
+def pins():
+    factory = MockFactory(pin_class=BreakablePin)
+    factory.broken = set()
+    try:
+        yield factory
+    finally:
+        factory.broken.clear()
+        factory.close()
+
+
+@pytest.fixture
+def running(tmp_path, ns, pins):
+    config = parse_config_text(config_text(tmp_path), "test")
+    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    try:
+        yield r
+    finally:
+        pins.broken.clear()
+        r.stop()
+
+
+def indicator_fault(r: Running) -> dict:
+    return r.status()["monitor"]["faults"]["indicator"]
+
+
+def indicator_alerts(store: Path) -> list:
+    """Return the bodies of the ``monitor`` alerts about the lamp in the outbox."""
+    with contextlib.closing(Register.open_readonly(store)) as reg:
+        return [r.body for r in reg.outbox(include_delivered=True)
+                if str(r.kind) == "monitor" and "lamp / buzzer" in r.body]
+
+
+def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_goes_on(
+        tmp_path, ns, pins, running, caplog):
+    caplog.set_level(logging.INFO)
+    store = tmp_path / "state" / "register.db"
+    led = pins.pin(LED)
+    running.start()
+    assert [s.state for s in led.states] == [False]
+
+    pins.broken.add(LED)
+    ns.plug("peer0")
+    until(lambda: running.status()["pattern"] == "on", 1.0, "status follows the cable")
+    fault = until(lambda: (f := indicator_fault(running))["failing"] and f, 2,
+                  "status shows the indicator fault")
+    assert "does not answer" in fault["last_error"]
+    [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
+    assert "GPIO17 does not answer" in body
+    until(lambda: indicator_fault(running)["errors"] >= 3, 8, "two retries (after 1 s, 2 s)")
+    failed = [r for r in caplog.records if r.getMessage().startswith("indicator failed to show")]
+    assert 3 <= len(failed) <= 4  # backed off, not a loop
+    assert [bool(r.exc_info) for r in failed][:3] == [True, False, False]  # one traceback
+    assert len(indicator_alerts(store)) == 1  # one alert per episode
+    assert [s.state for s in led.states] == [False]  # the lamp never lit
+
+    pins.broken.discard(LED)  # the chip answers again: the next retry shows the pattern
+    until(lambda: not indicator_fault(running)["failing"], 6, "the fault clears (retry <= 4 s)")
+    assert [s.state for s in led.states] == [False, True]
+    assert any(r.getMessage() == "indicator works again" for r in caplog.records)
+    ns.unplug("peer0")
+    until(lambda: running.status()["pattern"] == "off", 1.0, "status follows the cable")
+    until(lambda: [s.state for s in led.states] == [False, True, False], 1.0, "the lamp goes off")
+    assert running.status()["indicator"]["devices"]["led"]["state"] == "off"
+    assert not indicator_fault(running)["failing"]
+
+
+def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
+        tmp_path, ns, pins, running, caplog):
+    caplog.set_level(logging.INFO)
+    store = tmp_path / "state" / "register.db"
+    running.start()
+    pins.broken.add(LED)
+    ns.plug("peer0")
+    until(lambda: indicator_fault(running)["failing"], 2, "the indicator fault")
+    # Stopping the heartbeat re-applies the lamp's drive to the broken pin: it fails
+    # (guarded by Daemon._safe), and so does closing the indicator; both are logged.
+    assert running.stop() == 0
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("indicator: stop heartbeat failed: OSError") for m in messages)
+    assert "stopped" in messages
+    assert len(indicator_alerts(store)) == 1  # the same episode: no second alert
