@@ -402,11 +402,16 @@ class Daemon:
         return call
 
     def _indicator_fault(self, message: str) -> None:
-        """The indicator itself reports it cannot show anything (the box is unplugged)."""
+        """The indicator itself reports it cannot show anything (the box is unplugged,
+        a GPIO pin failed during a blink). The fault lasts until it says it is back
+        (``_indicator_restored``); showing the pattern again is retried with backoff
+        meanwhile (a GPIO blink restarts; the box only takes note)."""
         log.error("indicator: %s", message)
         self._indicator_unreachable = True
-        if self._faults["indicator"].failed(IndicatorError(message)):
+        fault = self._faults["indicator"]
+        if fault.failed(IndicatorError(message)):
             self._monitor_alert(f"indicator-fault: {message}")
+        self._retry_later("indicator", fault.delay, self._reshow)
         self._publish_status(self._clock())
 
     def _indicator_restored(self, message: str) -> None:

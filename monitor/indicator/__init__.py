@@ -14,7 +14,7 @@ CONTRACT (implemented in the indicator issue):
                     on_ack: Callable[[str], None] | None = None,
                     on_self_test: Callable[[str], None] | None = None,
                     log: logging.Logger | None = None, stream=None,
-                    on_fault=None, on_restore=None) -> Indicator   (the last two: "box")
+                    on_fault=None, on_restore=None) -> Indicator   (the last two: "box", "gpio")
         kind "auto": gpio, falling back to console (logged once) on BadPinFactory;
         kind "gpio": IndicatorError when no GPIO; "console"; "none"; "box" (box issue).
     on_ack(source) is called from a gpiozero thread: the daemon marshals it.
@@ -114,7 +114,8 @@ def build_indicator(
     warning in ``log`` saying why; with "gpio" that raises IndicatorError. "box"
     returns a ``BoxIndicator`` on ``config.port`` (never raises on a missing port:
     ``on_fault(message)`` once when the box is unreachable, ``on_restore(message)``
-    when it is back; its button arrives as ``on_ack("box button")``).
+    when it is back; its button arrives as ``on_ack("box button")``). A GPIO
+    indicator reports a pin that fails during a blink the same way.
     """
     log = log or logging.getLogger("monitor.indicator")
     kind = config.kind
@@ -136,7 +137,8 @@ def build_indicator(
 
         try:
             return GpioIndicator(config, factory, on_ack=on_ack, on_self_test=on_self_test,
-                                 log=log, owns_factory=owns)
+                                 on_fault=on_fault, on_restore=on_restore, log=log,
+                                 owns_factory=owns)
         except IndicatorError:
             if owns:
                 factory.close()  # e.g. lgpio keeps /dev/gpiochip0 open otherwise

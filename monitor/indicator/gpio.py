@@ -41,48 +41,79 @@ OUTPUTS = ("led", "status_led", "buzzer")  # also the self-test order
 class _RhythmThread(GPIOThread):
     """Play a ``Rhythm`` on one output until stopped (or its ``n`` repeats are done).
 
-    A GPIOThread, so gpiozero stops it at interpreter exit like its own blinkers."""
+    A GPIOThread, so gpiozero stops it at interpreter exit like its own blinkers.
+    A pin that fails ends the thread with ``failed`` set, after calling
+    ``on_error(exc)``: an exception would otherwise die with the thread, unseen,
+    and the lamp would stop blinking without anyone knowing. ``on_ok()`` is called
+    once the first step has been driven."""
 
-    def __init__(self, device: DigitalOutputDevice, rhythm: Rhythm, name: str):
+    def __init__(self, device: DigitalOutputDevice, rhythm: Rhythm, name: str,
+                 on_error: Callable[[BaseException], None], on_ok: Callable[[], None]):
         self._device = device
         self._rhythm = rhythm
+        self._on_error = on_error
+        self._on_ok = on_ok
+        self.failed = False
         super().__init__(self._play, name=f"indicator-{name}")
 
     def _play(self) -> None:
         repeats = itertools.repeat(None) if self._rhythm.n is None else range(self._rhythm.n)
+        first = True
         for _ in repeats:
             for i, seconds in enumerate(self._rhythm.steps):
-                if i % 2 == 0:
-                    self._device.on()
-                else:
-                    self._device.off()
+                try:
+                    if i % 2 == 0:
+                        self._device.on()
+                    else:
+                        self._device.off()
+                except Exception as exc:  # noqa: BLE001 - handed to on_error, never lost
+                    self.failed = True
+                    self._on_error(exc)
+                    return
+                if first:
+                    first = False
+                    self._on_ok()
                 if self.stopping.wait(seconds):
                     return
 
 
 class _Output:
-    """One output device, the drive it plays, and the thread playing it."""
+    """One output device, the drive it plays, and the thread playing it.
 
-    def __init__(self, name: str, pin: int, device: DigitalOutputDevice):
+    ``on_error(output, exc)`` when its rhythm thread's pin fails; ``on_ok(output)``
+    each time a drive has been applied without error."""
+
+    def __init__(self, name: str, pin: int, device: DigitalOutputDevice, *,
+                 on_error: Callable[[_Output, BaseException], None],
+                 on_ok: Callable[[_Output], None]):
         self.name = name
         self.pin = pin
         self.device = device
         self.drive: Drive = False
         self.thread: _RhythmThread | None = None
+        self._on_error = on_error
+        self._on_ok = on_ok
 
     def set(self, drive: Drive, *, force: bool = False) -> None:
         """Play ``drive`` from its start, unless it is already playing (then leave it
-        alone, so an unchanged blink keeps its phase)."""
-        if drive == self.drive and not force:
+        alone, so an unchanged blink keeps its phase). A rhythm whose pin failed is
+        not playing: it starts again. Raise what the pin raises for a steady drive."""
+        failed = self.thread is not None and self.thread.failed
+        if drive == self.drive and not force and not failed:
             return
         self.stop()
+        self.drive = False
         if isinstance(drive, Rhythm):
-            self.thread = _RhythmThread(self.device, drive, self.name)
+            self.thread = _RhythmThread(self.device, drive, self.name,
+                                        on_error=lambda exc: self._on_error(self, exc),
+                                        on_ok=lambda: self._on_ok(self))
             self.thread.start()
-        elif drive:
-            self.device.on()
         else:
-            self.device.off()
+            if drive:
+                self.device.on()
+            else:
+                self.device.off()
+            self._on_ok(self)
         self.drive = drive
 
     def stop(self) -> None:
@@ -120,17 +151,26 @@ class GpioIndicator:
         *,
         on_ack: Callable[[str], None] | None = None,
         on_self_test: Callable[[str], None] | None = None,
+        on_fault: Callable[[str], None] | None = None,
+        on_restore: Callable[[str], None] | None = None,
         log: logging.Logger | None = None,
         owns_factory: bool = False,
     ):
         """Build every configured device on ``pin_factory``; raise IndicatorError
         naming the device and pin if one cannot be set up (the others are released).
-        ``owns_factory``: close the factory once every device is released."""
+        ``owns_factory``: close the factory once every device is released.
+
+        A pin that fails while a blink plays (in its thread, where nothing could
+        catch it) is reported as ``on_fault(message)``, and ``on_restore(message)``
+        once the outputs work again; showing a pattern again restarts the blink."""
         self._config = config
         self._factory = pin_factory
         self._owns_factory = owns_factory
         self._on_ack = on_ack
         self._on_self_test = on_self_test
+        self._on_fault = on_fault
+        self._on_restore = on_restore
+        self._failing: set[str] = set()  # outputs whose blink failed, until they work
         self._log = log or logging.getLogger("monitor.indicator")
         self._lock = threading.Lock()
         self._look = look_for(Pattern.OFF, False, config)
@@ -156,7 +196,8 @@ class GpioIndicator:
             if pin is None:
                 continue
             device = self._device(name, pin, cls, active_high=cfg.active_high)
-            self._outputs[name] = _Output(name, pin, device)
+            self._outputs[name] = _Output(name, pin, device, on_error=self._output_failed,
+                                          on_ok=self._output_ok)
         if cfg.button is not None:
             # Wired to GND with the internal pull-up: pressed = low = active.
             self._button = self._device(
@@ -379,6 +420,24 @@ class GpioIndicator:
             if self._closed or button is None or button.closed or not button.is_active:
                 return
         self.self_test(BUTTON_SOURCE)
+
+    def _output_failed(self, out: _Output, exc: BaseException) -> None:
+        """A blink's pin failed (its thread): report it, at every failure (the daemon
+        counts the episode and retries with backoff), or log it when nobody listens."""
+        message = f"indicator.{out.name} on GPIO{out.pin}: {type(exc).__name__}: {exc}"
+        self._failing.add(out.name)
+        if self._on_fault is not None:
+            self._call(self._on_fault, message)
+        else:
+            self._log.error("indicator: the blink stopped: %s", message)
+
+    def _output_ok(self, out: _Output) -> None:
+        """``out`` was driven without error: end the episode once every output works."""
+        if out.name not in self._failing:
+            return
+        self._failing.discard(out.name)
+        if not self._failing and self._on_restore is not None:
+            self._call(self._on_restore, f"indicator.{out.name} on GPIO{out.pin} works again")
 
     def _call(self, callback: Callable[[str], None], source: str) -> None:
         # An exception here would only print a traceback in gpiozero's thread and be lost.

@@ -62,7 +62,10 @@ class DaemonOnTestPins(Daemon):
     def _open_parts(self) -> None:
         super()._open_parts()  # the config says kind "none": a NullIndicator to replace
         self.indicator.close()
-        self.indicator = GpioIndicator(self.config.indicator, self.pins)
+        # Wired as build_indicator wires the real one.
+        self.indicator = GpioIndicator(self.config.indicator, self.pins,
+                                       on_fault=self._in_loop(self._indicator_fault),
+                                       on_restore=self._in_loop(self._indicator_restored))
 
 
 class Running:
@@ -105,12 +108,14 @@ class Running:
         return self.code
 
 
-def config_text(tmp: Path) -> str:
+def config_text(tmp: Path, *, clinic_now: bool = False) -> str:
     now = datetime.now(ZONE)
     maintenance = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
     clinic = f"{now + timedelta(hours=3):%H:%M}-{now + timedelta(hours=4):%H:%M}"
+    if clinic_now:
+        maintenance, clinic = clinic, maintenance
     # A maintenance window now: plugged in means a steady lamp ("on"), which show()
-    # drives at once (a blink would be played, and fail, in a thread of its own).
+    # drives at once. Clinic hours now: "alarm", a blink played in a thread of its own.
     return f"""
 timezone = "Asia/Tokyo"
 
@@ -234,3 +239,40 @@ def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
     assert any(m.startswith("indicator: stop heartbeat failed: OSError") for m in messages)
     assert "stopped" in messages
     assert len(indicator_alerts(store)) == 1  # the same episode: no second alert
+
+
+def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovered(
+        tmp_path, ns, pins, caplog):
+    caplog.set_level(logging.INFO)
+    store = tmp_path / "state" / "register.db"
+    config = parse_config_text(config_text(tmp_path, clinic_now=True), "test")
+    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    try:
+        r.start()
+
+        def led_state() -> str:
+            return r.status()["indicator"]["devices"]["led"]["state"]
+
+        ns.plug("peer0")
+        until(lambda: r.status()["pattern"] == "alarm", 1.0, "status follows the cable")
+        until(lambda: led_state() == "blinking", 1.0, "the lamp blinks")
+        pins.broken.add(LED)  # fails at the blink's next step, inside its thread
+        fault = until(lambda: (f := indicator_fault(r))["failing"] and f, 2,
+                      "status shows the fault of the blink's thread")
+        assert "GPIO17 does not answer" in fault["last_error"]
+        assert led_state() != "blinking"  # status tells what the lamp really does
+        [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
+        assert "GPIO17 does not answer" in body
+        until(lambda: indicator_fault(r)["errors"] >= 3, 8,
+              "the blink restarted after 1 s and 2 s, failing again each time")
+        assert len(indicator_alerts(store)) == 1  # one alert per episode
+
+        pins.broken.discard(LED)  # the chip answers again: the next restart blinks
+        until(lambda: not indicator_fault(r)["failing"], 6, "the fault clears (retry <= 4 s)")
+        assert led_state() == "blinking"
+        assert r.status()["pattern"] == "alarm"
+        assert any(m.getMessage() == "indicator: indicator.led on GPIO17 works again"
+                   for m in caplog.records)
+    finally:
+        pins.broken.clear()
+        r.stop()
