@@ -861,9 +861,11 @@ class OutboxWorker:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # one bad round must not end delivery for good
+                first = self._loop_error is None  # a traceback once per episode, not per round
                 self._loop_error = f"{type(exc).__name__}: {exc}"
                 delay = pause.total_seconds()
-                log.exception("outbox worker round failed; trying again in %.0fs", delay)
+                log.error("outbox worker round failed (%s); trying again in %.0fs",
+                          self._loop_error, delay, exc_info=first)
                 pause = min(pause * 2, self._alerts.retry_max)
             await self._sleep(delay)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ from monitor.notify import OutboxWorker, render
 from monitor.policy import Alert, AlertKind, Session, Severity, Verdict
 from monitor.register import Register
 from monitor.schedule import Period, PeriodInfo
+from tests.support.disk import SmallDisk, require_root_for_mount
 from tests.support.smtp import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -307,3 +309,30 @@ def test_stopping_the_worker_just_as_it_is_kicked_always_ends_it_at_once(registe
         return None
 
     assert asyncio.run(scenario()) is None
+
+
+@require_root_for_mount
+def test_a_full_disk_under_the_outbox_is_one_traceback_then_short_lines_then_delivery(
+        tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="monitor.notify")
+
+    async def scenario(smtp, disk, reg):
+        worker = OutboxWorker(reg, alerts_config(smtp.url), machine=MACHINE)
+        worker.enqueue(make_alert(datetime.now(UTC)))  # a due row: claiming it writes
+        filler = disk.fill()
+        async with running(worker):
+            await until(lambda: len(failed()) >= 3, 10, "three failed rounds (0.3, 0.6, 1.2 s)")
+            assert worker.status()["last_error"].endswith("database or disk is full")
+            filler.unlink()
+            await until(lambda: len(smtp.messages) == 1, 15, "the alert once there is space")
+        assert worker.status()["pending"] == 0
+
+    def failed():
+        return [r for r in caplog.records
+                if r.getMessage().startswith("outbox worker round failed")]
+
+    with SmtpServer() as smtp, SmallDisk(tmp_path / "disk") as disk, \
+            Register(disk.path / "register.db") as reg:
+        asyncio.run(scenario(smtp, disk, reg))
+    assert [bool(r.exc_info) for r in failed()][:3] == [True, False, False]
+    assert "database or disk is full" in failed()[1].getMessage()
