@@ -54,6 +54,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -79,6 +81,8 @@ from monitor.policy import (
     Verdict,
 )
 from monitor.schedule import Period
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -350,12 +354,17 @@ class Register:
         self._lock = threading.RLock()
         try:
             if _readonly:
-                if not self.path.exists():
+                denied = RegisterError(f"{self.path}: permission denied (the register may be "
+                                       "read by root and by members of the service's group)")
+                try:
+                    present = self.path.exists()
+                except PermissionError:
+                    raise denied from None
+                if not present:
                     raise RegisterError(f"no register at {self.path} yet")
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                self._db = sqlite3.connect(
-                    uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False
-                )
+                if not os.access(self.path, os.R_OK):
+                    raise denied
+                self._db = self._connect_readonly()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(
@@ -383,6 +392,31 @@ class Register:
                 self._migrate()
         except sqlite3.Error as exc:
             raise RegisterError(f"{self.path}: cannot open the register: {exc}") from None
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Return a read-only connection.
+
+        A WAL reader needs the ``-shm`` file. While the daemon runs it exists, and a
+        member of the service group may map it read-only. When the daemon has
+        stopped cleanly, SQLite has removed ``-wal`` and ``-shm``, and a reader who
+        may not write the folder (the group has r-x, as it should) cannot create
+        them: "attempt to write a readonly database". Then, and only when there is
+        no ``-wal`` (everything is in the main file), the file is read as
+        ``immutable``: no locks, no ``-shm``."""
+        base = f"file:{self.path.resolve()}?mode=ro"
+        db = sqlite3.connect(base, uri=True, timeout=10.0, isolation_level=None,
+                             check_same_thread=False)
+        try:
+            db.execute("PRAGMA user_version").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() or os.access(self.path.parent, os.W_OK):
+                raise
+            db.close()
+            log.debug("%s: %s; reading it as immutable (no writer, no -wal)", self.path, exc)
+        return sqlite3.connect(base + "&immutable=1", uri=True, timeout=10.0,
+                               isolation_level=None, check_same_thread=False)
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Register:
