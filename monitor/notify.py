@@ -567,6 +567,8 @@ class _Forward(logging.Handler):
             logger = logger.parent
 
 
+NO_DESTINATION = "no alert destination configured (alerts.urls, alerts.config, alerts.credential)"
+
 _NOTIFY_TYPES = {
     Severity.CRITICAL: "failure",
     Severity.WARNING: "warning",
@@ -613,11 +615,8 @@ class Sender:
         chosen = [i for i in range(len(self.services)) if i not in skipped]
         if not self.services:
             reason = "; ".join(f"{src}: {msg}" for src, msg in self.problems)
-            raise NotifyError(
-                "no alert destination configured (alerts.urls, alerts.config, alerts.credential)"
-                + (f": {reason}" if reason else ""),
-                permanent=True,
-            )
+            raise NotifyError(NO_DESTINATION + (f": {reason}" if reason else ""),
+                              permanent=True)
         if not chosen:
             return []
         import apprise

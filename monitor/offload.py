@@ -256,8 +256,11 @@ class ChildSender:
         """Send one message through every destination not in ``skip``; return one
         ``notify.Delivery`` per destination tried. Raise NotifyError: permanent when
         there is no destination, transient when the child failed (it is retried)."""
-        from monitor.notify import Delivery
+        from monitor.notify import NO_DESTINATION, Delivery
 
+        if not any(self._request.values()):  # nothing to start a child for
+            self.loaded = True
+            raise NotifyError(NO_DESTINATION, permanent=True)
         request = {"op": "deliver", "alerts": self._request, "title": title, "body": body,
                    "severity": str(severity), "skip": sorted(set(skip))}
         try:

@@ -197,3 +197,14 @@ def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
     assert not exc.permanent and "exited with status -9" in str(exc)
     with pytest.raises(NotifyError, match="stopping"):
         sender.deliver("[monitor] t", "b")
+
+
+def test_without_any_destination_no_child_is_started_and_the_failure_is_permanent(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # a child would fail
+    sender = offload.ChildSender(Alerts())
+    with pytest.raises(NotifyError) as caught:
+        sender.deliver("[monitor] t", "b")
+    assert caught.value.permanent
+    assert str(caught.value) == ("no alert destination configured (alerts.urls, "
+                                 "alerts.config, alerts.credential)")
+    assert sender.loaded and sender.urls == [] and sender.problems == []
