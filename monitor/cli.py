@@ -607,12 +607,13 @@ def run_command(config_path: Path | None, verbose: bool) -> None:
     Logs go to stderr (without timestamps under systemd: journald adds them).
     Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config."""
     from monitor.config import resolve_config_path
-    from monitor.daemon import load_at_start, run_daemon, setup_logging
+    from monitor.daemon import prewarm, run_daemon, setup_logging
+    from monitor.offload import load_checked
 
     setup_logging(verbose=verbose)
     path = resolve_config_path(config_path)
     try:
-        config, source, holidays = load_at_start(path)
+        config, source, holidays = load_checked(path, datetime.now(UTC), prewarm=prewarm)
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(EXIT_CONFIG)

@@ -241,13 +241,12 @@ class Calendar(_Section):
     @field_validator("country")
     @classmethod
     def _known_country(cls, v: str, info: ValidationInfo) -> str:
-        if v == "" or not _deep(info, "holidays"):
-            return v.upper()
-        import holidays  # heavy-ish; only when validating a country
+        if v and _deep(info, "holidays"):
+            from monitor.offload import country_problem  # imports holidays
 
-        supported = holidays.list_supported_countries()
-        if v.upper() not in supported:
-            raise ValueError(f"unknown country {v!r} (use an ISO 3166 code such as \"JP\", or \"\")")
+            problem = country_problem(v)
+            if problem:
+                raise ValueError(problem)
         return v.upper()
 
 
@@ -362,6 +361,8 @@ class Alerts(_Section):
     @classmethod
     def _apprise_urls(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if v and _deep(info, "apprise"):
+            from monitor.offload import apprise_url_problem  # imports apprise
+
             problem = apprise_url_problem(v)
             if problem:
                 raise ValueError(problem)
@@ -374,27 +375,11 @@ class Alerts(_Section):
         return self
 
 
-def apprise_url_problem(urls: tuple[str, ...] | list[str]) -> str | None:
-    """Return what is wrong with the apprise ``urls`` (the message of ``alerts.urls``),
-    or None when apprise can use every one. Imports apprise."""
-    import apprise
-
-    bad = [i for i, url in enumerate(urls) if apprise.Apprise.instantiate(url) is None]
-    if not bad:
-        return None
-    return "apprise cannot parse " + ", ".join(f"urls[{i}] {_redact(urls[i])!r}" for i in bad)
-
-
 def _deep(info: ValidationInfo, library: str) -> bool:
     """Whether the check that needs ``library`` ("holidays" or "apprise") runs: see
     ``validate_config``'s ``deep``."""
     deep = info.context.get("deep", True) if isinstance(info.context, dict) else True
     return deep if isinstance(deep, bool) else library in deep
-
-
-def _redact(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***`` (messages end up in logs)."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 class Store(_Section):

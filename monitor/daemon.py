@@ -53,11 +53,8 @@ from monitor import offload as _offload
 from monitor.config import (
     BUILTIN,
     Config,
-    default_config,
     format_duration,
     load,
-    parse_config_text,
-    read_config_text,
 )
 from monitor.control import (
     AckRequest,
@@ -73,7 +70,6 @@ from monitor.errors import (
     ControlError,
     IndicatorError,
     MonitorError,
-    OffloadError,
 )
 from monitor.links import LinkObserved
 from monitor.policy import (
@@ -871,30 +867,14 @@ class Daemon:
                 await self.reload(by="SIGHUP")
         self._spawn(reload(), "reload")
 
-    def _read_config(self) -> tuple[Config, str, HolidayTable | None]:
-        """Read and validate the config file in full, in this process (the fallback
-        when no child can do it); return ``(config, source, None)``."""
-        new, source = load(self.config_path)
-        return new, source, None
-
     async def _load_config(self) -> tuple[Config, str, HolidayTable | None]:
         """Return ``(config, source, holiday source)`` of the config file as it is now;
-        raise ConfigError. The full check and the holiday tables come from a child
-        process (in a thread, so the loop keeps serving links meanwhile)."""
+        raise ConfigError. In a thread: the checks run in child processes
+        (``load_checked``) and the loop keeps serving links meanwhile."""
         if not self._offload:
-            return self._read_config()
-        path = self.config_path
-        text = read_config_text(path) if path is not None else None
-        source = str(path) if path is not None else BUILTIN
-        try:
-            tables = await asyncio.to_thread(
-                _offload.check, text, source, _offload.years_around(self._clock()))
-        except OffloadError as exc:
-            log.warning("%s; checking the config in this process instead", exc)
-            return self._read_config()
-        new = (parse_config_text(text, source, deep=False) if text is not None
-               else default_config(deep=False))
-        return new, source, _offload.ChildHolidays(new, text, source, tables)
+            new, source = load(self.config_path)
+            return new, source, None
+        return await asyncio.to_thread(_offload.load_checked, self.config_path, self._clock())
 
     async def reload(self, *, by: str = "") -> dict[str, Any]:
         """Read the config again and apply it; raise ``ConfigError`` (the old config stays
@@ -989,11 +969,29 @@ def setup_logging(*, verbose: bool = False) -> None:
         handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(_quiet_filter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("asyncio", "pyroute2", "apprise"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+#: Libraries whose debug and info lines are not ours to show (pyroute2 logs every
+#: netlink message it parses at DEBUG, a few KiB each).
+_NOISY = ("asyncio", "pyroute2", "apprise")
+
+
+def quiet_libraries() -> None:
+    """Set the noisy libraries' loggers to WARNING. Again after importing pyroute2:
+    its import resets its logger to NOTSET (pyroute2/config/log.py), which would let
+    ``-v`` format every netlink message in the event loop."""
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _quiet_filter(record: logging.LogRecord) -> bool:
+    """The handler's guard for the same rule, whatever a library does to its logger."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(_NOISY)
 
 
 _JOURNAL_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
@@ -1008,45 +1006,7 @@ class _JournalFormatter(logging.Formatter):
         return "\n".join(f"<{prio}>{line}" for line in text.splitlines())
 
 
-def load_at_start(path: Path | None) -> tuple[Config, str, HolidayTable | None]:
-    """Return ``(config, source, holiday source)`` for ``run``; raise ConfigError listing
-    every problem of the config file at ``path`` (None: the built-in default).
-
-    The full check and the holiday tables come from a child process
-    (``monitor.offload``); while it works, this process imports what it is about to
-    use (pyroute2, gpiozero, sqlite3), so the two overlap. If the child fails, the
-    config is checked here and the holidays loaded here: slower and bigger, but
-    never a wrong verdict."""
-    text = read_config_text(path) if path is not None else None
-    source = str(path) if path is not None else BUILTIN
-    try:
-        check = _offload.start_check(text, source, _offload.years_around(_utcnow()))
-    except OffloadError as exc:
-        log.warning("%s; checking the config in this process instead", exc)
-        check = None
-    try:
-        config = (parse_config_text(text, source, deep=False) if text is not None
-                  else default_config(deep=False))
-    except ConfigError:
-        config = None  # the child's answer lists every problem, these included
-    if config is not None:
-        _prewarm(config)
-    tables = None
-    if check is not None:
-        try:
-            tables = check.result()
-        except OffloadError as exc:
-            log.warning("%s; checking the config in this process instead", exc)
-    if tables is None:
-        config = parse_config_text(text, source) if text is not None else default_config()
-        return config, source, None
-    if config is None:  # only if the child and this process disagree
-        config = parse_config_text(text, source, deep=False) if text is not None \
-            else default_config(deep=False)
-    return config, source, _offload.ChildHolidays(config, text, source, tables)
-
-
-def _prewarm(config: Config) -> None:
+def prewarm(config: Config) -> None:
     """Import the modules ``Daemon.run`` will need (no side effects: STYLE 9). A
     missing one is reported where it is used."""
     import importlib
@@ -1059,12 +1019,13 @@ def _prewarm(config: Config) -> None:
     for name in names:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    quiet_libraries()
 
 
 def run_daemon(config: Config, source: str, *, config_path: Path | None,
                holidays: HolidayTable | None = None) -> int:
     """Run the monitor in the foreground until stopped; return the exit status.
-    ``holidays``: the schedule's holiday source (see ``load_at_start``)."""
+    ``holidays``: the schedule's holiday source (see ``offload.load_checked``)."""
     daemon = Daemon(config, source, config_path=config_path, holidays=holidays)
     try:
         return asyncio.run(daemon.run())

@@ -49,6 +49,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.errors import NotifyError
+from monitor.offload import redact
 from monitor.policy import Alert, AlertKind, Severity, Verdict
 
 log = logging.getLogger(__name__)
@@ -472,14 +473,6 @@ def machine_name(alerts_config) -> str:
 
 
 # =========================================================================== sender
-
-
-_PASSWORD_RE = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-
-
-def redact(text: str) -> str:
-    """Return ``text`` with every password of a ``scheme://user:password@`` URL as ``***``."""
-    return _PASSWORD_RE.sub(r"\1***@", text)
 
 
 # Failure causes for which sending the same message again cannot help. Everything

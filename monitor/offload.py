@@ -1,29 +1,43 @@
-"""Runs the two heavy libraries (holidays, apprise) in short-lived child processes.
+"""The two heavy libraries (holidays, apprise): the checks and work that need them,
+and the short-lived child processes that run them for the daemon.
 
-Why: the daemon needs them for about a second at start-up and at a reload, once
-a year for the next holiday table, and once per alert sent. Importing them into
-the daemon costs resident memory that CPython never gives back (measured with
-this project's pins: holidays ~17 MiB, because a "JP" lookup imports every
-country module; apprise and its plugins ~17-36 MiB), which is most of the
-daemon's idle footprint. A child that exits takes that memory with it, and a
-send that hangs is killed with its child instead of holding a thread.
+Why children: the daemon needs these libraries for about a second at start-up
+and at a reload, once a year for the next holiday table, and once per alert
+sent. Importing them into the daemon costs resident memory that CPython never
+gives back (measured with this project's pins: holidays ~17 MiB, because a "JP"
+lookup imports every country module; apprise and its plugins ~17-36 MiB), most
+of the daemon's idle footprint. A child that exits takes that memory with it,
+and a send that hangs is killed with its child instead of holding a thread.
+
+This module imports neither library at import time (nor pydantic): a child
+starts with the interpreter and the one library its task needs.
 
     python -m monitor.offload     one JSON request on stdin ─► one JSON reply on stdout
 
-Parent side (the daemon):
+The library work (in this process, importing the library when called):
 
-    start_check(text, source, years) -> Check
-        start children that validate the config in full (``deep``) and compute
-        the holiday tables of ``years``; ``text`` None means the built-in default
-    Check.result() -> dict[int, dict[date, str]]
-        the tables; raise ConfigError (the child's list of problems) or OffloadError
-    check(text, source, years)          start_check(...).result()
+    redact(text) -> str                           passwords in URLs as ***
+    country_problem(country) -> str | None        calendar.country's message, or None
+    apprise_url_problem(urls) -> str | None       alerts.urls's message, or None
+    national_holidays(country, subdivision, language, year) -> {date: name}
+
+The daemon's side:
+
+    start_check(config, text, source, years) -> Check
+        children that run the library checks of ``config`` (the shallow-parsed
+        config; None when it did not parse: then one child parses ``text`` in full
+        for the complete list of problems) and compute the holiday tables
+    Check.result() -> {year: {date: name}}
+        raise ConfigError (every problem the children found) or OffloadError
+    check(config, text, source, years)  start_check(...).result()
     years_around(now) -> list[int]      the years fetched at start-up and reload
-    ChildHolidays(config, text, source, tables)
-        a ``Schedule(holidays=...)`` source; a year not fetched yet is asked of a
-        new child (once a year or so); if that fails, loaded in this process
-    ChildSender(alerts_config)
-        ``notify.Sender``'s interface; every ``deliver`` runs in a new child
+    ChildHolidays(config, tables)       a ``Schedule(holidays=...)`` source; a year
+        not fetched yet is asked of a new child (once a year or so); if that
+        fails, computed in this process
+    ChildSender(alerts_config)          ``notify.Sender``'s interface; every
+        ``deliver`` runs in a new child
+    load_checked(path, now, prewarm=None) -> (config, source, holiday source)
+        the config checked in full the daemon's way (start-up, reload)
 
 A child that cannot start, crashes, times out or answers nonsense raises
 ``OffloadError``; callers fall back to doing the work in-process (config,
@@ -36,20 +50,25 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ConfigError, NotifyError, OffloadError, Problem
 
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.schedule import HolidayTable
+
 log = logging.getLogger(__name__)
 
-# A config check imports pydantic, holidays and apprise: ~1 s here; allow for a
-# loaded machine. A send is bounded by apprise's own timeouts (SMTP: 15 s per
+# A check imports one library: well under a second here; allow for a loaded
+# machine. A send is bounded by apprise's own timeouts (SMTP: 15 s per
 # connection); the limit stays under the outbox lease (2 min), so a killed send
 # is never attempted twice at the same time.
 CHECK_TIMEOUT = 60.0
@@ -58,6 +77,65 @@ DELIVER_TIMEOUT = 100.0
 # activation belong to the daemon alone).
 _PRIVATE_ENV = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
                 "LISTEN_FDNAMES")
+
+
+# ===================================================================== library work
+
+_PASSWORD_RE = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every password of a ``scheme://user:password@`` URL as ``***``."""
+    return _PASSWORD_RE.sub(r"\1***@", text)
+
+
+def country_problem(country: str) -> str | None:
+    """Return what is wrong with ``calendar.country`` (unknown to the holiday library),
+    or None. Imports holidays."""
+    import holidays
+
+    if country.upper() in holidays.list_supported_countries():
+        return None
+    return f"unknown country {country!r} (use an ISO 3166 code such as \"JP\", or \"\")"
+
+
+def apprise_url_problem(urls: Iterable[str]) -> str | None:
+    """Return what is wrong with ``alerts.urls`` (URLs apprise cannot use), or None.
+    Imports apprise."""
+    import apprise
+
+    urls = list(urls)
+    bad = [i for i, url in enumerate(urls) if apprise.Apprise.instantiate(url) is None]
+    if not bad:
+        return None
+    return "apprise cannot parse " + ", ".join(f"urls[{i}] {redact(urls[i])!r}" for i in bad)
+
+
+def national_holidays(country: str, subdivision: str | None, language: str,
+                      year: int) -> dict[date, str]:
+    """Return ``{date: name}`` of the national holidays of ``year`` (empty when no country
+    is configured or the library has no data for that year). Imports holidays.
+
+    The language is chosen explicitly: left to itself the library follows the
+    process locale, so the same config would name holidays differently under
+    systemd and in a terminal. Japanese for ``alerts.language = "ja"``, otherwise
+    English, falling back to the country's own default language."""
+    if not country:
+        return {}
+    import holidays
+
+    subdiv = subdivision or None
+    try:
+        probe = holidays.country_holidays(country, subdiv=subdiv)
+        supported = getattr(probe, "supported_languages", ()) or ()
+        wanted = "ja" if language == "ja" else "en_US"
+        if wanted not in supported:
+            wanted = "en_US" if "en_US" in supported else getattr(probe, "default_language", None)
+        table = holidays.country_holidays(country, subdiv=subdiv, years=year, language=wanted)
+    except (NotImplementedError, ValueError, KeyError):
+        # An unknown subdivision; check-config is where that should be reported.
+        return {}
+    return {d: name for d, name in table.items() if d.year == year}
 
 
 # ============================================================================ parent
@@ -108,6 +186,13 @@ def _reply(proc: subprocess.Popen, timeout: float, what: str) -> dict[str, Any]:
     return reply
 
 
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.communicate()
+
+
 def years_around(now: datetime) -> list[int]:
     """Return the years whose holidays the daemon fetches at start-up: last year (a
     session restored across New Year), this year and the two ahead (``next_change``
@@ -115,80 +200,76 @@ def years_around(now: datetime) -> list[int]:
     return list(range(now.year - 1, now.year + 3))
 
 
-class Check:
-    """A config check running in child processes (see ``start_check``)."""
+def _tables(reply: dict[str, Any]) -> dict[int, dict[date, str]]:
+    try:
+        return {int(year): {date.fromisoformat(d): name for d, name in days}
+                for year, days in reply["holidays"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise OffloadError(f"holidays: unexpected answer {str(reply)[:120]!r}") from None
 
-    def __init__(self, source: str, holidays: subprocess.Popen,
-                 urls: subprocess.Popen | None):
+
+class Check:
+    """The library checks of a config running in child processes (``start_check``)."""
+
+    def __init__(self, source: str, children: list[tuple[str, subprocess.Popen]]):
         self.source = source
-        self._holidays = holidays
-        self._urls = urls
+        self._children = children
 
     def result(self, timeout: float = CHECK_TIMEOUT) -> dict[int, dict[date, str]]:
-        """Return the holiday tables; raise ConfigError listing every problem of the
-        config, or OffloadError when a child failed."""
+        """Return the holiday tables ({} when the config did not parse); raise
+        ConfigError listing every problem the children found, or OffloadError
+        when a child failed."""
+        problems: list[Problem] = []
+        tables: dict[int, dict[date, str]] = {}
         try:
-            reply = _reply(self._holidays, timeout, "config check")
-            problems = [Problem(p, m) for p, m in reply.get("problems", [])]
-            if self._urls is not None:
-                problems += [Problem(p, m) for p, m in
-                             _reply(self._urls, timeout, "alert URL check").get("problems", [])]
+            for what, proc in self._children:
+                reply = _reply(proc, timeout, what)
+                problems += [Problem(p, m) for p, m in reply.get("problems", [])]
+                if "holidays" in reply:
+                    tables = _tables(reply)
         finally:
             self.cancel()
         if problems:
             raise ConfigError(self.source, problems)
-        try:
-            return {int(year): {date.fromisoformat(d): name for d, name in days}
-                    for year, days in reply["holidays"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise OffloadError(f"config check: unexpected answer {str(reply)[:120]!r}") from None
+        return tables
 
     def cancel(self) -> None:
-        """Stop the children that are still running (their answer is no longer needed)."""
-        for proc in (self._holidays, self._urls):
-            if proc is not None and proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                proc.communicate()
+        """Stop the children still running (their answer is no longer needed)."""
+        for _, proc in self._children:
+            _kill(proc)
 
 
-def start_check(text: str | None, source: str, years: Iterable[int]) -> Check:
-    """Start checking config ``text`` (None: the built-in default) in full and computing
-    the holiday tables of ``years``; raise OffloadError if no child can start.
-
-    Two children run side by side, because each library takes a good part of a
-    second to import: one validates the config with the holiday check and
-    computes the tables, the other checks ``alerts.urls`` with apprise (taken from
-    the TOML as written, so that it is checked even when other keys are wrong)."""
-    holidays = _spawn({"op": "check", "text": text, "source": source,
-                       "years": sorted(set(years))})
-    urls = _urls_in(text)
+def start_check(config: Config | None, text: str | None, source: str,
+                years: Iterable[int]) -> Check:
+    """Start the library checks of ``config`` (parsed with ``deep=False``) and the holiday
+    tables of ``years`` in children, side by side: one for holidays, one for apprise
+    (only when there are ``alerts.urls``). With ``config`` None (``text`` did not
+    parse), start one child that parses ``text`` in full instead, for the complete
+    list of problems. Raise OffloadError if no child can start."""
+    if config is None:
+        return Check(source, [("config check", _spawn(
+            {"op": "config", "text": text, "source": source}))])
+    children = [("holiday check", _spawn(_holidays_request(config, years)))]
     try:
-        return Check(source, holidays, _spawn({"op": "urls", "urls": urls}) if urls else None)
+        if config.alerts.urls:
+            children.append(("alert URL check", _spawn(
+                {"op": "urls", "urls": list(config.alerts.urls)})))
     except OffloadError:
-        Check(source, holidays, None).cancel()
+        Check(source, children).cancel()
         raise
+    return Check(source, children)
 
 
-def _urls_in(text: str | None) -> list[str]:
-    """Return ``alerts.urls`` of TOML ``text`` when it is a list of strings, else []
-    (a syntax or type error is reported by the other child)."""
-    if text is None:
-        return []
-    import tomllib
-
-    try:
-        urls = tomllib.loads(text).get("alerts", {}).get("urls", [])
-    except (tomllib.TOMLDecodeError, AttributeError):
-        return []
-    if isinstance(urls, list) and all(isinstance(u, str) for u in urls):
-        return urls
-    return []
+def _holidays_request(config: Config, years: Iterable[int]) -> dict[str, Any]:
+    return {"op": "holidays", "country": config.calendar.country,
+            "subdivision": config.calendar.subdivision, "language": config.alerts.language,
+            "years": sorted(set(years))}
 
 
-def check(text: str | None, source: str, years: Iterable[int]) -> dict[int, dict[date, str]]:
+def check(config: Config | None, text: str | None, source: str,
+          years: Iterable[int]) -> dict[int, dict[date, str]]:
     """Blocking ``start_check(...).result()``."""
-    return start_check(text, source, years).result()
+    return start_check(config, text, source, years).result()
 
 
 class ChildHolidays:
@@ -200,11 +281,8 @@ class ChildHolidays:
     process (and the library stays loaded): a wrong holiday would mean a wrong
     verdict, which is worse than the memory."""
 
-    def __init__(self, config, text: str | None, source: str,
-                 tables: dict[int, dict[date, str]]):
+    def __init__(self, config: Config, tables: dict[int, dict[date, str]]):
         self._config = config
-        self._text = text
-        self._source = source
         self._tables = dict(tables)
 
     def __call__(self, year: int) -> dict[date, str]:
@@ -212,13 +290,55 @@ class ChildHolidays:
             years = range(year - 1, year + 4)
             log.info("fetching the holidays of %d-%d in a child process", years[0], years[-1])
             try:
-                self._tables.update(check(self._text, self._source, years))
-            except (OffloadError, ConfigError) as exc:
-                from monitor.schedule import load_holidays
-
-                log.warning("%s; loading the holidays of %d in this process instead", exc, year)
-                self._tables[year] = load_holidays(self._config, year)
+                proc = _spawn(_holidays_request(self._config, years))
+                self._tables.update(_tables(_reply(proc, CHECK_TIMEOUT, "holidays")))
+            except OffloadError as exc:
+                log.warning("%s; computing the holidays of %d in this process instead",
+                            exc, year)
+                cal = self._config.calendar
+                self._tables[year] = national_holidays(
+                    cal.country, cal.subdivision, self._config.alerts.language, year)
         return self._tables.get(year, {})
+
+
+def load_checked(path: Path | None, now: datetime, *,
+                 prewarm: Callable[[Config], None] | None = None,
+                 ) -> tuple[Config, str, HolidayTable | None]:
+    """Return ``(config, source, holiday source)`` of the config file at ``path`` (None:
+    the built-in default), checked in full; raise ConfigError listing every problem.
+
+    This process parses the config without the two checks that need a heavy
+    library; children run those and compute the holiday tables. ``prewarm(config)``
+    is called meanwhile (the daemon imports what it is about to use), so that the
+    two overlap. If a child fails, everything is done here instead: slower and
+    bigger, but never a wrong verdict."""
+    from monitor.config import BUILTIN, default_config, parse_config_text, read_config_text
+
+    text = read_config_text(path) if path is not None else None
+    source = str(path) if path is not None else BUILTIN
+    try:
+        config = (parse_config_text(text, source, deep=False) if text is not None
+                  else default_config(deep=False))
+    except ConfigError:
+        config = None  # a child parses it in full, for the complete list of problems
+    try:
+        check = start_check(config, text, source, years_around(now))
+    except OffloadError as exc:
+        log.warning("%s; checking the config in this process instead", exc)
+        check = None
+    if prewarm is not None and config is not None:
+        prewarm(config)
+    tables = None
+    if check is not None:
+        try:
+            tables = check.result()  # ConfigError: every problem, from the children
+        except OffloadError as exc:
+            log.warning("%s; checking the config in this process instead", exc)
+    if config is None or tables is None:
+        # In full, here: the complete list of problems, or the fallback.
+        config = parse_config_text(text, source) if text is not None else default_config()
+        return config, source, None
+    return config, source, ChildHolidays(config, tables)
 
 
 class ChildSender:
@@ -303,20 +423,30 @@ class ChildSender:
 # ============================================================================= child
 
 
-def _child_check(request: dict[str, Any]) -> dict[str, Any]:
+def _child_config(request: dict[str, Any]) -> dict[str, Any]:
     from monitor.config import default_config, parse_config_text
-    from monitor.schedule import load_holidays
 
     text, source = request["text"], request["source"]
-    deep = frozenset({"holidays"})  # the "urls" child checks alerts.urls
     try:
-        config = (default_config(deep=deep) if text is None
-                  else parse_config_text(text, source, deep=deep))
+        default_config() if text is None else parse_config_text(text, source)
     except ConfigError as exc:
         return {"problems": [[p.path, p.message] for p in exc.problems]}
-    tables = {str(year): [[d.isoformat(), name] for d, name in sorted(
-        load_holidays(config, year).items())] for year in request["years"]}
-    return {"holidays": tables}
+    return {"problems": []}
+
+
+def _child_holidays(request: dict[str, Any]) -> dict[str, Any]:
+    country = request["country"]
+    problem = country_problem(country) if country else None
+    if problem:
+        return {"problems": [["calendar.country", problem]]}
+    return {"holidays": {str(year): [[d.isoformat(), name] for d, name in sorted(
+        national_holidays(country, request["subdivision"], request["language"],
+                          year).items())] for year in request["years"]}}
+
+
+def _child_urls(request: dict[str, Any]) -> dict[str, Any]:
+    problem = apprise_url_problem(request["urls"])
+    return {"problems": [["alerts.urls", problem]] if problem else []}
 
 
 def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
@@ -341,14 +471,8 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-def _child_urls(request: dict[str, Any]) -> dict[str, Any]:
-    from monitor.config import apprise_url_problem
-
-    problem = apprise_url_problem(request["urls"])
-    return {"problems": [["alerts.urls", problem]] if problem else []}
-
-
-_OPS = {"check": _child_check, "urls": _child_urls, "deliver": _child_deliver}
+_OPS = {"config": _child_config, "holidays": _child_holidays, "urls": _child_urls,
+        "deliver": _child_deliver}
 
 
 def main() -> int:

@@ -309,27 +309,9 @@ def _to_utc(t: datetime) -> datetime:
 
 
 def load_holidays(config: Config, year: int) -> dict[date, str]:
-    """Return ``{date: name}`` of the national holidays of ``year`` (empty when no country
-    is configured or the library has no data for that year).
+    """Return ``{date: name}`` of the national holidays of ``year`` under ``config``
+    (see ``offload.national_holidays``; imports the holiday library)."""
+    from monitor.offload import national_holidays
 
-    The language is chosen explicitly: left to itself the library follows the
-    process locale, so the same config would name holidays differently under
-    systemd and in a terminal. Japanese for ``alerts.language = "ja"``, otherwise
-    English, falling back to the country's own default language."""
-    country = config.calendar.country
-    if not country:
-        return {}
-    import holidays  # only when a country is configured
-
-    subdiv = config.calendar.subdivision or None
-    try:
-        probe = holidays.country_holidays(country, subdiv=subdiv)
-        supported = getattr(probe, "supported_languages", ()) or ()
-        wanted = "ja" if config.alerts.language == "ja" else "en_US"
-        if wanted not in supported:
-            wanted = "en_US" if "en_US" in supported else getattr(probe, "default_language", None)
-        table = holidays.country_holidays(country, subdiv=subdiv, years=year, language=wanted)
-    except (NotImplementedError, ValueError, KeyError):
-        # An unknown subdivision; check-config is where that should be reported.
-        return {}
-    return {d: name for d, name in table.items() if d.year == year}
+    return national_holidays(config.calendar.country, config.calendar.subdivision,
+                             config.alerts.language, year)

@@ -37,7 +37,7 @@ urls = ["mailto://127.0.0.1:2525?from=a@example.jp&to=b@example.jp"]
 
 def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
     config = parse_config_text(GOOD)
-    tables = offload.check(GOOD, "good.toml", [2026, 2027])
+    tables = offload.check(parse_config_text(GOOD, deep=False), GOOD, "good.toml", [2026, 2027])
     assert sorted(tables) == [2026, 2027]
     for year in (2026, 2027):
         assert tables[year] == load_holidays(config, year)
@@ -45,24 +45,51 @@ def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
     assert tables[2026][date(2026, 5, 6)] == "振替休日"  # 憲法記念日 fell on a Sunday
 
 
-def test_the_child_reports_every_problem_including_those_that_need_the_heavy_libraries():
-    text = """
+BAD_LIBRARY_KEYS = """
 [calendar]
 country = "XX"
 [alerts]
 urls = ["nosuchscheme://what"]
-[limits]
-max_session = "soon"
 """
+
+
+def test_the_children_report_the_problems_that_need_the_heavy_libraries():
+    config = parse_config_text(BAD_LIBRARY_KEYS, "bad.toml", deep=False)  # parses: shallow
     with pytest.raises(ConfigError) as caught:
-        offload.check(text, "bad.toml", [2026])
+        offload.check(config, BAD_LIBRARY_KEYS, "bad.toml", [2026])
     assert caught.value.source == "bad.toml"
-    paths = {p.path for p in caught.value.problems}
-    assert paths == {"calendar.country", "alerts.urls", "limits.max_session"}
-    # The daemon's own (shallow) parse sees only the cheap one: the child is needed.
+    assert [str(p) for p in caught.value.problems] == [
+        "calendar.country: unknown country 'XX' (use an ISO 3166 code such as \"JP\", or \"\")",
+        "alerts.urls: apprise cannot parse urls[0] 'nosuchscheme://what'",
+    ]
+    # The same messages as a full parse in one process (check-config).
+    with pytest.raises(ConfigError) as full:
+        parse_config_text(BAD_LIBRARY_KEYS, "bad.toml")
+    assert sorted(map(str, full.value.problems)) == sorted(map(str, caught.value.problems))
+
+
+def test_a_config_that_does_not_parse_is_checked_in_full_by_one_child():
+    text = BAD_LIBRARY_KEYS + '[limits]\nmax_session = "soon"\n'
     with pytest.raises(ConfigError) as shallow:
         parse_config_text(text, "bad.toml", deep=False)
     assert {p.path for p in shallow.value.problems} == {"limits.max_session"}
+    with pytest.raises(ConfigError) as caught:
+        offload.check(None, text, "bad.toml", [2026])
+    assert {p.path for p in caught.value.problems} == {
+        "calendar.country", "alerts.urls", "limits.max_session"}
+
+
+def test_the_daemon_loads_a_config_whose_library_checks_fail_with_every_problem(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(BAD_LIBRARY_KEYS)
+    with pytest.raises(ConfigError) as caught:
+        offload.load_checked(path, datetime.now(UTC))
+    assert {p.path for p in caught.value.problems} == {"calendar.country", "alerts.urls"}
+    path.write_text(GOOD)
+    config, source, holidays = offload.load_checked(path, datetime.now(UTC))
+    assert source == str(path) and config.alerts.urls
+    assert isinstance(holidays, offload.ChildHolidays)
+    assert holidays(datetime.now(UTC).year)  # fetched at load: no child for this year
 
 
 def test_the_shallow_parse_imports_neither_holidays_nor_apprise():
@@ -86,7 +113,7 @@ def test_a_child_that_fails_is_an_offload_error_naming_why():
 
 def test_child_holidays_fetch_a_missing_year_from_a_new_child():
     config = parse_config_text(GOOD)
-    source = offload.ChildHolidays(config, GOOD, "good.toml", {})
+    source = offload.ChildHolidays(config, {})
     assert source(2031) == load_holidays(config, 2031)
     assert set(source._tables) == {2030, 2031, 2032, 2033, 2034}  # one child for five years
     schedule = Schedule(config, holidays=source)
@@ -95,10 +122,10 @@ def test_child_holidays_fetch_a_missing_year_from_a_new_child():
 
 def test_child_holidays_fall_back_to_this_process_when_no_child_can_run(monkeypatch, caplog):
     config = parse_config_text(GOOD)
-    source = offload.ChildHolidays(config, GOOD, "good.toml", {})
+    source = offload.ChildHolidays(config, {})
     monkeypatch.setattr(sys, "executable", "/bin/false")
     assert source(2030) == load_holidays(config, 2030)
-    assert "loading the holidays of 2030 in this process instead" in caplog.text
+    assert "computing the holidays of 2030 in this process instead" in caplog.text
     assert "exited with status 1" in caplog.text
 
 
