@@ -325,7 +325,8 @@ def test_a_full_disk_under_the_outbox_is_one_traceback_then_short_lines_then_del
             assert worker.status()["last_error"].endswith("database or disk is full")
             filler.unlink()
             await until(lambda: len(smtp.messages) == 1, 15, "the alert once there is space")
-        assert worker.status()["pending"] == 0
+            await until(lambda: worker.status()["pending"] == 0, 5, "recorded as delivered")
+        assert len(smtp.messages) == 1 and worker.status()["last_error"] is None
 
     def failed():
         return [r for r in caplog.records
