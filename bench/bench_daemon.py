@@ -19,7 +19,8 @@ a receipt PC: the start notice and every alert are really sent.
    over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after
    it has sent every alert; its peak RSS since start-up;
 4. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
-   kind per session (from the register's outbox), CPU used.
+   kind per session (from the register's outbox), CPU used;
+5. RSS once quiet again (outbox drained) after each of --storms storms.
 
 It prints figures; it asserts nothing about time.
 """
@@ -115,6 +116,18 @@ class Daemon:
         self.notify_path.unlink(missing_ok=True)
 
 
+def drain(folder: Path, limit: float = 300) -> None:
+    """Return once no session is open and the outbox is empty (or after ``limit`` s)."""
+    from monitor.control import request
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        st = request(folder / "control.sock", {"cmd": "status"})
+        if st["session"] is None and not st["outbox"]["pending"]:
+            return
+        time.sleep(0.5)
+
+
 def shown(pattern: str):
     def match(line: str):
         m = SHOWN.search(line)
@@ -125,6 +138,7 @@ def shown(pattern: str):
 def run(args) -> None:
     from pyroute2 import IPRoute
 
+    from monitor.control import request
     from monitor.register import Register
 
     ns = f"lmbd-{os.getpid()}-{secrets.token_hex(3)}"
@@ -186,13 +200,7 @@ def run(args) -> None:
 
             # 3. idle: once the last session has closed and the outbox has drained (the
             # worker paces sends 1 s apart, so the toggles' alerts take a while)
-            from monitor.control import request
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                st = request(folder / "control.sock", {"cmd": "status"})
-                if st["session"] is None and not st["outbox"]["pending"]:
-                    break
-                time.sleep(0.5)
+            drain(folder)
             pid = daemon.proc.pid
             before = proc_usage(pid)
             time.sleep(args.idle_seconds)
@@ -237,6 +245,19 @@ def run(args) -> None:
                   f"{kinds}, most alerts of one kind in one session: {worst}")
             print(f"  CPU used {after['cpu'] - before['cpu']:.2f} s, "
                   f"RSS {after['rss'] / 1024:.1f} MiB")
+
+            # 5. RSS once quiet again, after each of --storms storms (does it keep growing?)
+            rss = []
+            for n in range(args.storms):
+                if n:
+                    for i in range(args.storm):
+                        ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
+                        time.sleep(gap)
+                drain(folder)
+                time.sleep(10)  # past the daemon's heap trim (5 s after a session)
+                rss.append(proc_usage(pid)["rss"] / 1024)
+            print(f"\nRSS once quiet (outbox drained, +10 s) after each of {args.storms} "
+                  f"storm(s): {', '.join(f'{r:.1f}' for r in rss)} MiB")
             ipr.close()
             daemon.stop()
             daemon = None
@@ -269,6 +290,8 @@ def main() -> None:
     ap.add_argument("--idle-seconds", type=float, default=60.0)
     ap.add_argument("--storm", type=int, default=1000)
     ap.add_argument("--storm-seconds", type=float, default=10.0)
+    ap.add_argument("--storms", type=int, default=3,
+                    help="storms after which RSS is read once quiet (the first is step 4)")
     run(ap.parse_args())
 
 

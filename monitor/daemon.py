@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -109,9 +110,34 @@ MAX_SLEEP = 3600.0
 #: Backoff for a failing part (indicator, register, watcher).
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
+#: After a session closes, give freed heap back this much later (see _malloc_trim).
+TRIM_AFTER = 5.0
 #: On a clean stop, give queued alerts this long to leave (a send starts a child
 #: process, ~1 s before it talks to the server).
 STOP_GRACE = 5.0
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """Return glibc's ``malloc_trim``, or None (another C library).
+
+    Why: a burst of netlink messages (a flapping cable, a resync) allocates and
+    frees many small buffers; glibc keeps the freed heap, so the idle daemon's RSS
+    stayed higher after each burst. Measured once quiet after each of four storms
+    of 1,000 toggles (26 sessions each): 51.6, 57.6, 61.6, 61.1, 62.8 MiB without
+    a trim; 51.3, 54.9, 56.2, 56.5, 56.7 MiB with this one (Python's own objects
+    did not grow: tracemalloc)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
 
 
 def _utcnow() -> datetime:
@@ -198,6 +224,7 @@ class Daemon:
         self._wake_handle: asyncio.TimerHandle | None = None
         self._wake_at: datetime | None = None
         self._beat_handle: asyncio.TimerHandle | None = None
+        self._trim_handle: asyncio.TimerHandle | None = None
         self._retry_handles: dict[str, asyncio.TimerHandle] = {}
         self._links: dict[str, LinkObserved] = {}
         self._writes: deque[tuple[str, Callable[[], Any], str]] = deque()
@@ -291,7 +318,8 @@ class Daemon:
     async def _shutdown(self) -> None:
         now = self._clock()
         self.notifier.stopping(self._status_line(now, stopping=True))
-        for handle in (self._wake_handle, self._beat_handle, *self._retry_handles.values()):
+        for handle in (self._wake_handle, self._beat_handle, self._trim_handle,
+                       *self._retry_handles.values()):
             if handle is not None:
                 handle.cancel()
         if self._watch_task is not None:
@@ -557,6 +585,7 @@ class Daemon:
                             lambda s=s: self.register.update_session(s), why)
             elif isinstance(effect, SessionClosed):
                 s = self._with_traffic(effect.session, totals)
+                self._trim_later()
                 log.info("session %s closed (%s, %s)", s.id, s.end_reason,
                          format_duration(s.duration()))
                 self._write(f"session {s.id} closed",
@@ -635,6 +664,18 @@ class Daemon:
             self._writes.popleft()
             if fault.ok():
                 log.info("register works again")
+
+    def _trim_later(self) -> None:
+        """Give freed heap back to the system once things are quiet again (TRIM_AFTER
+        after a session closed; one call however many sessions close meanwhile)."""
+        if self._loop is not None and self._trim_handle is None:
+            self._trim_handle = self._loop.call_later(TRIM_AFTER, self._trim)
+
+    def _trim(self) -> None:
+        self._trim_handle = None
+        trim = _malloc_trim()
+        if trim is not None:
+            trim(0)
 
     def _retry_later(self, name: str, delay: float, fn: Callable[[], None]) -> None:
         if name in self._retry_handles or self._loop is None:
