@@ -51,12 +51,7 @@ from typing import Any
 
 from monitor import __version__
 from monitor import offload as _offload
-from monitor.config import (
-    BUILTIN,
-    Config,
-    format_duration,
-    load,
-)
+from monitor.config import BUILTIN, Config, format_duration, load
 from monitor.control import (
     AckRequest,
     ControlServer,
@@ -66,12 +61,7 @@ from monitor.control import (
     Request,
     StatusRequest,
 )
-from monitor.errors import (
-    ConfigError,
-    ControlError,
-    IndicatorError,
-    MonitorError,
-)
+from monitor.errors import ConfigError, ControlError, IndicatorError, MonitorError
 from monitor.links import LinkObserved
 from monitor.policy import (
     Acknowledged,
