@@ -36,24 +36,18 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
+from tests.support.daemon import LATER, NOW, hours
 from tests.support.smtp_sink import SmtpSink
 
 SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
-
-
-def window(start: timedelta, end: timedelta) -> str:
-    now = datetime.now(ZoneInfo("Asia/Tokyo"))
-    return f"{now + start:%H:%M}-{now + end:%H:%M}"
 
 
 def write_config(folder: Path, smtp_url: str) -> Path:
@@ -62,10 +56,10 @@ def write_config(folder: Path, smtp_url: str) -> Path:
 timezone = "Asia/Tokyo"
 [[clinic]]
 days = ["all"]
-hours = "{window(timedelta(hours=-1), timedelta(hours=1))}"
+hours = "{hours(*NOW)}"
 [[maintenance]]
 days = ["all"]
-hours = "{window(timedelta(hours=3), timedelta(hours=4))}"
+hours = "{hours(*LATER)}"
 [link]
 interfaces = ["eth*"]
 settle = "200ms"

@@ -14,33 +14,22 @@ import signal
 import socket
 import subprocess
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.control import request
 from monitor.errors import ControlError
 from tests.support.cli import command, env
-from tests.support.daemon import Monitor, until
+from tests.support.daemon import LATER, NOW, Monitor, hours, until
 from tests.support.netns import Netns, require_root
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [require_root, pytest.mark.netns]
 
-ZONE = ZoneInfo("Asia/Tokyo")
 
 
-def hours(start: timedelta, end: timedelta) -> str:
-    """Return an "HH:MM-HH:MM" window from now+start to now+end, local time."""
-    now = datetime.now(ZONE)
-    return f"{now + start:%H:%M}-{now + end:%H:%M}"
 
-
-NOW = (timedelta(hours=-1), timedelta(hours=1))
-LATER = (timedelta(hours=3), timedelta(hours=4))
-LATEST = (timedelta(hours=5), timedelta(hours=6))
 
 
 def config_text(tmp: Path, smtp_url: str, *, clinic=NOW, maintenance=LATER,

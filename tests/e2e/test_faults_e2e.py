@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.register import Register
-from tests.support.daemon import Monitor, until
+from tests.support.daemon import LATER, NOW, Monitor, hours, until
 from tests.support.disk import SmallDisk
 from tests.support.netns import Netns, require_root
 from tests.support.ptyport import PtyPort
@@ -31,14 +30,11 @@ from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [require_root, pytest.mark.netns]
 
-ZONE = ZoneInfo("Asia/Tokyo")
 DISK_SIZE = "4m"
 
 
 def config_text(tmp: Path, store: Path, smtp_url: str, *, indicator: str = 'kind = "auto"') -> str:
-    now = datetime.now(ZONE)
-    clinic = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
-    maintenance = f"{now + timedelta(hours=3):%H:%M}-{now + timedelta(hours=4):%H:%M}"
+    clinic, maintenance = hours(*NOW), hours(*LATER)
     return f"""
 timezone = "Asia/Tokyo"
 

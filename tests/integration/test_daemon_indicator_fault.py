@@ -20,9 +20,7 @@ import contextlib
 import errno
 import logging
 import threading
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPin
@@ -33,12 +31,11 @@ from monitor.daemon import Daemon
 from monitor.errors import ControlError
 from monitor.indicator.gpio import GpioIndicator
 from monitor.register import Register
-from tests.support.daemon import until
+from tests.support.daemon import LATER, NOW, hours, until
 from tests.support.netns import Netns, require_root
 
 pytestmark = [require_root, pytest.mark.netns]
 
-ZONE = ZoneInfo("Asia/Tokyo")
 LED = 17
 
 
@@ -109,9 +106,7 @@ class Running:
 
 
 def config_text(tmp: Path, *, clinic_now: bool = False) -> str:
-    now = datetime.now(ZONE)
-    maintenance = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
-    clinic = f"{now + timedelta(hours=3):%H:%M}-{now + timedelta(hours=4):%H:%M}"
+    maintenance, clinic = hours(*NOW), hours(*LATER)
     if clinic_now:
         maintenance, clinic = clinic, maintenance
     # A maintenance window now: plugged in means a steady lamp ("on"), which show()

@@ -10,12 +10,26 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from monitor.control import DaemonNotRunning, request
 from monitor.errors import ControlError
 from tests.support.cli import command, env
 from tests.support.netns import Netns
+
+ZONE = ZoneInfo("Asia/Tokyo")
+# Windows relative to now, for configs: "clinic hours now", "a maintenance window later".
+NOW = (timedelta(hours=-1), timedelta(hours=1))
+LATER = (timedelta(hours=3), timedelta(hours=4))
+LATEST = (timedelta(hours=5), timedelta(hours=6))
+
+
+def hours(start: timedelta, end: timedelta) -> str:
+    """Return an "HH:MM-HH:MM" window from now+start to now+end, local time."""
+    now = datetime.now(ZONE)
+    return f"{now + start:%H:%M}-{now + end:%H:%M}"
 
 
 def until(fn, timeout: float, what: str):
