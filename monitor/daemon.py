@@ -29,8 +29,7 @@ recorded is lost while the process lives.
 
 Memory. The holiday library and apprise are used through ``monitor.offload``:
 the full config check, the holiday tables and every send run in short-lived
-child processes, so an idle daemon does not hold those libraries (``offload=False``
-keeps everything in this process).
+child processes, so an idle daemon does not hold those libraries.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ from typing import Any
 
 from monitor import __version__
 from monitor import offload as _offload
-from monitor.config import BUILTIN, Config, format_duration, load
+from monitor.config import BUILTIN, Config, format_duration
 from monitor.control import (
     AckRequest,
     ControlServer,
@@ -177,8 +176,8 @@ class Daemon:
     The factories exist so that the pieces can be chosen at one seam (tests pass
     ``netns`` to watch a namespace from outside); they default to the real ones.
 
-    ``offload`` (default): alerts are sent, and a reload is checked, by child
-    processes (``monitor.offload``); ``holidays`` is the schedule's holiday source
+    Alerts are sent, and a reload is checked, by child processes
+    (``monitor.offload``); ``holidays`` is the schedule's holiday source
     (``run_daemon`` passes the tables its start-up check fetched)."""
 
     def __init__(self, config: Config, source: str = BUILTIN, *,
@@ -186,15 +185,13 @@ class Daemon:
                  notifier: SystemdNotifier | None = None,
                  netns: str | None = None,
                  clock: Callable[[], datetime] = _utcnow,
-                 holidays: HolidayTable | None = None,
-                 offload: bool = True):
+                 holidays: HolidayTable | None = None):
         self.config = config
         self.source = source
         self.config_path = config_path
         self.notifier = notifier or SystemdNotifier()
         self.netns = netns
         self._clock = clock
-        self._offload = offload
         self._sender: _offload.ChildSender | None = None
         self._reload_lock: asyncio.Lock | None = None  # made in run(): needs the running loop
         self.schedule = Schedule(config, holidays=holidays)
@@ -898,15 +895,6 @@ class Daemon:
                 await self.reload(by="SIGHUP")
         self._spawn(reload(), "reload")
 
-    async def _load_config(self) -> tuple[Config, str, HolidayTable | None]:
-        """Return ``(config, source, holiday source)`` of the config file as it is now;
-        raise ConfigError. In a thread: the checks run in child processes
-        (``load_checked``) and the loop keeps serving links meanwhile."""
-        if not self._offload:
-            new, source = load(self.config_path)
-            return new, source, None
-        return await asyncio.to_thread(_offload.load_checked, self.config_path, self._clock())
-
     async def reload(self, *, by: str = "") -> dict[str, Any]:
         """Read the config again and apply it; raise ``ConfigError`` (the old config stays
         in force) when the new one is invalid. Return what was applied. One reload
@@ -919,7 +907,10 @@ class Daemon:
         self.notifier.reloading()
         try:
             try:
-                new, source, holidays = await self._load_config()
+                # In a thread: the checks run in child processes and the loop keeps
+                # serving links meanwhile.
+                new, source, holidays = await asyncio.to_thread(
+                    _offload.load_checked, self.config_path, self._clock())
             except ConfigError as exc:
                 log.error("reload rejected, the old config stays in force: %s", exc)
                 raise
@@ -960,9 +951,8 @@ class Daemon:
             self._worker_task = None
             self._spawn(_cancel(old), "stop old outbox worker")
         try:
-            sender = _offload.ChildSender(self.config.alerts) if self._offload else None
-            self._sender = sender
-            self.worker = OutboxWorker(self.register, self.config.alerts, sender=sender,
+            self._sender = _offload.ChildSender(self.config.alerts)
+            self.worker = OutboxWorker(self.register, self.config.alerts, sender=self._sender,
                                        zone=self.config.timezone,
                                        remind_every=self.config.limits.remind_every)
         except Exception as exc:

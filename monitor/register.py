@@ -403,20 +403,22 @@ class Register:
         them: "attempt to write a readonly database". Then, and only when there is
         no ``-wal`` (everything is in the main file), the file is read as
         ``immutable``: no locks, no ``-shm``."""
+        def connect(uri: str) -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None,
+                                   check_same_thread=False)
+
         base = f"file:{self.path.resolve()}?mode=ro"
-        db = sqlite3.connect(base, uri=True, timeout=10.0, isolation_level=None,
-                             check_same_thread=False)
+        db = connect(base)
         try:
             db.execute("PRAGMA user_version").fetchone()
             return db
         except sqlite3.OperationalError as exc:
+            db.close()
             wal = self.path.with_name(self.path.name + "-wal")
             if wal.exists() or os.access(self.path.parent, os.W_OK):
                 raise
-            db.close()
             log.debug("%s: %s; reading it as immutable (no writer, no -wal)", self.path, exc)
-        return sqlite3.connect(base + "&immutable=1", uri=True, timeout=10.0,
-                               isolation_level=None, check_same_thread=False)
+        return connect(base + "&immutable=1")
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Register:
