@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from monitor import __version__
-from monitor.config import Config, format_duration, load
+from monitor.compat import UTC
+from monitor.config import Config, load
+from monitor.domain.durations import format_duration
 from monitor.errors import ConfigError, MonitorError
 from monitor.schedule import Schedule, check_instant
 
@@ -328,8 +330,8 @@ def test_indicator(config_path: Path | None, pattern: str, seconds: float) -> No
     import threading
     import time
 
+    from monitor.domain.enums import Pattern
     from monitor.indicator import ConsoleIndicator, build_indicator
-    from monitor.policy import Pattern
 
     config, source = load_or_exit(config_path)
     lock = threading.Lock()
@@ -385,7 +387,7 @@ def test_indicator(config_path: Path | None, pattern: str, seconds: float) -> No
 
 def _all_off(indicator) -> None:
     """Leave every output off and release the pins (test-indicator's ending)."""
-    from monitor.policy import Pattern
+    from monitor.domain.enums import Pattern
 
     indicator.show(Pattern.OFF)
     indicator.stop_heartbeat()
@@ -653,7 +655,7 @@ def status_command(config_path: Path | None, as_json: bool) -> None:
 def permit_command(config_path: Path | None, purpose: str, company: str, staff: str,
                    duration: str, note: str, after_the_fact: bool) -> None:
     """Record a permit before plugging in; you (the OS user) are recorded as its grantor."""
-    from monitor.config import parse_duration
+    from monitor.domain.durations import parse_duration
     from monitor.status_text import format_permit_reply
 
     try:

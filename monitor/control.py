@@ -40,9 +40,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.config import format_duration, parse_duration
+from monitor.domain.durations import format_duration, parse_duration
+from monitor.domain.enums import Purpose
 from monitor.errors import ControlError, MonitorError
-from monitor.policy import Purpose
 
 log = logging.getLogger(__name__)
 

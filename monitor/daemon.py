@@ -44,13 +44,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor import __version__
 from monitor import offload as _offload
-from monitor.config import BUILTIN, Config, format_duration
+from monitor.compat import UTC
+from monitor.config import BUILTIN, Config
 from monitor.control import (
     AckRequest,
     ControlServer,
@@ -60,30 +61,25 @@ from monitor.control import (
     Request,
     StatusRequest,
 )
-from monitor.errors import ConfigError, ControlError, IndicatorError, MonitorError
-from monitor.links import LinkObserved
-from monitor.policy import (
+from monitor.domain.durations import format_duration
+from monitor.domain.enums import AlertKind, Pattern, Severity
+from monitor.domain.events import (
     Acknowledged,
-    Alert,
-    AlertKind,
     AlertRaised,
-    Engine,
     Input,
     LinkChanged,
-    Pattern,
     PatternChanged,
-    Permit,
     PermitGranted,
     Restored,
-    Session,
     SessionChanged,
     SessionClosed,
     SessionOpened,
-    Severity,
     Synced,
     Tick,
-    Transition,
 )
+from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
+from monitor.errors import ConfigError, ControlError, IndicatorError, MonitorError
+from monitor.policy import Engine
 from monitor.report import permit_json
 from monitor.schedule import HolidayTable, Schedule
 from monitor.sdnotify import SystemdNotifier, format_status

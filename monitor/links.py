@@ -53,10 +53,12 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from monitor.compat import UTC
+from monitor.domain.model import LinkObserved
 from monitor.errors import WatcherError
 
 if TYPE_CHECKING:
@@ -90,37 +92,6 @@ MAX_BACKOFF = 5.0
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class LinkObserved:
-    """What the kernel says about one watched interface at one instant.
-
-    ``online`` = carrier present and operstate up (never the admin flag alone).
-    ``present`` is False once the interface has been removed (then online is False).
-    """
-
-    interface: str
-    index: int
-    online: bool
-    carrier: bool | None
-    operstate: str  # "up", "down", "lowerlayerdown", "dormant", "unknown", ...
-    admin_up: bool
-    at: datetime  # aware, UTC: when the monitor received it
-    present: bool = True
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-able dict (``at`` as ISO 8601 UTC) with every field."""
-        return {
-            "at": self.at.isoformat(timespec="microseconds"),
-            "interface": self.interface,
-            "index": self.index,
-            "online": self.online,
-            "carrier": self.carrier,
-            "operstate": self.operstate,
-            "admin_up": self.admin_up,
-            "present": self.present,
-        }
 
 
 def is_online(*, carrier: bool | None, operstate: str, admin_up: bool) -> bool:

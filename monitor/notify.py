@@ -43,14 +43,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.compat import UTC
+from monitor.domain.enums import AlertKind, Severity, Verdict
+from monitor.domain.model import Alert
 from monitor.errors import NotifyError
 from monitor.offload import redact
-from monitor.policy import Alert, AlertKind, Severity, Verdict
 
 log = logging.getLogger(__name__)
 

@@ -62,25 +62,22 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from monitor.errors import ChainBroken, RegisterError
-from monitor.links import LinkObserved
-from monitor.policy import (
-    Alert,
+from monitor.compat import UTC, Self
+from monitor.domain.enums import (
     AlertKind,
-    AlertRecord,
     EndReason,
-    Permit,
+    OutboxState,
+    Period,
     Purpose,
-    Session,
     Severity,
-    Transition,
     Verdict,
 )
-from monitor.schedule import Period
+from monitor.domain.model import Alert, AlertRecord, LinkObserved, Permit, Session, Transition
+from monitor.errors import ChainBroken, RegisterError
 
 log = logging.getLogger(__name__)
 
@@ -266,13 +263,13 @@ class OutboxRow:
     claimed_until: datetime | None = None
 
     @property
-    def state(self) -> str:
+    def state(self) -> OutboxState:
         """Return ``delivered``, ``failed`` (gave up), ``retrying`` or ``pending``."""
         if self.delivered_at is not None:
-            return "delivered"
+            return OutboxState.DELIVERED
         if self.permanent_failure:
-            return "failed"
-        return "retrying" if self.attempts else "pending"
+            return OutboxState.FAILED
+        return OutboxState.RETRYING if self.attempts else OutboxState.PENDING
 
 
 def _outbox_row(r: sqlite3.Row) -> OutboxRow:

@@ -12,13 +12,15 @@ Pure functions of sessions, their outbox rows and a time zone (no clock, no file
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.config import format_duration
+from monitor.compat import UTC
+from monitor.domain.durations import format_duration
+from monitor.domain.enums import AlertKind, EndReason, OutboxState, Purpose, Verdict
+from monitor.domain.model import Permit, Session
 from monitor.notify import TEXTS
-from monitor.policy import AlertKind, EndReason, Permit, Purpose, Session, Verdict
 from monitor.register import OutboxRow
 
 # One vocabulary for the council: the register's labels are the alert texts' labels.
@@ -161,7 +163,7 @@ def log_table(sessions: list[Session], outbox: dict[str, list[OutboxRow]], zone:
         alerts = []
         for a in session_alerts(s, outbox.get(s.id, [])):
             name = a["kind"] + (f"#{a['reminder']}" if a["reminder"] else "")
-            alerts.append(name if a["state"] == "delivered" else f"{name}({a['state']})")
+            alerts.append(name if a["state"] == OutboxState.DELIVERED else f"{name}({a['state']})")
         p = s.permit
         lines.append([
             s.id,
@@ -215,7 +217,7 @@ def export_rows(sessions: list[Session], outbox: dict[str, list[OutboxRow]], zon
             name = ALERT_JA[kind] if ja else str(kind)
             if a["reminder"]:
                 name += f"(再通知{a['reminder']})" if ja else f" (reminder {a['reminder']})"
-            sent = a["state"] == "delivered"
+            sent = a["state"] == OutboxState.DELIVERED
             name += ("・送信済" if sent else "・未送信") if ja else (" sent" if sent else " not sent")
             alerts.append(name)
         if s.end_reason:

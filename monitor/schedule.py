@@ -34,11 +34,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
-from enum import StrEnum
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from monitor.compat import UTC
 from monitor.config import DAY_NAMES, Config, Window
+from monitor.domain.enums import Period
+from monitor.domain.model import PeriodInfo
 
 # year -> {date: holiday name}
 HolidayTable = Callable[[int], dict[date, str]]
@@ -51,25 +53,6 @@ _MINUTES_PER_DAY = 24 * 60
 _ONE_DAY = timedelta(days=1)
 # Per-instance caches are bounded so a long-running daemon does not grow them forever.
 _MAX_CACHED_DAYS = 4096
-
-
-class Period(StrEnum):
-    CLINIC = "clinic"  # the clinic is open: a connection is forbidden
-    MAINTENANCE = "maintenance"  # a permitted window
-    OFF_HOURS = "off-hours"  # neither
-
-
-@dataclass(frozen=True)
-class PeriodInfo:
-    """What the schedule says about one instant."""
-
-    # Instants are local times of the configured zone with a fixed UTC offset (see
-    # Schedule.local): safe to compare and subtract with any aware datetime.
-    at: datetime  # the instant asked about, in the configured zone
-    period: Period
-    holiday: str | None  # name of the national holiday or closed day of the rule's day, if any
-    rule: str | None  # e.g. "clinic[0] sun,holiday 17:00-22:00"; None for off-hours
-    next_change: datetime  # first instant after `at` with another period (configured zone)
 
 
 @dataclass(frozen=True)

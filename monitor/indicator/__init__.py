@@ -36,10 +36,10 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol, TextIO, runtime_checkable
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator.console import ConsoleIndicator, NullIndicator
 from monitor.indicator.looks import Look, Rhythm, look_for
-from monitor.policy import Pattern
 
 __all__ = [
     "ConsoleIndicator",

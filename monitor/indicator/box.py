@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from monitor import __version__
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.indicator.boxlink import (
     TO_BOX,
     TO_PC,
@@ -40,7 +41,6 @@ from monitor.indicator.boxlink import (
     encode,
 )
 from monitor.indicator.looks import Look, Rhythm
-from monitor.policy import Pattern
 
 log = logging.getLogger(__name__)
 

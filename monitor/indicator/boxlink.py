@@ -24,9 +24,9 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from monitor.policy import Pattern
+from monitor.compat import StrEnum
+from monitor.domain.enums import Pattern
 
 VERSION = 1
 MAX_LINE = 512  # bytes, including the newline

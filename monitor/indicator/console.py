@@ -15,6 +15,7 @@ import time
 from typing import TextIO
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.indicator.looks import (
     HEARTBEAT_LABEL,
     Look,
@@ -23,7 +24,6 @@ from monitor.indicator.looks import (
     heartbeat_rhythm,
     look_for,
 )
-from monitor.policy import Pattern
 
 # ANSI SGR colours per pattern name; unknown looks (the box's) stay uncoloured.
 COLOURS = {"off": "2", "on": "32", "warn": "33;1", "alarm": "31;1"}

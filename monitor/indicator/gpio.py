@@ -28,9 +28,9 @@ from gpiozero import LED, Buzzer, DigitalInputDevice, DigitalOutputDevice
 from gpiozero.threads import GPIOThread
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator.looks import Drive, Look, Rhythm, heartbeat_rhythm, look_for
-from monitor.policy import Pattern
 
 BUTTON_SOURCE = "gpio button"
 # A cheap push button bounces for a few milliseconds: one press, one acknowledgement.

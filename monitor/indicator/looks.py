@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.policy import Pattern
+from monitor.domain.enums import Pattern
 
 
 @dataclass(frozen=True)

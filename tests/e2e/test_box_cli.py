@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.domain.enums import Pattern
 from monitor.indicator.boxlink import PatternMsg, encode
-from monitor.policy import Pattern
 from tests.support.ptyport import PtyPort
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from monitor.compat import UTC
 from monitor.register import Register
 from tests.support.daemon import LATER, NOW, Monitor, hours, until
 from tests.support.disk import SmallDisk

@@ -9,24 +9,15 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.policy import (
-    Alert,
-    AlertKind,
-    AlertRecord,
-    EndReason,
-    Permit,
-    Purpose,
-    Session,
-    Severity,
-    Verdict,
-)
+from monitor.compat import UTC
+from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
+from monitor.domain.model import Alert, AlertRecord, Permit, Session
 from monitor.register import Register
-from monitor.schedule import Period
 from tests.support import cli
 
 # 2026-04-01 09:30 in Tokyo; the first session of April there, although still March in UTC.
@@ -189,7 +180,8 @@ def test_verify_reports_the_count_then_names_an_edited_row(config, register):
 
 WRITER = r"""
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from monitor.compat import UTC
 from monitor.policy import EndReason, Session
 from monitor.register import Register
 

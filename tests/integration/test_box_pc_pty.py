@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from monitor.domain.enums import Pattern
 from monitor.indicator import box
 from monitor.indicator.box import BoxIndicator
 from monitor.indicator.boxlink import Ack, Hello, encode
-from monitor.policy import Pattern
 from tests.support.ptyport import PtyPort
 
 FAST = {"backoff_first": 0.05, "backoff_max": 0.2}

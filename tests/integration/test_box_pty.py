@@ -13,10 +13,10 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.indicator import Indicator, build_indicator
 from monitor.indicator.box import BoxIndicator, lost_look, start_box
 from monitor.indicator.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
-from monitor.policy import Pattern
 from tests.support.ptyport import PtyCable, PtyPort
 
 LED, BUZZER, BUTTON, STATUS = 17, 27, 22, 5

@@ -26,8 +26,8 @@ from monitor.control import (
     parse_request,
     request,
 )
+from monitor.domain.enums import Purpose
 from monitor.errors import ControlError, MonitorError
-from monitor.policy import Purpose
 
 
 class Recorder:

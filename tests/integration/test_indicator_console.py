@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import ConsoleIndicator, Indicator, NullIndicator, build_indicator
-from monitor.policy import Pattern
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,10 +18,10 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import Indicator, Look, Rhythm, build_indicator
 from monitor.indicator.gpio import GpioIndicator
-from monitor.policy import Pattern
 
 LED, BUZZER, BUTTON, STATUS = 17, 27, 22, 5
 SLOW, FAST, BEEP = 0.06, 0.02, 0.03

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Link
+from monitor.domain.model import LinkObserved
 from monitor.errors import WatcherError
-from monitor.links import LinkObserved, LinkWatcher, PollWatcher, build_watcher
+from monitor.links import LinkWatcher, PollWatcher, build_watcher
 from tests.support.netns import Netns, require_root
 
 pytestmark = [pytest.mark.netns]

@@ -12,16 +12,17 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from monitor.compat import UTC
 from monitor.config import Alerts
+from monitor.domain.enums import AlertKind, Period, Severity, Verdict
+from monitor.domain.model import Alert, PeriodInfo, Session
 from monitor.notify import OutboxWorker, render
-from monitor.policy import Alert, AlertKind, Session, Severity, Verdict
 from monitor.register import Register
-from monitor.schedule import Period, PeriodInfo
 from tests.support.disk import SmallDisk, require_root_for_mount
 from tests.support.smtp import SmtpServer, free_port
 
@@ -213,7 +214,8 @@ def test_without_any_destination_an_alert_is_failed_visibly_not_dropped(register
 # The child: an outbox worker that enqueues one alert and then waits to be killed.
 CHILD = r"""
 import asyncio, sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from monitor.compat import UTC
 from monitor.config import Alerts
 from monitor.notify import OutboxWorker
 from monitor.register import Register

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor import offload
+from monitor.compat import UTC
 from monitor.config import Alerts, parse_config_text
 from monitor.errors import ConfigError, NotifyError, OffloadError
 from monitor.notify import OutboxWorker

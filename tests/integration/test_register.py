@@ -9,27 +9,16 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from monitor.compat import UTC
+from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
+from monitor.domain.model import Alert, AlertRecord, LinkObserved, Permit, Session, Transition
 from monitor.errors import ChainBroken, RegisterError
-from monitor.links import LinkObserved
-from monitor.policy import (
-    Alert,
-    AlertKind,
-    AlertRecord,
-    EndReason,
-    Permit,
-    Purpose,
-    Session,
-    Severity,
-    Transition,
-    Verdict,
-)
 from monitor.register import MIGRATIONS, SCHEMA_VERSION, Register, canonical, chain_hash
-from monitor.schedule import Period
 from tests.support.disk import SmallDisk, require_root_for_mount
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -369,7 +358,8 @@ def test_a_register_from_a_newer_release_is_refused(tmp_path):
 
 WRITER = r"""
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from monitor.compat import UTC
 from monitor.policy import Alert, AlertKind, EndReason, Session, Severity, Transition
 from monitor.register import Register
 

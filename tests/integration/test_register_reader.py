@@ -14,12 +14,13 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.policy import Session
+from monitor.compat import UTC
+from monitor.domain.model import Session
 from monitor.register import Register
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,

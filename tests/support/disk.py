@@ -14,9 +14,10 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Self
 
 import pytest
+
+from monitor.compat import Self
 
 require_root_for_mount = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("mount") is None,

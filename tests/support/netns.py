@@ -15,9 +15,10 @@ import os
 import secrets
 import shutil
 import subprocess
-from typing import Self
 
 import pytest
+
+from monitor.compat import Self
 
 NOT_ROOT_REASON = "needs root to create network namespaces (ip netns add); CI runs as root"
 

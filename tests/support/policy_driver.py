@@ -4,31 +4,26 @@ and deliver a ``Tick`` at every ``wake_at`` the engine asks for in between."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.compat import UTC
 from monitor.config import Config, parse_config_text
-from monitor.links import LinkObserved
-from monitor.policy import (
+from monitor.domain.enums import AlertKind, Purpose
+from monitor.domain.events import (
     Acknowledged,
-    Alert,
-    AlertKind,
     AlertRaised,
     Effect,
-    Engine,
-    EngineState,
     Input,
-    Permit,
     PermitGranted,
-    Purpose,
     Restored,
-    Session,
     SessionClosed,
     SessionOpened,
-    Step,
     Synced,
     Tick,
 )
+from monitor.domain.model import Alert, LinkObserved, Permit, Session
+from monitor.policy import Engine, EngineState, Step
 from monitor.schedule import Schedule
 
 TOKYO = ZoneInfo("Asia/Tokyo")

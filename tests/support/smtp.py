@@ -17,7 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Self
+
+from monitor.compat import Self
 
 
 def free_port() -> int:

@@ -23,7 +23,8 @@ import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Self
+
+from monitor.compat import Self
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.domain.enums import Pattern
 from monitor.indicator.boxlink import (
     MAX_LINE,
     TO_BOX,
@@ -23,7 +24,6 @@ from monitor.indicator.boxlink import (
     decode,
     encode,
 )
-from monitor.policy import Pattern
 
 
 def test_every_message_encodes_to_one_short_line_and_decodes_back():

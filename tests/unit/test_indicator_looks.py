@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import Indicator as IndicatorConfig
+from monitor.domain.enums import Pattern
 from monitor.indicator.looks import Look, Rhythm, heartbeat_rhythm, look_for
-from monitor.policy import Pattern
 
 CONFIG = IndicatorConfig(slow_blink="1s", fast_blink="200ms", beep="250ms",
                          heartbeat_every="3s", heartbeat_on="100ms")

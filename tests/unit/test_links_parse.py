@@ -8,14 +8,16 @@ commands run, a one-line summary per message, the raw hex).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pyroute2.netlink.rtnl.marshal import MarshalRtnl
 
+from monitor.compat import UTC
 from monitor.config import Link
-from monitor.links import LinkObserved, LinkTable, observe_message
+from monitor.domain.model import LinkObserved
+from monitor.links import LinkTable, observe_message
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "netlink_links.json"
 T0 = datetime(2025, 4, 1, 1, 0, tzinfo=UTC)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.compat import UTC
 from monitor.config import Alerts
+from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
+from monitor.domain.model import Alert, AlertRecord, PeriodInfo, Permit, Session
 from monitor.notify import (
     TEXTS,
     backoff,
@@ -21,18 +24,6 @@ from monitor.notify import (
     render,
     render_test,
 )
-from monitor.policy import (
-    Alert,
-    AlertKind,
-    AlertRecord,
-    EndReason,
-    Permit,
-    Purpose,
-    Session,
-    Severity,
-    Verdict,
-)
-from monitor.schedule import Period, PeriodInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Sunday 2026-05-03 (憲法記念日) 17:20:05 JST, during the holiday-evening clinic.

@@ -8,31 +8,25 @@ remind_every 30m. 2026-06-07 is a Sunday, 2026-06-08 a Monday.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.policy import (
-    AlertKind,
-    AlertRecord,
-    EndReason,
-    Engine,
+from monitor.compat import UTC
+from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Severity, Verdict
+from monitor.domain.events import (
     LinkChanged,
-    Pattern,
     PatternChanged,
     Restored,
-    Session,
     SessionChanged,
     SessionClosed,
     SessionOpened,
-    Severity,
     Synced,
     Tick,
-    Transition,
-    Verdict,
-    session_id,
 )
-from monitor.schedule import Period, Schedule
+from monitor.domain.model import AlertRecord, Session, Transition, session_id
+from monitor.policy import Engine
+from monitor.schedule import Schedule
 from tests.support.policy_driver import Driver, jst, link, make_config, permit
 
 CLINIC = AlertKind.CLINIC_HOURS

@@ -22,21 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.config import Config
-from monitor.links import LinkObserved
-from monitor.policy import (
-    Acknowledged,
-    AlertKind,
-    EndReason,
-    Pattern,
-    PatternChanged,
-    Restored,
-    Session,
-    Synced,
-    Tick,
-    Verdict,
-    session_id,
-)
-from monitor.schedule import Period, Schedule
+from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Verdict
+from monitor.domain.events import Acknowledged, PatternChanged, Restored, Synced, Tick
+from monitor.domain.model import LinkObserved, Session, session_id
+from monitor.schedule import Schedule
 from tests.support.policy_driver import Driver, jst, link, make_config, permit
 
 IFACES = ("eth0", "usb0", "lo", "docker0")  # lo is ignored, docker0 is not watched

@@ -1,9 +1,11 @@
 """How the register reads for people: durations, month bounds in the zone, CSV rows."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.policy import EndReason, Permit, Purpose, Session, Verdict
+from monitor.compat import UTC
+from monitor.domain.enums import EndReason, Purpose, Verdict
+from monitor.domain.model import Permit, Session
 from monitor.report import export_rows, format_hm, log_table, month_bounds
 
 TOKYO = ZoneInfo("Asia/Tokyo")

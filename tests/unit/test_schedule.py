@@ -7,15 +7,17 @@ closed 12-29..01-03, Asia/Tokyo.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.compat import UTC
 from monitor.config import DAY_NAMES, validate_config
-from monitor.schedule import HORIZON, Period, Schedule
+from monitor.domain.enums import Period
+from monitor.schedule import HORIZON, Schedule
 
 JST = ZoneInfo("Asia/Tokyo")
 BERLIN = ZoneInfo("Europe/Berlin")

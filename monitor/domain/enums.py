@@ -1,0 +1,115 @@
+"""Enums for every state that is stored in the register or printed.
+
+Their values are the on-disk and ``--json`` values: never change one without a
+register migration.
+"""
+
+from __future__ import annotations
+
+from monitor.compat import StrEnum
+
+
+class Pattern(StrEnum):
+    """The indicator's look."""
+
+    OFF = "off"  # offline
+    ON = "on"  # online and permitted: steady LED
+    WARN = "warn"  # slow blink: overdue, outside a window, no permit
+    ALARM = "alarm"  # fast blink + buzzer (until acknowledged): clinic hours
+
+
+class Verdict(StrEnum):
+    """Ordered from best to worst; ``Verdict.worst`` picks the worst of several."""
+
+    PERMITTED = "permitted"
+    NO_PERMIT = "no-permit"
+    OVERDUE = "overdue"
+    OUTSIDE_WINDOW = "outside-window"
+    CLINIC_HOURS = "clinic-hours"
+
+    @property
+    def rank(self) -> int:
+        return list(Verdict).index(self)
+
+    @staticmethod
+    def worst(verdicts) -> Verdict:
+        return max(verdicts, key=lambda v: v.rank, default=Verdict.PERMITTED)
+
+
+class AlertKind(StrEnum):
+    CLINIC_HOURS = "clinic-hours"
+    OUTSIDE_WINDOW = "outside-window"
+    NO_PERMIT = "no-permit"
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"
+    MONITOR = "monitor"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Purpose(StrEnum):
+    FEE_UPDATE = "fee-update"
+    REMOTE_MAINTENANCE = "remote-maintenance"
+    OTHER = "other"
+
+
+class EndReason(StrEnum):
+    UNPLUGGED = "unplugged"  # the last watched link went down
+    MONITOR_STOPPED = "monitor-stopped"  # closed on purpose when the monitor stopped
+    RECOVERED = "ended-while-monitor-down"  # found down after a restart; ended_at = last seen
+
+
+class Period(StrEnum):
+    CLINIC = "clinic"  # the clinic is open: a connection is forbidden
+    MAINTENANCE = "maintenance"  # a permitted window
+    OFF_HOURS = "off-hours"  # neither
+
+
+class Entity(StrEnum):
+    """What a ``Transition`` is about (a session's entity is ``session:<id>``)."""
+
+    MACHINE = "machine"
+    PATTERN = "pattern"
+    BUZZER = "buzzer"
+    SESSION = "session"
+
+
+class MachineState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class BuzzerState(StrEnum):
+    SOUNDING = "sounding"
+    SILENCED = "silenced"
+
+
+class OutboxState(StrEnum):
+    """Where an alert is on its way out (derived from its stored columns)."""
+
+    PENDING = "pending"
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up: a permanent failure
+
+
+class AckSource(StrEnum):
+    """Where an acknowledgement came from (stored in the register's ``acks.source``)."""
+
+    CLI = "cli"
+    GPIO_BUTTON = "gpio button"
+    BOX_BUTTON = "box button"
+
+
+class Part(StrEnum):
+    """The daemon's parts whose failure is a fault (``status`` ``faults`` keys)."""
+
+    INDICATOR = "indicator"
+    REGISTER = "register"
+    WATCHER = "watcher"
+    ENGINE = "engine"
+    OUTBOX = "outbox"
