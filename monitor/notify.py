@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
 import re
 import socket
@@ -53,6 +52,7 @@ from monitor.domain.enums import AlertKind, Severity, Verdict
 from monitor.domain.model import Alert
 from monitor.errors import NotifyError
 from monitor.offload import redact
+from monitor.texts.formats import format_bytes, format_elapsed, format_local
 
 log = logging.getLogger(__name__)
 
@@ -275,44 +275,6 @@ _FAULT_DETAILS = ("indicator-fault", "watcher-fault", "register-fault", "deliver
 def _t(language: str, key: str, **values: Any) -> str:
     text = TEXTS[language][key]
     return text.format(**values) if values else text
-
-
-def format_elapsed(td: timedelta, language: str = "ja", *, pad_minutes: bool = True) -> str:
-    """Return a duration for people: ``1時間05分`` / ``1h05m``; minutes under an hour
-    (``5分`` / ``5m``), seconds under a minute (``30秒`` / ``30s``). Rounded down.
-    ``pad_minutes=False`` gives the compact Japanese ``1時間5分`` (status lines)."""
-    total = max(0, int(td.total_seconds()))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    if language == "ja":
-        if h:
-            return f"{h}時間{m:02d}分" if pad_minutes else f"{h}時間{m}分"
-        return f"{m}分" if m else f"{s}秒"
-    if h:
-        return f"{h}h{m:02d}m"
-    return f"{m}m" if m else f"{s}s"
-
-
-def format_bytes(n: int) -> str:
-    """Return ``n`` bytes as ``512 B``, ``1.5 KB``, ``3.2 MB`` (powers of 1024)."""
-    if n < 1024:
-        return f"{n} B"
-    units = ("KB", "MB", "GB", "TB")
-    exp = min(int(math.log(n, 1024)), len(units))
-    return f"{n / 1024 ** exp:.1f} {units[exp - 1]}"
-
-
-_WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-
-
-def format_local(t: datetime, zone: tzinfo, language: str = "ja") -> str:
-    """Return aware ``t`` in ``zone`` as ``2026-05-03 (日) 17:20:05 JST``; raise ValueError
-    if ``t`` is naive."""
-    if t.tzinfo is None:
-        raise ValueError(f"naive datetime {t!r}: pass an aware one")
-    local = t.astimezone(zone)
-    day = _WEEKDAYS[language][local.weekday()]
-    return f"{local:%Y-%m-%d} ({day}) {local:%H:%M:%S} {local.tzname()}"
 
 
 def _zone(zone: str | tzinfo) -> tzinfo:

@@ -17,7 +17,7 @@ import os
 import socket
 from datetime import timedelta
 
-from monitor.notify import format_elapsed
+from monitor.texts.formats import short_duration
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,6 @@ _PATTERN = {
     "ja": {"off": "消灯", "on": "点灯", "warn": "注意", "alarm": "警報"},
     "en": {"off": "off", "on": "on", "warn": "WARN", "alarm": "ALARM"},
 }
-
-
-def short_duration(td: timedelta, language: str) -> str:
-    """Return ``td`` as ``"1h05m"`` / ``"12m"`` / ``"40s"`` (en) or ``"1時間5分"`` / ``"12分"`` (ja)."""
-    return format_elapsed(td, language, pad_minutes=False)
 
 
 def format_status(*, online: bool, since: timedelta | None, period: str, pattern: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from monitor.sdnotify import short_duration
+from monitor.texts.formats import short_duration
 
 _T = {
     "ja": {

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.sdnotify import SystemdNotifier, format_status, short_duration
+from monitor.sdnotify import SystemdNotifier, format_status
+from monitor.texts.formats import short_duration
 
 
 @pytest.fixture

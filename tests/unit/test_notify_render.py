@@ -16,14 +16,12 @@ from monitor.notify import (
     TEXTS,
     backoff,
     build_sender,
-    format_bytes,
-    format_elapsed,
-    format_local,
     is_permanent,
     redact,
     render,
     render_test,
 )
+from monitor.texts.formats import format_bytes, format_elapsed, format_local
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Sunday 2026-05-03 (憲法記念日) 17:20:05 JST, during the holiday-evening clinic.
