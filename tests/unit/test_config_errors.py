@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.config import ConfigError, load_config, parse_config_text
+from monitor.config import ConfigError, load_config
+from monitor.jobs import check_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "bad-configs"
 
@@ -79,15 +80,16 @@ buzzer = 17
 urls = ["nonsense"]
 """
     with pytest.raises(ConfigError) as info:
-        parse_config_text(text, "multi.toml")
+        check_text(text, "multi.toml")  # shape and library checks: one list
     paths = {p.path for p in info.value.problems}
     assert {"timezone", "limits.max_sesion", "clinic[0].hours", "indicator", "alerts.urls"} <= paths
 
 
 def test_passwords_in_unparsable_urls_are_not_echoed():
     with pytest.raises(ConfigError) as info:
-        parse_config_text('[alerts]\nurls = ["bogus://user:s3cret@host"]\n')
+        check_text('[alerts]\nurls = ["bogus://user:s3cret@host"]\n', "<config>")
     assert "s3cret" not in str(info.value)
+    assert "alerts.urls: apprise cannot parse urls[0] 'bogus://user:***@host'" in str(info.value)
 
 
 def test_missing_file_is_a_config_error_naming_the_file(tmp_path):

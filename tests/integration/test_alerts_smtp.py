@@ -21,7 +21,8 @@ from monitor.compat import UTC
 from monitor.config import Alerts
 from monitor.domain.enums import AlertKind, Period, Severity, Verdict
 from monitor.domain.model import Alert, PeriodInfo, Session
-from monitor.notify import OutboxWorker, render
+from monitor.alerts.outbox import OutboxWorker
+from monitor.alerts.render import render
 from monitor.register import Register
 from tests.support.disk import SmallDisk, require_root_for_mount
 from tests.support.smtp import SmtpServer, free_port
@@ -217,9 +218,9 @@ import asyncio, sys
 from datetime import datetime, timedelta
 from monitor.compat import UTC
 from monitor.config import Alerts
-from monitor.notify import OutboxWorker
+from monitor.alerts.outbox import OutboxWorker
 from monitor.register import Register
-from tests.integration.test_notify_smtp import make_alert
+from tests.integration.test_alerts_smtp import make_alert
 
 async def main(db, url):
     reg = Register(db)
@@ -316,7 +317,7 @@ def test_stopping_the_worker_just_as_it_is_kicked_always_ends_it_at_once(registe
 @require_root_for_mount
 def test_a_full_disk_under_the_outbox_is_one_traceback_then_short_lines_then_delivery(
         tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="monitor.notify")
+    caplog.set_level(logging.INFO, logger="monitor.alerts.outbox")
 
     async def scenario(smtp, disk, reg):
         worker = OutboxWorker(reg, alerts_config(smtp.url), machine=MACHINE)

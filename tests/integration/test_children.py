@@ -1,4 +1,4 @@
-"""The child processes of ``monitor.offload``: real children (``python -m monitor.offload``),
+"""The child processes of ``monitor.children``: real children (``python -m monitor.jobs``),
 a real SMTP server on loopback, the real holiday library in the child and here."""
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from monitor import offload
+from monitor import jobs
+from monitor.alerts.outbox import OutboxWorker
+from monitor.children import runner
+from monitor.children.check import check
+from monitor.children.holidays import PreloadedHolidays
+from monitor.children.sender import ChildSender
 from monitor.compat import UTC
 from monitor.config import Alerts, parse_config_text
 from monitor.errors import ConfigError, NotifyError, OffloadError
-from monitor.notify import OutboxWorker
 from monitor.register import Register
 from monitor.schedule import Schedule, load_holidays
-from tests.integration.test_notify_smtp import make_alert, running, until
+from tests.integration.test_alerts_smtp import make_alert, running, until
 from tests.support.smtp import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +42,7 @@ urls = ["mailto://127.0.0.1:2525?from=a@example.jp&to=b@example.jp"]
 
 def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
     config = parse_config_text(GOOD)
-    tables = offload.check(parse_config_text(GOOD, deep=False), GOOD, "good.toml", [2026, 2027])
+    tables = check(parse_config_text(GOOD), GOOD, "good.toml", [2026, 2027])
     assert sorted(tables) == [2026, 2027]
     for year in (2026, 2027):
         assert tables[year] == load_holidays(config, year)
@@ -55,27 +59,27 @@ urls = ["nosuchscheme://what"]
 
 
 def test_the_children_report_the_problems_that_need_the_heavy_libraries():
-    config = parse_config_text(BAD_LIBRARY_KEYS, "bad.toml", deep=False)  # parses: shallow
+    config = parse_config_text(BAD_LIBRARY_KEYS, "bad.toml")  # parses: shape only
     with pytest.raises(ConfigError) as caught:
-        offload.check(config, BAD_LIBRARY_KEYS, "bad.toml", [2026])
+        check(config, BAD_LIBRARY_KEYS, "bad.toml", [2026])
     assert caught.value.source == "bad.toml"
     assert [str(p) for p in caught.value.problems] == [
         "calendar.country: unknown country 'XX' (use an ISO 3166 code such as \"JP\", or \"\")",
         "alerts.urls: apprise cannot parse urls[0] 'nosuchscheme://what'",
     ]
-    # The same messages as a full parse in one process (check-config).
+    # The same messages as a full check in one process (check-config).
     with pytest.raises(ConfigError) as full:
-        parse_config_text(BAD_LIBRARY_KEYS, "bad.toml")
+        jobs.check_text(BAD_LIBRARY_KEYS, "bad.toml")
     assert sorted(map(str, full.value.problems)) == sorted(map(str, caught.value.problems))
 
 
 def test_a_config_that_does_not_parse_is_checked_in_full_by_one_child():
     text = BAD_LIBRARY_KEYS + '[limits]\nmax_session = "soon"\n'
     with pytest.raises(ConfigError) as shallow:
-        parse_config_text(text, "bad.toml", deep=False)
+        parse_config_text(text, "bad.toml")
     assert {p.path for p in shallow.value.problems} == {"limits.max_session"}
     with pytest.raises(ConfigError) as caught:
-        offload.check(None, text, "bad.toml", [2026])
+        check(None, text, "bad.toml", [2026])
     assert {p.path for p in caught.value.problems} == {
         "calendar.country", "alerts.urls", "limits.max_session"}
 
@@ -84,55 +88,84 @@ def test_the_daemon_loads_a_config_whose_library_checks_fail_with_every_problem(
     path = tmp_path / "config.toml"
     path.write_text(BAD_LIBRARY_KEYS)
     with pytest.raises(ConfigError) as caught:
-        offload.load_checked(path, datetime.now(UTC))
+        jobs.load_checked(path, datetime.now(UTC))
     assert {p.path for p in caught.value.problems} == {"calendar.country", "alerts.urls"}
     path.write_text(GOOD)
-    config, source, holidays = offload.load_checked(path, datetime.now(UTC))
+    config, source, holidays = jobs.load_checked(path, datetime.now(UTC))
     assert source == str(path) and config.alerts.urls
-    assert isinstance(holidays, offload.ChildHolidays)
-    assert holidays(datetime.now(UTC).year)  # fetched at load: no child for this year
+    assert isinstance(holidays, PreloadedHolidays)
+    now = datetime.now(UTC)
+    assert holidays.years == list(range(now.year - 1, now.year + 3))
+    assert holidays(now.year)  # fetched at load: no child for this year
 
 
-def test_the_shallow_parse_imports_neither_holidays_nor_apprise():
+def test_the_shape_parse_imports_neither_holidays_nor_apprise_and_the_check_imports_both():
     code = (
         "import sys; from monitor.config import parse_config_text as p; "
-        f"p({GOOD!r}, deep=sys.argv[1] == 'deep'); "
+        "from monitor.jobs import check_text; "
+        f"p({GOOD!r}) if sys.argv[1] == 'shape' else check_text({GOOD!r}, 'good.toml'); "
         "print(sorted(m for m in ('holidays', 'apprise') if m in sys.modules))"
     )
     seen = {}
-    for mode in ("shallow", "deep"):
+    for mode in ("shape", "full"):
         out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
                              text=True, check=True, cwd=ROOT, timeout=60)
         seen[mode] = json.loads(out.stdout.replace("'", '"'))
-    assert seen == {"shallow": [], "deep": ["apprise", "holidays"]}
+    assert seen == {"shape": [], "full": ["apprise", "holidays"]}
 
 
 def test_a_child_that_fails_is_an_offload_error_naming_why():
-    with pytest.raises(OffloadError, match=r"exited with status 2: monitor.offload: bad request"):
-        offload._reply(offload._spawn({"op": "no-such-op"}), 30, "test")
+    with pytest.raises(OffloadError, match=r"exited with status 2: monitor.jobs: bad request"):
+        runner.run({"op": "no-such-op"}, 30, "test")
 
 
-def test_child_holidays_fetch_a_missing_year_from_a_new_child():
+def test_ensure_fetches_the_missing_years_from_one_new_child():
     config = parse_config_text(GOOD)
-    source = offload.ChildHolidays(config, {})
+    source = jobs.holiday_source(config, {})
+    source.ensure(range(2030, 2035))
+    assert source.years == [2030, 2031, 2032, 2033, 2034]  # one child for five years
     assert source(2031) == load_holidays(config, 2031)
-    assert set(source._tables) == {2030, 2031, 2032, 2033, 2034}  # one child for five years
     schedule = Schedule(config, holidays=source)
     assert schedule.holiday_name(date(2031, 2, 11)) == "建国記念の日"
 
 
-def test_child_holidays_fall_back_to_this_process_when_no_child_can_run(monkeypatch, caplog):
+def test_ensure_falls_back_to_this_process_when_no_child_can_run(monkeypatch, caplog):
     config = parse_config_text(GOOD)
-    source = offload.ChildHolidays(config, {})
+    source = jobs.holiday_source(config, {})
     monkeypatch.setattr(sys, "executable", "/bin/false")
+    source.ensure([2030])
     assert source(2030) == load_holidays(config, 2030)
     assert "computing the holidays of 2030 in this process instead" in caplog.text
     assert "exited with status 1" in caplog.text
 
 
+def test_a_year_not_loaded_ahead_is_computed_here_and_never_starts_a_process(
+        monkeypatch, caplog):
+    config = parse_config_text(GOOD)
+    source = jobs.holiday_source(config, {})
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # a child would fail
+    assert source(2030) == load_holidays(config, 2030)
+    assert "the holidays of 2030 were not loaded ahead" in caplog.text
+    assert caplog.messages == [
+        "the holidays of 2030 were not loaded ahead; computing them in this process"]
+
+
+def test_missing_names_next_years_table_a_month_before_new_year():
+    config = parse_config_text(GOOD)
+    loaded = {year: {} for year in (2025, 2026, 2027, 2028)}  # years_around(mid-2026)
+    source = PreloadedHolidays(loaded, fetch=lambda years: {y: {} for y in years},
+                               compute=lambda year: {})
+    assert source.missing(datetime(2026, 11, 20, tzinfo=UTC)) == []
+    assert source.missing(datetime(2026, 12, 15, tzinfo=UTC)) == [2029]
+    source.ensure([2029])
+    assert source.missing(datetime(2026, 12, 15, tzinfo=UTC)) == []
+    assert source.missing(datetime(2027, 12, 15, tzinfo=UTC)) == [2030]
+    assert jobs.holiday_source(config, loaded).missing(datetime(2026, 6, 1, tzinfo=UTC)) == []
+
+
 def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
     with SmtpServer() as smtp:
-        sender = offload.ChildSender(Alerts(urls=(smtp.url,)))
+        sender = ChildSender(Alerts(urls=(smtp.url,)))
         assert sender.loaded is False
         [d] = sender.deliver("[clinic-hours] 診療時間中にネットワーク接続を検知", "一行目\n二行目",
                              severity="critical")
@@ -145,7 +178,7 @@ def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
 
 
 def test_the_child_sender_reports_a_server_that_is_down_as_transient():
-    sender = offload.ChildSender(Alerts(urls=(
+    sender = ChildSender(Alerts(urls=(
         f"mailto://127.0.0.1:{free_port()}?from=a@example.jp&to=b@example.jp",)))
     [d] = sender.deliver("[monitor] t", "b")
     assert not d.ok and not d.permanent
@@ -154,7 +187,7 @@ def test_the_child_sender_reports_a_server_that_is_down_as_transient():
 
 def test_the_child_sender_with_no_destination_is_a_permanent_failure_naming_the_source(
         tmp_path):
-    sender = offload.ChildSender(Alerts(config=tmp_path / "missing.yml"))
+    sender = ChildSender(Alerts(config=tmp_path / "missing.yml"))
     with pytest.raises(NotifyError) as caught:
         sender.deliver("[monitor] t", "b")
     assert caught.value.permanent
@@ -167,7 +200,7 @@ def test_a_send_that_hangs_is_killed_with_its_child_and_retried_later():
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        sender = offload.ChildSender(
+        sender = ChildSender(
             Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)),
             timeout=3.0)
         t0 = time.monotonic()
@@ -183,7 +216,7 @@ def test_the_outbox_worker_delivers_through_children_and_shows_their_destination
 
     async def scenario(smtp, register):
         alerts = Alerts(urls=(smtp.url,), retry_first="300ms", retry_max="2s")
-        worker = OutboxWorker(register, alerts, sender=offload.ChildSender(alerts))
+        worker = OutboxWorker(register, alerts, sender=ChildSender(alerts))
         before = worker.status()
         assert before["sender_loaded"] is False and before["destinations"] == 1
         async with running(worker):
@@ -203,7 +236,7 @@ def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        sender = offload.ChildSender(
+        sender = ChildSender(
             Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)))
         outcome: list[BaseException] = []
 
@@ -229,7 +262,7 @@ def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
 
 def test_without_any_destination_no_child_is_started_and_the_failure_is_permanent(monkeypatch):
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # a child would fail
-    sender = offload.ChildSender(Alerts())
+    sender = ChildSender(Alerts())
     with pytest.raises(NotifyError) as caught:
         sender.deliver("[monitor] t", "b")
     assert caught.value.permanent

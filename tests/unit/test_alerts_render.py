@@ -12,15 +12,11 @@ from monitor.compat import UTC
 from monitor.config import Alerts
 from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
 from monitor.domain.model import Alert, AlertRecord, PeriodInfo, Permit, Session
-from monitor.notify import (
-    TEXTS,
-    backoff,
-    build_sender,
-    is_permanent,
-    redact,
-    render,
-    render_test,
-)
+from monitor.alerts.outbox import backoff
+from monitor.alerts.redact import redact
+from monitor.alerts.render import render, render_test
+from monitor.alerts.sender import build_sender, is_permanent
+from monitor.texts import alerts as alert_texts
 from monitor.texts.formats import format_bytes, format_elapsed, format_local
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -176,9 +172,10 @@ def test_informational_monitor_alert_asks_for_nothing_and_mentions_no_connection
 
 
 def test_both_language_tables_hold_the_same_keys_and_cover_every_value():
-    assert TEXTS["ja"].keys() == TEXTS["en"].keys()
+    tables = {"ja": alert_texts.JA, "en": alert_texts.EN}
+    assert tables["ja"].keys() == tables["en"].keys()
     for language in ("ja", "en"):
-        keys = TEXTS[language].keys()
+        keys = tables[language].keys()
         for kind in AlertKind:
             assert {f"title.{kind}", f"lead.{kind}", f"kind.{kind}"} <= keys
         assert {f"verdict.{v}" for v in Verdict} <= keys

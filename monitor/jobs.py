@@ -1,0 +1,256 @@
+"""The work that needs a heavy library (holidays, apprise), and the child process
+that runs it for the daemon.
+
+    python -m monitor.jobs     one JSON request on stdin ─► one JSON reply on stdout
+
+The library checks of a config, one explicit step after parsing (config checks
+shape only; ``monitor.calendar`` and ``monitor.alerts`` own the libraries):
+
+    check_libraries(config) -> list[Problem]       in this process
+    check_text(text, source) -> Config             parse + library checks: every
+        problem in one ConfigError, in the order of the keys (check-config's list)
+    load_and_check(option) -> (Config, source)     ``config.load`` + library checks
+
+The daemon's way (start-up, reload): the checks and the holiday tables in
+children (``monitor.children``), everything here if a child fails:
+
+    load_checked(path, now, *, prewarm=None) -> (Config, source, PreloadedHolidays)
+
+This module imports neither library nor pydantic when imported: a child starts
+with the interpreter and the one library its task needs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.calendar import country_problem, national_holidays
+from monitor.children.check import Tables, fetch_holidays, start_check, years_around
+from monitor.children.holidays import PreloadedHolidays
+from monitor.errors import ConfigError, NotifyError, OffloadError, Problem
+
+if TYPE_CHECKING:
+    from monitor.children.check import Check
+    from monitor.config import Config, LibraryInputs
+
+log = logging.getLogger(__name__)
+
+# ============================================================== library checks
+
+
+def library_problems(inputs: LibraryInputs) -> list[Problem]:
+    """Return the problems the holiday library and apprise find in ``inputs``."""
+    from monitor.alerts.sender import apprise_url_problem  # imports apprise
+
+    problems = []
+    if inputs.country and (problem := country_problem(inputs.country)):
+        problems.append(Problem("calendar.country", problem))
+    if inputs.urls and (problem := apprise_url_problem(inputs.urls)):
+        problems.append(Problem("alerts.urls", problem))
+    return problems
+
+
+def check_libraries(config: Config) -> list[Problem]:
+    """Return what the holiday library finds wrong with ``calendar.country`` and apprise
+    with ``alerts.urls`` (empty: nothing). Imports both libraries when needed."""
+    from monitor.config import LibraryInputs
+
+    return library_problems(LibraryInputs.of(config))
+
+
+def check_text(text: str | None, source: str) -> Config:
+    """Return the ``Config`` of TOML ``text`` (None: the built-in default), checked in
+    full; raise ConfigError listing every problem, shape and library, in the order
+    one validation of the whole config gives."""
+    from monitor.config import (
+        LibraryInputs,
+        default_config,
+        merge_problems,
+        parse_toml,
+        validate_config,
+    )
+
+    if text is None:
+        config = default_config()
+        problems = check_libraries(config)
+        if problems:
+            raise ConfigError(source, problems)
+        return config
+    data = parse_toml(text, source)  # a syntax error is the only problem then
+    try:
+        config = validate_config(data, source)
+        shape: list[Problem] = []
+    except ConfigError as exc:
+        shape = exc.problems
+    problems = merge_problems(shape, library_problems(LibraryInputs.of_data(data)))
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_and_check(option: str | Path | None) -> tuple[Config, str]:
+    """Return ``(config, source)`` following the lookup order, checked in full in this
+    process (``check-config``); raise ConfigError listing every problem."""
+    from monitor.config import BUILTIN, read_config_text, resolve_config_path
+
+    path = resolve_config_path(option)
+    if path is None:
+        return check_text(None, BUILTIN), BUILTIN
+    return check_text(read_config_text(path), str(path)), str(path)
+
+
+# ============================================================ the daemon's way
+
+
+def holiday_source(config: Config, tables: Tables) -> PreloadedHolidays:
+    """Return the schedule's holiday source of ``config`` holding ``tables``: more
+    years from a child (``ensure``), or computed here as the fallback."""
+    cal = config.calendar
+    compute = partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
+    return PreloadedHolidays(tables, fetch=partial(fetch_holidays, config), compute=compute)
+
+
+def load_checked(
+    path: Path | None,
+    now: datetime,
+    *,
+    prewarm: Callable[[Config], None] | None = None,
+) -> tuple[Config, str, PreloadedHolidays]:
+    """Return ``(config, source, holiday source)`` of the config file at ``path`` (None:
+    the built-in default), checked in full; raise ConfigError listing every problem.
+    Blocking (the daemon calls it in a thread at a reload).
+
+    This process checks the config's shape; children run the library checks and
+    compute the holiday tables of ``years_around(now)``. ``prewarm(config)`` is
+    called meanwhile (the daemon imports what it is about to use), so that the two
+    overlap. If a child fails, everything is done here instead: slower and bigger,
+    but never a wrong verdict."""
+    from monitor.config import BUILTIN, default_config, parse_config_text, read_config_text
+
+    text = read_config_text(path) if path is not None else None
+    source = str(path) if path is not None else BUILTIN
+    config: Config | None
+    try:
+        config = parse_config_text(text, source) if text is not None else default_config()
+    except ConfigError:
+        config = None  # a child checks it in full, for the complete list of problems
+    years = years_around(now)
+    pending: Check | None
+    try:
+        pending = start_check(config, text, source, years)
+    except OffloadError as exc:
+        log.warning("%s; checking the config in this process instead", exc)
+        pending = None
+    if prewarm is not None and config is not None:
+        prewarm(config)
+    tables = None
+    if pending is not None:
+        try:
+            tables = pending.result()  # ConfigError: every problem, from the children
+        except OffloadError as exc:
+            log.warning("%s; checking the config in this process instead", exc)
+    if config is None or tables is None:
+        # In full, here: the complete list of problems, or the fallback.
+        config = check_text(text, source)
+        cal, language = config.calendar, config.alerts.language
+        tables = {y: national_holidays(cal.country, cal.subdivision, language, y) for y in years}
+    return config, source, holiday_source(config, tables)
+
+
+# =================================================================== the child
+
+
+def _child_config(request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        check_text(request["text"], request["source"])
+    except ConfigError as exc:
+        return {"problems": [[p.path, p.message] for p in exc.problems]}
+    return {"problems": []}
+
+
+def _child_holidays(request: dict[str, Any]) -> dict[str, Any]:
+    country = request["country"]
+    problem = country_problem(country) if country else None
+    if problem:
+        return {"problems": [["calendar.country", problem]]}
+    holidays = {
+        str(year): [
+            [d.isoformat(), name]
+            for d, name in sorted(
+                national_holidays(
+                    country, request["subdivision"], request["language"], year
+                ).items()
+            )
+        ]
+        for year in request["years"]
+    }
+    return {"holidays": holidays}
+
+
+def _child_urls(request: dict[str, Any]) -> dict[str, Any]:
+    from monitor.alerts.sender import apprise_url_problem
+
+    problem = apprise_url_problem(request["urls"])
+    return {"problems": [["alerts.urls", problem]] if problem else []}
+
+
+def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
+    from types import SimpleNamespace
+
+    from monitor.alerts.sender import build_sender
+
+    a = request["alerts"]
+    alerts = SimpleNamespace(
+        urls=tuple(a["urls"]),
+        credential=a["credential"],
+        config=Path(a["config"]) if a["config"] else None,
+    )
+    sender = build_sender(alerts)
+    reply: dict[str, Any] = {
+        "urls": sender.urls,
+        "problems": [[src, msg] for src, msg in sender.problems],
+    }
+    try:
+        deliveries = sender.deliver(
+            request["title"], request["body"], severity=request["severity"], skip=request["skip"]
+        )
+    except NotifyError as exc:
+        reply.update(error=str(exc), permanent=exc.permanent)
+        return reply
+    reply["deliveries"] = [
+        [d.index, d.url, d.ok, d.error, d.permanent, d.elapsed_s] for d in deliveries
+    ]
+    return reply
+
+
+_OPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "config": _child_config,
+    "holidays": _child_holidays,
+    "urls": _child_urls,
+    "deliver": _child_deliver,
+}
+
+
+def main() -> int:
+    """The child: answer one request. Exit 0 with a JSON reply, or non-zero with the
+    reason on stderr (the parent turns it into an OffloadError)."""
+    try:
+        request = json.loads(sys.stdin.buffer.read())
+        op = _OPS[request["op"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"monitor.jobs: bad request: {exc!r}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(op(request), ensure_ascii=False))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
