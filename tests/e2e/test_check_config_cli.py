@@ -16,13 +16,19 @@ def test_sample_config_checks_ok_with_exit_0():
 
 def test_broken_config_exits_2_with_every_problem_and_no_traceback(tmp_path: Path):
     f = tmp_path / "broken.toml"
-    f.write_text('timezone = "Asia/Tokio"\n[limits]\nmax_sesion = "2h"\n'
-                 '[[clinic]]\ndays = ["sun"]\nhours = "25:00-22:00"\n', encoding="utf-8")
+    f.write_text(
+        'timezone = "Asia/Tokio"\n[limits]\nmax_sesion = "2h"\n'
+        '[[clinic]]\ndays = ["sun"]\nhours = "25:00-22:00"\n',
+        encoding="utf-8",
+    )
     result = cli.run("check-config", "--config", str(f))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    for expected in ("timezone: unknown time zone 'Asia/Tokio'", "limits.max_sesion: unknown key",
-                     "clinic[0].hours: bad time '25:00'"):
+    for expected in (
+        "timezone: unknown time zone 'Asia/Tokio'",
+        "limits.max_sesion: unknown key",
+        "clinic[0].hours: bad time '25:00'",
+    ):
         assert expected in result.stderr
 
 

@@ -17,8 +17,15 @@ def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
     env.pop("LINK_MONITOR_CONFIG", None)
     env.pop("CREDENTIALS_DIRECTORY", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=ROOT, env=env, check=False,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def write_config(path: Path, *urls: str, extra: str = "") -> Path:
@@ -60,8 +67,9 @@ def test_test_alert_reads_urls_from_the_systemd_credential(tmp_path):
     with SmtpServer() as smtp:
         (creds / "link-monitor-apprise").write_text(smtp.url + "\n")
         config = write_config(tmp_path / "c.toml", extra='credential = "link-monitor-apprise"\n')
-        result = run_cli("test-alert", "--config", str(config),
-                         env_extra={"CREDENTIALS_DIRECTORY": str(creds)})
+        result = run_cli(
+            "test-alert", "--config", str(config), env_extra={"CREDENTIALS_DIRECTORY": str(creds)}
+        )
         smtp.wait_for(1, timeout=5)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(smtp.messages) == 1

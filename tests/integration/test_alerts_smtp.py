@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alerts.outbox import OutboxWorker
+from monitor.alerts.render import render
+from monitor.alerts.sender import build_sender
 from monitor.compat import UTC
 from monitor.config import Alerts
 from monitor.domain.enums import AlertKind, Period, Severity, Verdict
 from monitor.domain.model import Alert, PeriodInfo, Session
-from monitor.alerts.outbox import OutboxWorker
-from monitor.alerts.render import render
 from monitor.register import Register
 from tests.support.disk import SmallDisk, require_root_for_mount
 from tests.support.smtp import SmtpServer, free_port
@@ -33,10 +34,19 @@ MACHINE = "休日診療所 レセプトPC"
 
 def make_alert(started: datetime, kind: AlertKind = AlertKind.CLINIC_HOURS) -> Alert:
     at = datetime.now(UTC)
-    period = PeriodInfo(at=at, period=Period.CLINIC, holiday="憲法記念日",
-                        rule="clinic[0] sun,holiday 17:00-22:00", next_change=at + timedelta(hours=1))
-    s = Session(id="S" + started.strftime("%Y%m%dT%H%M%S%fZ"), started_at=started,
-                interfaces=frozenset({"eth0"}), verdicts=(Verdict.CLINIC_HOURS,))
+    period = PeriodInfo(
+        at=at,
+        period=Period.CLINIC,
+        holiday="憲法記念日",
+        rule="clinic[0] sun,holiday 17:00-22:00",
+        next_change=at + timedelta(hours=1),
+    )
+    s = Session(
+        id="S" + started.strftime("%Y%m%dT%H%M%S%fZ"),
+        started_at=started,
+        interfaces=frozenset({"eth0"}),
+        verdicts=(Verdict.CLINIC_HOURS,),
+    )
     return Alert(kind=kind, severity=Severity.CRITICAL, at=at, session=s, period=period)
 
 
@@ -89,8 +99,9 @@ def test_japanese_subject_decodes_and_the_body_keeps_its_line_breaks(register):
     assert msg["subject"] == title
     assert msg["subject"].startswith("[clinic-hours] 診療時間中にネットワーク接続を検知")
     assert msg.get_content_type() == "text/plain"
-    assert [line.rstrip() for line in msg.get_content().splitlines()] == \
-        [line.rstrip() for line in body.splitlines()]
+    assert [line.rstrip() for line in msg.get_content().splitlines()] == [
+        line.rstrip() for line in body.splitlines()
+    ]
     assert not msg.is_multipart()  # no attachments
     row = register.alert(alert_id)
     assert row.delivered_at is not None and row.attempts == 1 and row.last_error is None
@@ -196,6 +207,18 @@ def test_a_refused_recipient_is_a_permanent_failure_kept_visible_and_not_retried
     assert smtp.messages == []
 
 
+def test_a_retry_goes_only_to_the_destinations_that_have_not_accepted_it_yet():
+    with SmtpServer() as smtp:
+        down = f"mailto://127.0.0.1:{free_port()}?from=a@example.jp&to=b@example.jp"
+        sender = build_sender(Alerts(urls=(smtp.url, down)))
+        first = sender.deliver("[monitor] t", "b")
+        assert [(d.index, d.ok) for d in first] == [(0, True), (1, False)]
+        [again] = sender.deliver("[monitor] t", "b", skip={0})
+        assert again.index == 1 and not again.ok and "Connection refused" in again.error
+        smtp.wait_for(1, timeout=5)
+    assert len(smtp.messages) == 1  # the first destination got it once
+
+
 def test_without_any_destination_an_alert_is_failed_visibly_not_dropped(register):
     alert = make_alert(datetime.now(UTC))
 
@@ -236,8 +259,7 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 
 
 @pytest.mark.parametrize("server", ["refusing", "silent"])
-def test_no_alert_is_lost_when_the_process_is_killed_between_enqueue_and_delivery(
-        tmp_path, server):
+def test_no_alert_is_lost_when_the_process_is_killed_between_enqueue_and_delivery(tmp_path, server):
     """refusing: the child's attempt fails and it is killed while waiting to retry.
     silent: the server accepts the connection but never answers, so the child is
     killed in the middle of a send, holding the row's claim."""
@@ -248,8 +270,13 @@ def test_no_alert_is_lost_when_the_process_is_killed_between_enqueue_and_deliver
         silent = socket.create_server(("127.0.0.1", port))
     smtp = SmtpServer(port)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), smtp.url], cwd=ROOT,
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), smtp.url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert child.stdout.readline().strip() == b"queued"
         with Register(db) as reg:
@@ -316,7 +343,8 @@ def test_stopping_the_worker_just_as_it_is_kicked_always_ends_it_at_once(registe
 
 @require_root_for_mount
 def test_a_full_disk_under_the_outbox_is_one_traceback_then_short_lines_then_delivery(
-        tmp_path, caplog):
+    tmp_path, caplog
+):
     caplog.set_level(logging.INFO, logger="monitor.alerts.outbox")
 
     async def scenario(smtp, disk, reg):
@@ -332,11 +360,15 @@ def test_a_full_disk_under_the_outbox_is_one_traceback_then_short_lines_then_del
         assert len(smtp.messages) == 1 and worker.status()["last_error"] is None
 
     def failed():
-        return [r for r in caplog.records
-                if r.getMessage().startswith("outbox worker round failed")]
+        return [
+            r for r in caplog.records if r.getMessage().startswith("outbox worker round failed")
+        ]
 
-    with SmtpServer() as smtp, SmallDisk(tmp_path / "disk") as disk, \
-            Register(disk.path / "register.db") as reg:
+    with (
+        SmtpServer() as smtp,
+        SmallDisk(tmp_path / "disk") as disk,
+        Register(disk.path / "register.db") as reg,
+    ):
         asyncio.run(scenario(smtp, disk, reg))
     assert [bool(r.exc_info) for r in failed()][:3] == [True, False, False]
     assert "database or disk is full" in failed()[1].getMessage()

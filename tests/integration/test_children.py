@@ -64,7 +64,7 @@ def test_the_children_report_the_problems_that_need_the_heavy_libraries():
         check(config, BAD_LIBRARY_KEYS, "bad.toml", [2026])
     assert caught.value.source == "bad.toml"
     assert [str(p) for p in caught.value.problems] == [
-        "calendar.country: unknown country 'XX' (use an ISO 3166 code such as \"JP\", or \"\")",
+        'calendar.country: unknown country \'XX\' (use an ISO 3166 code such as "JP", or "")',
         "alerts.urls: apprise cannot parse urls[0] 'nosuchscheme://what'",
     ]
     # The same messages as a full check in one process (check-config).
@@ -81,7 +81,10 @@ def test_a_config_that_does_not_parse_is_checked_in_full_by_one_child():
     with pytest.raises(ConfigError) as caught:
         check(None, text, "bad.toml", [2026])
     assert {p.path for p in caught.value.problems} == {
-        "calendar.country", "alerts.urls", "limits.max_session"}
+        "calendar.country",
+        "alerts.urls",
+        "limits.max_session",
+    }
 
 
 def test_the_daemon_loads_a_config_whose_library_checks_fail_with_every_problem(tmp_path):
@@ -108,8 +111,14 @@ def test_the_shape_parse_imports_neither_holidays_nor_apprise_and_the_check_impo
     )
     seen = {}
     for mode in ("shape", "full"):
-        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
-                             text=True, check=True, cwd=ROOT, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-c", code, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            timeout=60,
+        )
         seen[mode] = json.loads(out.stdout.replace("'", '"'))
     assert seen == {"shape": [], "full": ["apprise", "holidays"]}
 
@@ -139,22 +148,23 @@ def test_ensure_falls_back_to_this_process_when_no_child_can_run(monkeypatch, ca
     assert "exited with status 1" in caplog.text
 
 
-def test_a_year_not_loaded_ahead_is_computed_here_and_never_starts_a_process(
-        monkeypatch, caplog):
+def test_a_year_not_loaded_ahead_is_computed_here_and_never_starts_a_process(monkeypatch, caplog):
     config = parse_config_text(GOOD)
     source = jobs.holiday_source(config, {})
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # a child would fail
     assert source(2030) == load_holidays(config, 2030)
     assert "the holidays of 2030 were not loaded ahead" in caplog.text
     assert caplog.messages == [
-        "the holidays of 2030 were not loaded ahead; computing them in this process"]
+        "the holidays of 2030 were not loaded ahead; computing them in this process"
+    ]
 
 
 def test_missing_names_next_years_table_a_month_before_new_year():
     config = parse_config_text(GOOD)
     loaded = {year: {} for year in (2025, 2026, 2027, 2028)}  # years_around(mid-2026)
-    source = PreloadedHolidays(loaded, fetch=lambda years: {y: {} for y in years},
-                               compute=lambda year: {})
+    source = PreloadedHolidays(
+        loaded, fetch=lambda years: {y: {} for y in years}, compute=lambda year: {}
+    )
     assert source.missing(datetime(2026, 11, 20, tzinfo=UTC)) == []
     assert source.missing(datetime(2026, 12, 15, tzinfo=UTC)) == [2029]
     source.ensure([2029])
@@ -167,8 +177,11 @@ def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
     with SmtpServer() as smtp:
         sender = ChildSender(Alerts(urls=(smtp.url,)))
         assert sender.loaded is False
-        [d] = sender.deliver("[clinic-hours] 診療時間中にネットワーク接続を検知", "一行目\n二行目",
-                             severity="critical")
+        [d] = sender.deliver(
+            "[clinic-hours] 診療時間中にネットワーク接続を検知",
+            "一行目\n二行目",
+            severity="critical",
+        )
         [got] = smtp.wait_for(1, timeout=5)
     assert d.ok and d.index == 0 and d.error == ""
     assert str(got.message["subject"]) == "[clinic-hours] 診療時間中にネットワーク接続を検知"
@@ -178,15 +191,15 @@ def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
 
 
 def test_the_child_sender_reports_a_server_that_is_down_as_transient():
-    sender = ChildSender(Alerts(urls=(
-        f"mailto://127.0.0.1:{free_port()}?from=a@example.jp&to=b@example.jp",)))
+    sender = ChildSender(
+        Alerts(urls=(f"mailto://127.0.0.1:{free_port()}?from=a@example.jp&to=b@example.jp",))
+    )
     [d] = sender.deliver("[monitor] t", "b")
     assert not d.ok and not d.permanent
     assert "Connection refused" in d.error
 
 
-def test_the_child_sender_with_no_destination_is_a_permanent_failure_naming_the_source(
-        tmp_path):
+def test_the_child_sender_with_no_destination_is_a_permanent_failure_naming_the_source(tmp_path):
     sender = ChildSender(Alerts(config=tmp_path / "missing.yml"))
     with pytest.raises(NotifyError) as caught:
         sender.deliver("[monitor] t", "b")
@@ -202,7 +215,8 @@ def test_a_send_that_hangs_is_killed_with_its_child_and_retried_later():
         port = silent.getsockname()[1]
         sender = ChildSender(
             Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)),
-            timeout=3.0)
+            timeout=3.0,
+        )
         t0 = time.monotonic()
         with pytest.raises(NotifyError) as caught:
             sender.deliver("[monitor] t", "b")
@@ -237,7 +251,8 @@ def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
         silent.listen()
         port = silent.getsockname()[1]
         sender = ChildSender(
-            Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",)))
+            Alerts(urls=(f"mailto://127.0.0.1:{port}?from=a@example.jp&to=b@example.jp",))
+        )
         outcome: list[BaseException] = []
 
         def send():
@@ -266,6 +281,7 @@ def test_without_any_destination_no_child_is_started_and_the_failure_is_permanen
     with pytest.raises(NotifyError) as caught:
         sender.deliver("[monitor] t", "b")
     assert caught.value.permanent
-    assert str(caught.value) == ("no alert destination configured (alerts.urls, "
-                                 "alerts.config, alerts.credential)")
+    assert str(caught.value) == (
+        "no alert destination configured (alerts.urls, alerts.config, alerts.credential)"
+    )
     assert sender.loaded and sender.urls == [] and sender.problems == []

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.compat import UTC
-from monitor.config import Alerts
-from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
-from monitor.domain.model import Alert, AlertRecord, PeriodInfo, Permit, Session
 from monitor.alerts.outbox import backoff
 from monitor.alerts.redact import redact
 from monitor.alerts.render import render, render_test
 from monitor.alerts.sender import build_sender, is_permanent
+from monitor.compat import UTC
+from monitor.config import Alerts
+from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
+from monitor.domain.model import Alert, AlertRecord, PeriodInfo, Permit, Session
 from monitor.texts import alerts as alert_texts
 from monitor.texts.formats import format_bytes, format_elapsed, format_local
 
@@ -26,28 +26,48 @@ MACHINE = "休日診療所 レセプトPC"
 
 
 def clinic_period(at: datetime) -> PeriodInfo:
-    return PeriodInfo(at=at.astimezone(TOKYO), period=Period.CLINIC, holiday="憲法記念日",
-                      rule="clinic[0] sun,holiday 17:00-22:00",
-                      next_change=datetime(2026, 5, 3, 22, 0, tzinfo=TOKYO))
+    return PeriodInfo(
+        at=at.astimezone(TOKYO),
+        period=Period.CLINIC,
+        holiday="憲法記念日",
+        rule="clinic[0] sun,holiday 17:00-22:00",
+        next_change=datetime(2026, 5, 3, 22, 0, tzinfo=TOKYO),
+    )
 
 
 def session(**kw) -> Session:
-    base = {"id": "S20260503T082005000000Z", "started_at": START,
-            "interfaces": frozenset({"eth0"}), "periods": frozenset({Period.CLINIC}),
-            "verdicts": (Verdict.CLINIC_HOURS,)}
+    base = {
+        "id": "S20260503T082005000000Z",
+        "started_at": START,
+        "interfaces": frozenset({"eth0"}),
+        "periods": frozenset({Period.CLINIC}),
+        "verdicts": (Verdict.CLINIC_HOURS,),
+    }
     return Session(**(base | kw))
 
 
 def alert(kind: AlertKind, *, after=timedelta(hours=1, minutes=5), reminder=0, **kw) -> Alert:
     at = START + after
     severity = Severity.CRITICAL if kind == AlertKind.CLINIC_HOURS else Severity.WARNING
-    return Alert(kind=kind, severity=severity, at=at, session=kw.pop("s", session()),
-                 reminder=reminder, period=kw.pop("period", clinic_period(at)), **kw)
+    return Alert(
+        kind=kind,
+        severity=severity,
+        at=at,
+        session=kw.pop("s", session()),
+        reminder=reminder,
+        period=kw.pop("period", clinic_period(at)),
+        **kw,
+    )
 
 
-PERMIT = Permit(purpose=Purpose.FEE_UPDATE, company="ミドリ医療システム", staff="山田 太郎",
-                expected=timedelta(hours=1), granted_by="kenko01",
-                granted_at=START - timedelta(minutes=3))
+PERMIT = Permit(
+    purpose=Purpose.FEE_UPDATE,
+    company="ミドリ医療システム",
+    staff="山田 太郎",
+    expected=timedelta(hours=1),
+    granted_by="kenko01",
+    granted_at=START - timedelta(minutes=3),
+)
 
 
 def test_clinic_hours_title_starts_with_the_kind_in_brackets_in_japanese_and_english():
@@ -60,8 +80,11 @@ def test_clinic_hours_title_starts_with_the_kind_in_brackets_in_japanese_and_eng
 @pytest.mark.parametrize("kind", list(AlertKind))
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_kind_renders_in_both_languages_with_its_identifier(kind, language):
-    a = alert(kind) if kind != AlertKind.MONITOR else Alert(
-        kind=kind, severity=Severity.INFO, at=START, session=None, detail="started")
+    a = (
+        alert(kind)
+        if kind != AlertKind.MONITOR
+        else Alert(kind=kind, severity=Severity.INFO, at=START, session=None, detail="started")
+    )
     title, body = render(a, language=language, machine=MACHINE, zone="Asia/Tokyo")
     assert title.startswith(f"[{kind}] ")
     assert MACHINE in body and "\n" in body and "{" not in title + body
@@ -69,10 +92,12 @@ def test_every_kind_renders_in_both_languages_with_its_identifier(kind, language
 
 def test_overdue_reminder_title_carries_the_reminder_number():
     first, _ = render(alert(AlertKind.OVERDUE), language="ja", machine=MACHINE, zone=TOKYO)
-    second, _ = render(alert(AlertKind.OVERDUE, reminder=2), language="ja", machine=MACHINE,
-                       zone=TOKYO)
-    second_en, _ = render(alert(AlertKind.OVERDUE, reminder=2), language="en", machine=MACHINE,
-                          zone=TOKYO)
+    second, _ = render(
+        alert(AlertKind.OVERDUE, reminder=2), language="ja", machine=MACHINE, zone=TOKYO
+    )
+    second_en, _ = render(
+        alert(AlertKind.OVERDUE, reminder=2), language="en", machine=MACHINE, zone=TOKYO
+    )
     assert "リマインダー" not in first
     assert second.startswith("[overdue] ") and "（リマインダー 2）" in second
     assert "(reminder 2)" in second_en
@@ -108,8 +133,13 @@ def test_english_body_gives_the_same_facts():
 
 def test_a_permit_is_shown_with_its_purpose_translated_and_who_granted_it():
     s = session(permit=PERMIT, verdicts=(Verdict.PERMITTED, Verdict.OVERDUE))
-    _, ja = render(alert(AlertKind.OVERDUE, s=s), language="ja", machine=MACHINE, zone=TOKYO,
-                   remind_every=timedelta(minutes=30))
+    _, ja = render(
+        alert(AlertKind.OVERDUE, s=s),
+        language="ja",
+        machine=MACHINE,
+        zone=TOKYO,
+        remind_every=timedelta(minutes=30),
+    )
     _, en = render(alert(AlertKind.OVERDUE, s=s), language="en", machine=MACHINE, zone=TOKYO)
     assert "許可: 点数表・マスタ更新" in ja
     assert "作業会社: ミドリ医療システム" in ja and "作業者: 山田 太郎" in ja
@@ -122,20 +152,30 @@ def test_a_permit_is_shown_with_its_purpose_translated_and_who_granted_it():
 
 
 def test_without_a_permit_staff_are_told_to_register_one_or_unplug():
-    _, body = render(alert(AlertKind.NO_PERMIT, s=session(verdicts=(Verdict.NO_PERMIT,))),
-                     language="ja", machine=MACHINE, zone=TOKYO)
+    _, body = render(
+        alert(AlertKind.NO_PERMIT, s=session(verdicts=(Verdict.NO_PERMIT,))),
+        language="ja",
+        machine=MACHINE,
+        zone=TOKYO,
+    )
     assert "許可の登録" in body or "許可を登録" in body
     assert "link-monitor permit" in body and "LANケーブルを抜いてください" in body
 
 
 def test_resolved_alert_summarises_the_whole_session():
     end = START + timedelta(hours=2, minutes=40)
-    s = session(ended_at=end, end_reason=EndReason.UNPLUGGED, bytes_sent=1536,
-                bytes_received=3 * 1024 * 1024,
-                verdicts=(Verdict.CLINIC_HOURS, Verdict.OVERDUE),
-                alerts=(AlertRecord(AlertKind.CLINIC_HOURS, 0, START),
-                        AlertRecord(AlertKind.OVERDUE, 0, START + timedelta(hours=2)),
-                        AlertRecord(AlertKind.OVERDUE, 1, START + timedelta(hours=2, minutes=30))))
+    s = session(
+        ended_at=end,
+        end_reason=EndReason.UNPLUGGED,
+        bytes_sent=1536,
+        bytes_received=3 * 1024 * 1024,
+        verdicts=(Verdict.CLINIC_HOURS, Verdict.OVERDUE),
+        alerts=(
+            AlertRecord(AlertKind.CLINIC_HOURS, 0, START),
+            AlertRecord(AlertKind.OVERDUE, 0, START + timedelta(hours=2)),
+            AlertRecord(AlertKind.OVERDUE, 1, START + timedelta(hours=2, minutes=30)),
+        ),
+    )
     a = Alert(kind=AlertKind.RESOLVED, severity=Severity.INFO, at=end, session=s)
     title, body = render(a, language="ja", machine=MACHINE, zone=TOKYO)
     lines = body.splitlines()
@@ -150,10 +190,20 @@ def test_resolved_alert_summarises_the_whole_session():
 
 
 def test_monitor_alert_translates_its_detail_code_and_keeps_unknown_text():
-    fault = Alert(kind=AlertKind.MONITOR, severity=Severity.WARNING, at=START, session=None,
-                  detail="watcher-fault: netlink socket closed")
-    odd = Alert(kind=AlertKind.MONITOR, severity=Severity.INFO, at=START, session=None,
-                detail="something new")
+    fault = Alert(
+        kind=AlertKind.MONITOR,
+        severity=Severity.WARNING,
+        at=START,
+        session=None,
+        detail="watcher-fault: netlink socket closed",
+    )
+    odd = Alert(
+        kind=AlertKind.MONITOR,
+        severity=Severity.INFO,
+        at=START,
+        session=None,
+        detail="something new",
+    )
     title, body = render(fault, language="ja", machine=MACHINE, zone=TOKYO)
     _, odd_body = render(odd, language="en", machine=MACHINE, zone=TOKYO)
     assert title.startswith("[monitor] ")
@@ -163,8 +213,9 @@ def test_monitor_alert_translates_its_detail_code_and_keeps_unknown_text():
 
 
 def test_informational_monitor_alert_asks_for_nothing_and_mentions_no_connection():
-    started = Alert(kind=AlertKind.MONITOR, severity=Severity.INFO, at=START, session=None,
-                    detail="started")
+    started = Alert(
+        kind=AlertKind.MONITOR, severity=Severity.INFO, at=START, session=None, detail="started"
+    )
     _, ja = render(started, language="ja", machine=MACHINE, zone=TOKYO)
     _, en = render(started, language="en", machine=MACHINE, zone=TOKYO)
     assert "・対応は不要です。\n" in ja and "接続" not in ja.split("対応してください")[1]
@@ -208,21 +259,24 @@ def test_test_message_says_no_action_is_needed():
 
 
 def test_passwords_are_redacted_from_urls_in_text():
-    text = 'mailtos://kenko:s3cr%40t@smtp.example.jp:587/a; other'
+    text = "mailtos://kenko:s3cr%40t@smtp.example.jp:587/a; other"
     assert redact(text) == "mailtos://kenko:***@smtp.example.jp:587/a; other"
 
 
-@pytest.mark.parametrize(("error", "permanent"), [
-    ("Connection error; Socket Exception: [Errno 111] Connection refused", False),
-    ("Socket Exception: timed out", False),
-    ("Socket Exception: [Errno -2] Name or service not known", False),
-    ("Socket Exception: (421, b'4.7.0 Try again later')", False),
-    ("Socket Exception: (535, b'5.7.8 Authentication credentials invalid')", True),
-    ("SMTP recipient x@y was refused: 550 b'no such user'", True),
-    ("Socket Exception: SMTP AUTH extension not supported by server.", True),
-    ("Failed to send ntfy notification: Unauthorized - error=401.", True),
-    ("Failed to send ntfy notification: Too Many Requests - error=429.", False),
-])
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [
+        ("Connection error; Socket Exception: [Errno 111] Connection refused", False),
+        ("Socket Exception: timed out", False),
+        ("Socket Exception: [Errno -2] Name or service not known", False),
+        ("Socket Exception: (421, b'4.7.0 Try again later')", False),
+        ("Socket Exception: (535, b'5.7.8 Authentication credentials invalid')", True),
+        ("SMTP recipient x@y was refused: 550 b'no such user'", True),
+        ("Socket Exception: SMTP AUTH extension not supported by server.", True),
+        ("Failed to send ntfy notification: Unauthorized - error=401.", True),
+        ("Failed to send ntfy notification: Too Many Requests - error=429.", False),
+    ],
+)
 def test_failures_are_classified_permanent_only_when_a_retry_cannot_help(error, permanent):
     assert is_permanent(error) is permanent
 
@@ -235,13 +289,18 @@ def test_retry_waits_double_from_the_first_delay_up_to_the_cap():
 
 def test_sender_takes_urls_from_the_config_the_apprise_file_and_the_credential(tmp_path):
     (tmp_path / "apprise.yml").write_text(
-        "urls:\n  - mailto://127.0.0.1:2525?from=a@example.jp&to=b@example.jp\n")
+        "urls:\n  - mailto://127.0.0.1:2525?from=a@example.jp&to=b@example.jp\n"
+    )
     creds = tmp_path / "creds"
     creds.mkdir()
     (creds / "link-monitor-apprise").write_text(
-        "mailto://u:topsecret@127.0.0.1:2526?from=a@example.jp&to=c@example.jp\n")
-    config = Alerts(urls=("mailto://127.0.0.1:2527?from=a@example.jp&to=d@example.jp",),
-                    config=tmp_path / "apprise.yml", credential="link-monitor-apprise")
+        "mailto://u:topsecret@127.0.0.1:2526?from=a@example.jp&to=c@example.jp\n"
+    )
+    config = Alerts(
+        urls=("mailto://127.0.0.1:2527?from=a@example.jp&to=d@example.jp",),
+        config=tmp_path / "apprise.yml",
+        credential="link-monitor-apprise",
+    )
     sender = build_sender(config, credentials_dir=creds)
     assert sender.problems == []
     assert len(sender.urls) == 3
@@ -255,6 +314,8 @@ def test_sender_names_every_source_that_gave_no_destination(tmp_path, monkeypatc
     config = Alerts(config=tmp_path / "missing.yml", credential="link-monitor-apprise")
     problems = dict(build_sender(config).problems)
     assert "cannot read" in problems[f"alerts.config {tmp_path / 'missing.yml'}"]
-    assert "$CREDENTIALS_DIRECTORY is not set" in problems["alerts.credential 'link-monitor-apprise'"]
+    assert (
+        "$CREDENTIALS_DIRECTORY is not set" in problems["alerts.credential 'link-monitor-apprise'"]
+    )
     empty = build_sender(Alerts(config=tmp_path / "empty.txt"))
     assert empty.services == [] and "is empty" in empty.problems[0][1]
