@@ -86,6 +86,11 @@ class PreloadedHolidays:
                 exc,
                 ", ".join(map(str, wanted)),
             )
-            fetched = {year: self._compute(year) for year in wanted}
+            fetched = {}
+        # A year the child left out is computed here too: ``missing`` must not name it
+        # again (a new child at every look).
+        fetched = {
+            year: fetched[year] if year in fetched else self._compute(year) for year in wanted
+        }
         # A new dict, not an update: the event loop reads the tables meanwhile.
         self._tables = {**self._tables, **fetched}

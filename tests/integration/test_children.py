@@ -173,6 +173,15 @@ def test_missing_names_next_years_table_a_month_before_new_year():
     assert jobs.holiday_source(config, loaded).missing(datetime(2026, 6, 1, tzinfo=UTC)) == []
 
 
+def test_a_year_the_child_left_out_is_computed_here_so_it_is_not_asked_again():
+    computed = []
+    source = PreloadedHolidays(
+        {}, fetch=lambda years: {2030: {}}, compute=lambda year: computed.append(year) or {}
+    )
+    source.ensure([2030, 2031])
+    assert source.years == [2030, 2031] and computed == [2031]
+
+
 def test_the_child_sender_delivers_a_japanese_mail_to_a_real_server():
     with SmtpServer() as smtp:
         sender = ChildSender(Alerts(urls=(smtp.url,)))

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.config import ConfigError, load_config
+from monitor.config import ConfigError, load_config, parse_config_text
 from monitor.jobs import check_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "bad-configs"
@@ -104,3 +104,32 @@ def test_valid_config_prints_summary_and_exits_0(tmp_path):
     result = CliRunner().invoke(main, ["check-config", "--config", str(f)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "max_session 1h30m" in result.output
+
+
+def test_library_problems_join_the_others_in_the_order_of_the_keys():
+    # The order one validation of the whole config gave when the library checks
+    # were validators: by section, the checked key first in its section.
+    text = (
+        '[calendar]\ncountry = "xx"\nclosed = ["13-01"]\nfoo = 1\n'
+        '[alerts]\nurls = ["nosuch://a", "mailto://a:pw@b"]\nlanguage = "fr"\n'
+        '[limits]\nmax_session = "x"\ntimezon = 1\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        check_text(text, "order.toml")
+    assert [p.path for p in info.value.problems] == [
+        "calendar.country",
+        "calendar.closed[0]",
+        "calendar.foo",
+        "limits.max_session",
+        "limits.timezon",
+        "alerts.urls",
+        "alerts.language",
+    ]
+    assert str(info.value.problems[5]) == (
+        "alerts.urls: apprise cannot parse urls[0] 'nosuch://a', urls[1] 'mailto://a:***@b'"
+    )
+
+
+def test_the_shape_check_alone_leaves_the_library_keys_alone():
+    config = parse_config_text('[calendar]\ncountry = "xx"\n[alerts]\nurls = ["nosuch://a"]\n')
+    assert config.calendar.country == "XX" and config.alerts.urls == ("nosuch://a",)
