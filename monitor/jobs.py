@@ -15,6 +15,8 @@ The daemon's way (start-up, reload): the checks and the holiday tables in
 children (``monitor.children``), everything here if a child fails:
 
     load_checked(path, now, *, prewarm=None) -> (Config, source, PreloadedHolidays)
+    holiday_source(config, tables) -> PreloadedHolidays
+    local_holidays(config)       a holiday source computing in this process (commands)
 
 This module imports neither library nor pydantic when imported: a child starts
 with the interpreter and the one library its task needs.
@@ -26,7 +28,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,12 +111,19 @@ def load_and_check(option: str | Path | None) -> tuple[Config, str]:
 # ============================================================ the daemon's way
 
 
-def holiday_source(config: Config, tables: Tables) -> PreloadedHolidays:
-    """Return the schedule's holiday source of ``config`` holding ``tables``: more
-    years from a child (``ensure``), or computed here as the fallback."""
+def local_holidays(config: Config) -> Callable[[int], dict[date, str]]:
+    """Return a ``Schedule(holidays=...)`` source that computes each year's table in this
+    process (imports the holiday library on first use): for commands and tests."""
     cal = config.calendar
-    compute = partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
-    return PreloadedHolidays(tables, fetch=partial(fetch_holidays, config), compute=compute)
+    return partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
+
+
+def holiday_source(config: Config, tables: Tables) -> PreloadedHolidays:
+    """Return the daemon's holiday source of ``config`` holding ``tables``: more years
+    from a child (``ensure``), or computed here as the fallback."""
+    return PreloadedHolidays(
+        tables, fetch=partial(fetch_holidays, config), compute=local_holidays(config)
+    )
 
 
 def load_checked(
@@ -159,8 +168,8 @@ def load_checked(
     if config is None or tables is None:
         # In full, here: the complete list of problems, or the fallback.
         config = check_text(text, source)
-        cal, language = config.calendar, config.alerts.language
-        tables = {y: national_holidays(cal.country, cal.subdivision, language, y) for y in years}
+        compute = local_holidays(config)
+        tables = {year: compute(year) for year in years}
     return config, source, holiday_source(config, tables)
 
 

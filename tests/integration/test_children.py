@@ -48,6 +48,7 @@ def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
         assert tables[year] == load_holidays(config, year)
     assert tables[2026][date(2026, 1, 1)] == "元日"
     assert tables[2026][date(2026, 5, 6)] == "振替休日"  # 憲法記念日 fell on a Sunday
+    assert jobs.local_holidays(config)(2027) == tables[2027]  # the commands' in-process source
 
 
 BAD_LIBRARY_KEYS = """
