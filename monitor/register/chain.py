@@ -31,7 +31,9 @@ def chain_hash(prev: str, seq: int, tbl: str, key: str, op: str, body: str) -> s
 
 def chain_head(db: sqlite3.Connection) -> tuple[int, str]:
     """Return ``(seq, hash)`` of the newest chain record (``(0, GENESIS)`` if empty)."""
-    r = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+    r = db.execute(
+        "SELECT seq, hash FROM chain WHERE seq = (SELECT MAX(seq) FROM chain)"
+    ).fetchone()
     return (r[0], r[1]) if r else (0, GENESIS)
 
 

@@ -21,6 +21,8 @@ from monitor.register.core import RegisterCore
 from monitor.register.rows import from_iso, outbox_from, to_iso
 
 DEFAULT_LEASE = timedelta(minutes=5)
+#: Session ids per ``IN (...)`` query (SQLite before 3.32 allows 999 parameters).
+_IN_CHUNK = 500
 
 
 def _outcome(
@@ -169,8 +171,10 @@ class OutboxMixin(RegisterCore):
                 " MIN(created_at) AS oldest"
                 " FROM alerts WHERE delivered_at IS NULL"
             ).fetchone()
+            # CROSS JOIN keeps the undelivered alerts (alerts_due) as the outer loop, so
+            # only their attempts are read (alert_attempts_alert), never the whole history.
             e = db.execute(
-                "SELECT a.error FROM alert_attempts a JOIN alerts l ON l.id = a.alert_id "
+                "SELECT a.error FROM alerts l CROSS JOIN alert_attempts a ON a.alert_id = l.id "
                 "WHERE l.delivered_at IS NULL AND a.ok = 0 ORDER BY a.at DESC, a.id DESC LIMIT 1"
             ).fetchone()
         return {
@@ -212,13 +216,22 @@ class OutboxMixin(RegisterCore):
         ]
 
     def alerts_for(self, session_ids: list[str]) -> dict[str, list[OutboxRow]]:
-        """Return the outbox rows of each session id (every id present, maybe empty)."""
+        """Return the outbox rows of each session id (every id present, maybe empty),
+        oldest first; only those sessions' rows are read."""
         out: dict[str, list[OutboxRow]] = {sid: [] for sid in session_ids}
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM alerts WHERE session_id IS NOT NULL ORDER BY id"
-            ).fetchall()
-        for r in rows:
-            if r["session_id"] in out:
-                out[r["session_id"]].append(outbox_from(r))
+        ids = list(out)
+        with self._read() as db:
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                sql = f"SELECT * FROM alerts WHERE session_id IN ({marks}) ORDER BY id"
+                for r in db.execute(sql, chunk):
+                    out[r["session_id"]].append(outbox_from(r))
         return out
+
+    def last_delivery_at(self) -> datetime | None:
+        """Return when the newest delivered alert was delivered, or None (one index probe,
+        where ``outbox(include_delivered=True)`` reads every alert ever raised)."""
+        with self._lock:
+            r = self._db.execute("SELECT MAX(delivered_at) FROM alerts").fetchone()
+        return from_iso(r[0])

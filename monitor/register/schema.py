@@ -109,8 +109,27 @@ CREATE TABLE acks (
 );
 """
 
+# v3: keyed lookups, so that no query on the write, claim, status or verify path
+# reads a table whose size grows with the register's history. Indexes only: the
+# tables and the chain are untouched.
+_V3 = """
+CREATE INDEX chain_rows ON chain(tbl, key);
+CREATE INDEX alerts_claim ON alerts(claim_token) WHERE claim_token IS NOT NULL;
+CREATE INDEX alerts_session ON alerts(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX alert_attempts_alert ON alert_attempts(alert_id);
+CREATE INDEX sessions_open ON sessions(started_at) WHERE ended_at IS NULL;
+CREATE INDEX sessions_permit ON sessions(permit_id) WHERE permit_id IS NOT NULL;
+CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400.0);
+"""
+# chain_rows: the newest version of one row (seq is the rowid, so every index entry
+# carries it and MAX(seq) per (tbl, key) is one index probe); alerts_claim: a claim
+# reads back its own rows; alerts_session: `log` and `export` read the alerts of
+# the sessions they print; alert_attempts_alert: the summary's newest error among
+# undelivered alerts; sessions_open: the open session when there is none;
+# sessions_permit and permits_until: the permits still valid and not yet linked.
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.

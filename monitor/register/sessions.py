@@ -56,13 +56,18 @@ class SessionsMixin(RegisterCore):
     def valid_permits(self, now: datetime) -> list[Permit]:
         """Return the permits valid at ``now`` (granted, unexpired) that no session is
         linked to yet, oldest first."""
+        # permits_until finds the unexpired ones (a second of slack for the float day
+        # arithmetic; valid_at decides exactly), sessions_permit the linked ones.
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM permits WHERE granted_at <= ? AND id NOT IN "
-                "(SELECT permit_id FROM sessions WHERE permit_id IS NOT NULL) ORDER BY id",
-                (to_iso(now),),
+                "SELECT * FROM permits p"
+                " WHERE julianday(granted_at) + expected_s / 86400.0 > julianday(?) - ?"
+                " AND granted_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.permit_id = p.id)",
+                (to_iso(now), 1 / 86400, to_iso(now)),
             ).fetchall()
-        return [p for p in map(permit_from, rows) if p.valid_at(now)]
+        permits = sorted(map(permit_from, rows), key=lambda p: p.id or 0)
+        return [p for p in permits if p.valid_at(now)]
 
     # -------------------------------------------------------------- sessions
 
@@ -110,17 +115,30 @@ class SessionsMixin(RegisterCore):
             return self._session_from(self._db, r) if r else None
 
     def sessions(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        limit: int | None = None,
     ) -> list[Session]:
-        """Return the sessions that started in [since, until), oldest first."""
-        sql, args = "SELECT * FROM sessions WHERE 1=1", []
-        if since is not None:
-            sql += " AND started_at >= ?"
-            args.append(to_iso(since))
-        if until is not None:
-            sql += " AND started_at < ?"
-            args.append(to_iso(until))
+        """Return the sessions that started in [since, until), oldest first; with
+        ``limit``, only the newest ``limit`` of them. Only those rows are read."""
+        where, args = _range(since, until)
+        sql = f"SELECT * FROM sessions WHERE {where} ORDER BY started_at"
+        if limit is not None:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY started_at"
+            args.append(limit)
         with self._read() as db:
-            return [
-                self._session_from(db, r) for r in db.execute(sql + " ORDER BY started_at", args)
-            ]
+            return [self._session_from(db, r) for r in db.execute(sql, args)]
+
+
+def _range(since: datetime | None, until: datetime | None) -> tuple[str, list[object]]:
+    """Return the WHERE clause on ``started_at`` for [since, until) and its arguments."""
+    terms, args = ["1=1"], list[object]()
+    if since is not None:
+        terms.append("started_at >= ?")
+        args.append(to_iso(since))
+    if until is not None:
+        terms.append("started_at < ?")
+        args.append(to_iso(until))
+    return " AND ".join(terms), args
