@@ -18,9 +18,13 @@ from monitor.register.schema import CHAINED, UNCHAINED_COLUMNS
 GENESIS = "0" * 64
 
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(obj: Any) -> str:
     """Return the canonical JSON of ``obj``: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(obj)
 
 
 def chain_hash(prev: str, seq: int, tbl: str, key: str, op: str, body: str) -> str:

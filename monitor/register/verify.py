@@ -18,8 +18,8 @@ import sqlite3
 from typing import Any
 
 from monitor.errors import ChainBroken
-from monitor.register.chain import GENESIS, canonical, chain_hash, row_body
-from monitor.register.schema import ADDED_COLUMNS, CHAINED
+from monitor.register.chain import GENESIS, canonical, chain_hash
+from monitor.register.schema import ADDED_COLUMNS, CHAINED, UNCHAINED_COLUMNS
 
 #: Rows fetched per round trip while streaming (bounds memory, amortises the calls).
 _BATCH = 128
@@ -46,9 +46,9 @@ def _stream(cur: sqlite3.Cursor) -> Any:
 
 
 def _check_record(r: tuple[Any, ...], expected_seq: int, prev: str) -> None:
-    """Check that chain record ``r`` follows ``prev`` at ``expected_seq``, matches its
-    hash and has a JSON body."""
-    seq, tbl, key, op, body, r_prev, r_hash = r
+    """Check that chain record ``r`` (seq, tbl, key, op, body, prev, hash, body is
+    JSON) follows ``prev`` at ``expected_seq``, matches its hash and has a JSON body."""
+    seq, tbl, key, op, body, r_prev, r_hash, is_json = r
     name = f"chain record {seq} ({tbl} {key})"
     if seq != expected_seq:
         gap = f"record {expected_seq} is missing" if seq > expected_seq else "bad seq"
@@ -59,19 +59,36 @@ def _check_record(r: tuple[Any, ...], expected_seq: int, prev: str) -> None:
         )
     if chain_hash(r_prev, seq, tbl, key, op, body) != r_hash:
         raise ChainBroken(name, "content does not match its hash (edited)")
+    if not is_json:
+        raise ChainBroken(name, "body is not JSON")
+
+
+def _is_json(text: str) -> bool:
     try:
-        json.loads(body)
+        json.loads(text)
     except ValueError:
-        raise ChainBroken(name, "body is not JSON") from None
+        return False
+    return True
+
+
+def _chain_records(db: sqlite3.Connection) -> sqlite3.Cursor:
+    """Return a cursor over the chain in order, each record with whether its body is
+    JSON (SQLite's json_valid, in C; Python's parser where SQLite lacks JSON)."""
+    columns = "seq, tbl, key, op, body, prev, hash"
+    try:
+        cur = db.execute(f"SELECT {columns}, json_valid(body) FROM chain ORDER BY seq")
+    except sqlite3.OperationalError:  # no such function: json_valid (SQLite < 3.38 without JSON1)
+        db.create_function("json_valid", 1, _is_json, deterministic=True)
+        cur = db.execute(f"SELECT {columns}, json_valid(body) FROM chain ORDER BY seq")
+    # Plain tuples, not sqlite3.Row: this loop runs once per record of the register.
+    cur.row_factory = None
+    return cur
 
 
 def _walk_chain(db: sqlite3.Connection) -> tuple[int, int]:
     """Check every chain record in order; return (count, schema version recorded last)."""
     prev, seq, schema = GENESIS, 0, 0
-    cur = db.execute("SELECT seq, tbl, key, op, body, prev, hash FROM chain ORDER BY seq")
-    # Plain tuples, not sqlite3.Row: this loop runs once per record of the register.
-    cur.row_factory = None
-    for r in _stream(cur):
+    for r in _stream(_chain_records(db)):
         seq += 1
         _check_record(r, seq, prev)
         if r[1] == "schema":
@@ -122,12 +139,15 @@ def _check_table(db: sqlite3.Connection, tbl: str, pk: str) -> None:
         f"(SELECT MAX(seq) FROM chain WHERE tbl = ? AND key = CAST(t.{pk} AS TEXT)) "
         f"ORDER BY t.{pk}"
     )
-    seen = 0
-    for row in _stream(db.execute(newest, (tbl,))):
+    cur = db.execute(newest, (tbl,))
+    cur.row_factory = None  # tuples: this loop runs once per row of the table
+    names = [d[0] for d in cur.description][:-1]
+    skip = UNCHAINED_COLUMNS.get(tbl, frozenset())
+    chained = [(i, name) for i, name in enumerate(names) if name not in skip]
+    at_pk, seen = names.index(pk), 0
+    for row in _stream(cur):
         seen += 1
-        have = row_body(tbl, row)
-        del have["chain_body_"]
-        _check_row(tbl, str(row[pk]), have, row["chain_body_"])
+        _check_row(tbl, str(row[at_pk]), {name: row[i] for i, name in chained}, row[-1])
     known = db.execute("SELECT COUNT(DISTINCT key) FROM chain WHERE tbl = ?", (tbl,)).fetchone()
     if known[0] != seen:
         _report_deleted(db, tbl, pk)
