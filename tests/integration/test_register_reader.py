@@ -23,8 +23,9 @@ from monitor.compat import UTC
 from monitor.domain.model import Session
 from monitor.register import Register
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0,
-                                reason="needs root to run processes as other users")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="needs root to run processes as other users"
+)
 
 SERVICE_UID, SERVICE_GID, STAFF_UID = 64242, 64243, 64244
 T0 = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
@@ -98,8 +99,7 @@ class _Writer:
     def __enter__(self):
         self.reg = Register(self.path)
         if not self.reg.sessions():
-            self.reg.open_session(Session(id="S1", started_at=T0,
-                                          interfaces=frozenset({"eth0"})))
+            self.reg.open_session(Session(id="S1", started_at=T0, interfaces=frozenset({"eth0"})))
         return sorted(os.listdir(self.path.parent))
 
     def __exit__(self, *exc):
@@ -114,8 +114,10 @@ class _Reader:
 
     def __enter__(self):
         with Register.open_readonly(self.path) as reg:
-            return {"sessions": [s.id for s in reg.sessions(since=T0 - timedelta(days=1))],
-                    "records": reg.verify()}
+            return {
+                "sessions": [s.id for s in reg.sessions(since=T0 - timedelta(days=1))],
+                "records": reg.verify(),
+            }
 
     def __exit__(self, *exc):
         return False
@@ -148,13 +150,18 @@ def test_a_group_member_reads_the_register_while_the_daemon_writes_and_after_it_
         _finish(pid, result_fd, cmd_fd)  # a clean stop: SQLite removes -wal and -shm
     assert sorted(p.name for p in store.parent.iterdir()) == ["register.db"]
     after_stop = as_user(STAFF_UID, SERVICE_GID, lambda: _Reader(store))
-    assert while_running == after_stop == {"ok": {"sessions": ["S1"],
-                                                  "records": while_running["ok"]["records"]}}
+    assert (
+        while_running
+        == after_stop
+        == {"ok": {"sessions": ["S1"], "records": while_running["ok"]["records"]}}
+    )
     assert while_running["ok"]["records"] >= 2  # the schema record and the session
 
 
 def test_someone_outside_the_group_is_told_plainly_that_they_may_not_read_it(store):
     as_user(SERVICE_UID, SERVICE_GID, lambda: _Writer(store))
     other = as_user(STAFF_UID, STAFF_UID, lambda: _Reader(store))
-    assert other == {"error": f"RegisterError: {store}: permission denied (the register may "
-                              "be read by root and by members of the service's group)"}
+    assert other == {
+        "error": f"RegisterError: {store}: permission denied (the register may "
+        "be read by root and by members of the service's group)"
+    }

@@ -1,0 +1,101 @@
+"""The register: a tamper-evident SQLite store of sessions, events, permits and the outbox.
+
+CONTRACT (implemented in the register issue; the daemon and notify rely on it):
+
+    Register(path)                            open/create, WAL, synchronous=FULL, migrate
+    .close() / context manager
+    .record_link_event(obs: LinkObserved)
+    .open_session(s: Session) / .update_session(s) / .close_session(s)
+    .current_session() -> Session | None      the open session (for restart safety)
+    .add_permit(p: Permit) -> Permit          with id
+    .valid_permits(now) -> list[Permit]       granted, unexpired, not yet linked
+    .record_transition(t: Transition)
+    .enqueue_alert(alert: Alert, title: str, body: str) -> int | None
+                                              None when alert.key is already queued (idempotent)
+    .claim_due_alerts(now, limit, lease=5m) -> list[OutboxRow]   conditional update: claimed once
+    .record_attempt(id, ok, error, duration_s, next_attempt_at, delivered_at,
+                    *, permanent=False, at=None)   permanent: give up, but keep it visible
+    .retry_all_now(now, *, include_failed=False) -> int   a link came up: mail may leave now
+    .outbox_summary() -> dict                 {"pending": n, "failed": n, "permanent": n,
+                                               "last_error": str|None, "oldest_pending_at": dt|None}
+    .sessions(since=None, until=None, *, limit=None) -> list[Session]
+                                              started in [since, until), oldest first; limit:
+                                              only the newest n (reads only those rows)
+    .set_last_seen(at)                        heartbeat of the daemon (for RECOVERED end times)
+    .verify() -> int                          count of intact records; raise ChainBroken
+
+Extensions (this implementation):
+
+    Register.open_readonly(path)              for `log` / `export` / `verify` while a daemon writes
+    .last_seen() -> datetime | None           the heartbeat written by set_last_seen
+    .record_ack(by, source, at, session_id)   who silenced the alarm (schema v2)
+    .alerts_for(session_ids) -> dict[str, list[OutboxRow]]   reads only those sessions' alerts
+    .last_delivery_at() -> datetime | None    newest delivered_at (one index probe)
+    .outbox(include_delivered=False) -> list[OutboxRow]
+    .head() -> tuple[int, str]                (seq, hash) of the newest chain record
+    .verify(anchor=None) -> int               with a (seq, hash) noted earlier from head()
+
+Tamper evidence. Every write appends, in the same transaction, a record to the
+append-only ``chain`` table: the table and key of the row written and the
+canonical JSON of the row as it now stands, with ``hash = SHA-256(prev hash,
+seq, table, key, op, body)``. The other tables are projections of the chain.
+``verify()`` recomputes the whole chain (an edited, deleted or inserted chain
+record breaks it) and checks that every projection row equals its newest chain
+version and that no chained row is missing (an edited, deleted or inserted
+table row). Outbox scheduling columns (lease, next attempt) are excluded: they
+are not part of the record, and chaining each claim would bloat the chain.
+``verify`` streams: it keeps one record at a time, and finds a row's newest
+version with one index probe (schema v3), so its memory does not grow with the
+register.
+
+Costs that do not grow. Every query on the write, claim and status paths is a
+keyed lookup (schema v3 adds the indexes; ``tests/integration/test_register.py``
+checks the query plans), so a write costs the same at 1 M chain records as at
+100 k (``bench/bench_register.py`` measures it).
+
+Parts: ``schema`` (DDL, migrations, what is chained), ``chain`` (canonical JSON,
+the hash, appending), ``verify`` (the check), ``rows`` (records <-> rows),
+``core`` (connection, read-only open, transactions), ``sessions``, ``outbox`` and
+``events`` (one topic each), ``store`` (the ``Register`` facade over them).
+``OutboxRow`` lives in ``monitor.domain.outbox`` (reports read it too).
+
+A chain without a secret can be recomputed by someone who rewrites the whole
+file; `verify` prints the head hash so that it can be noted down outside the
+machine (e.g. on the printed monthly register) and compared later.
+
+Concurrency. Every write is one ``BEGIN IMMEDIATE`` transaction (SQLite's
+single writer lock), so the chain head is read and extended atomically even
+with several processes, and an outbox claim is a conditional update that only
+one process can win. Readers use WAL snapshots and never block the writer.
+"""
+
+from __future__ import annotations
+
+from monitor.domain.outbox import OutboxRow
+from monitor.register.chain import GENESIS, canonical, chain_hash
+from monitor.register.outbox import DEFAULT_LEASE
+from monitor.register.rows import from_iso, to_iso
+from monitor.register.schema import (
+    ADDED_COLUMNS,
+    CHAINED,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    UNCHAINED_COLUMNS,
+)
+from monitor.register.store import Register
+
+__all__ = [
+    "ADDED_COLUMNS",
+    "CHAINED",
+    "DEFAULT_LEASE",
+    "GENESIS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "UNCHAINED_COLUMNS",
+    "OutboxRow",
+    "Register",
+    "canonical",
+    "chain_hash",
+    "from_iso",
+    "to_iso",
+]

@@ -1,0 +1,97 @@
+"""The hash chain: every write appends the row as it now stands to ``chain``.
+
+A chain record is ``(seq, tbl, key, op, body, prev, hash)`` with ``body`` the
+canonical JSON of the row (minus its unchained scheduling columns) and
+``hash = SHA-256(prev, seq, tbl, key, op, body)``. The functions here run inside
+a write transaction of the caller, so the head is read and extended atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+from monitor.register.schema import CHAINED, UNCHAINED_COLUMNS
+
+GENESIS = "0" * 64
+
+
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical(obj: Any) -> str:
+    """Return the canonical JSON of ``obj``: sorted keys, no spaces, UTF-8 kept."""
+    return _ENCODER.encode(obj)
+
+
+def chain_hash(prev: str, seq: int, tbl: str, key: str, op: str, body: str) -> str:
+    """Return the SHA-256 hex digest that chains one record to the previous one."""
+    text = "\n".join((prev, str(seq), tbl, key, op, body))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_head(db: sqlite3.Connection) -> tuple[int, str]:
+    """Return ``(seq, hash)`` of the newest chain record (``(0, GENESIS)`` if empty)."""
+    r = db.execute(
+        "SELECT seq, hash FROM chain WHERE seq = (SELECT MAX(seq) FROM chain)"
+    ).fetchone()
+    return (r[0], r[1]) if r else (0, GENESIS)
+
+
+def row_body(tbl: str, row: sqlite3.Row) -> dict[str, Any]:
+    """Return the chained part of a table row: every column but the scheduling ones."""
+    skip = UNCHAINED_COLUMNS.get(tbl, frozenset())
+    # sqlite3.Row iterates over values, not keys: .keys() is needed here.
+    return {k: row[k] for k in row.keys() if k not in skip}  # noqa: SIM118
+
+
+def chain_append(
+    db: sqlite3.Connection, tbl: str, key: str, op: str, body_obj: dict[str, Any]
+) -> None:
+    """Append one record about row ``key`` of ``tbl`` after the current head."""
+    seq, prev = chain_head(db)
+    seq += 1
+    body = canonical(body_obj)
+    db.execute(
+        "INSERT INTO chain(seq, tbl, key, op, body, prev, hash) VALUES (?,?,?,?,?,?,?)",
+        (seq, tbl, key, op, body, prev, chain_hash(prev, seq, tbl, key, op, body)),
+    )
+
+
+def _select(db: sqlite3.Connection, tbl: str, key: Any) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = db.execute(
+        f"SELECT * FROM {tbl} WHERE {CHAINED[tbl]} = ?", (key,)
+    ).fetchone()
+    return row
+
+
+def insert_chained(db: sqlite3.Connection, tbl: str, values: dict[str, Any]) -> int:
+    """Insert one row and chain it as SQLite now holds it (read back); return its rowid."""
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = db.execute(f"INSERT INTO {tbl}({cols}) VALUES ({marks})", tuple(values.values()))
+    rowid = cur.lastrowid
+    assert rowid is not None  # an INSERT always sets it
+    key = values.get(CHAINED[tbl], rowid)
+    row = _select(db, tbl, key)
+    assert row is not None  # just inserted, in this transaction
+    chain_append(db, tbl, str(key), "insert", row_body(tbl, row))
+    return rowid
+
+
+def update_chained(db: sqlite3.Connection, tbl: str, key: Any, values: dict[str, Any]) -> bool:
+    """Update one row; chain it only when a chained column changed. Return False if
+    there is no such row."""
+    before = _select(db, tbl, key)
+    if before is None:
+        return False
+    sets = ", ".join(f"{c} = ?" for c in values)
+    db.execute(f"UPDATE {tbl} SET {sets} WHERE {CHAINED[tbl]} = ?", (*values.values(), key))
+    after = _select(db, tbl, key)
+    assert after is not None  # updated, not deleted
+    if row_body(tbl, before) != row_body(tbl, after):
+        chain_append(db, tbl, str(key), "update", row_body(tbl, after))
+    return True

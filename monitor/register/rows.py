@@ -1,0 +1,176 @@
+"""Conversions between the domain records and the register's table rows.
+
+Times are stored as fixed-width UTC ISO 8601 texts (they sort as text); sets and
+sequences as canonical JSON. These texts are the on-disk format: never change one
+without a migration.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any, overload
+
+from monitor.compat import UTC
+from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
+from monitor.domain.model import AlertRecord, LinkObserved, Permit, Session, Transition
+from monitor.domain.outbox import OutboxRow
+from monitor.register.chain import canonical
+
+
+@overload
+def to_iso(t: datetime) -> str: ...
+@overload
+def to_iso(t: None) -> None: ...
+@overload
+def to_iso(t: datetime | None) -> str | None: ...
+def to_iso(t: datetime | None) -> str | None:
+    """Return aware ``t`` as fixed-width UTC ISO 8601 with offset (sorts as text);
+    raise ValueError if ``t`` is naive."""
+    if t is None:
+        return None
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"naive datetime {t!r}: the register stores aware times only")
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@overload
+def from_iso(text: str) -> datetime: ...
+@overload
+def from_iso(text: None) -> None: ...
+@overload
+def from_iso(text: str | None) -> datetime | None: ...
+def from_iso(text: str | None) -> datetime | None:
+    """Return the aware UTC datetime of a stored ISO 8601 text (None stays None)."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def outbox_from(r: sqlite3.Row) -> OutboxRow:
+    """Return the outbox row of an ``alerts`` table row."""
+    return OutboxRow(
+        id=r["id"],
+        key=r["key"],
+        kind=AlertKind(r["kind"]),
+        severity=Severity(r["severity"]),
+        session_id=r["session_id"],
+        reminder=r["reminder"],
+        title=r["title"],
+        body=r["body"],
+        created_at=from_iso(r["created_at"]),
+        attempts=r["attempts"],
+        next_attempt_at=from_iso(r["next_attempt_at"]),
+        last_error=r["last_error"],
+        last_duration_s=r["last_duration_s"],
+        delivered_at=from_iso(r["delivered_at"]),
+        permanent_failure=bool(r["permanent_failure"]),
+        claim_token=r["claim_token"],
+        claimed_until=from_iso(r["claimed_until"]),
+    )
+
+
+def permit_row(p: Permit) -> dict[str, Any]:
+    """Return the ``permits`` columns of ``p`` (without its id)."""
+    return {
+        "purpose": Purpose(p.purpose).value,
+        "company": p.company,
+        "staff": p.staff,
+        "expected_s": p.expected.total_seconds(),
+        "note": p.note,
+        "granted_by": p.granted_by,
+        "granted_at": to_iso(p.granted_at),
+        "after_the_fact": int(p.after_the_fact),
+    }
+
+
+def permit_from(r: sqlite3.Row) -> Permit:
+    """Return the permit of a ``permits`` table row."""
+    return Permit(
+        purpose=Purpose(r["purpose"]),
+        company=r["company"],
+        staff=r["staff"],
+        expected=timedelta(seconds=r["expected_s"]),
+        granted_by=r["granted_by"],
+        granted_at=from_iso(r["granted_at"]),
+        note=r["note"],
+        after_the_fact=bool(r["after_the_fact"]),
+        id=r["id"],
+    )
+
+
+def session_row(s: Session, permit_id: int | None) -> dict[str, Any]:
+    """Return the ``sessions`` columns of ``s`` linked to permit ``permit_id``."""
+    alerts = [[AlertKind(a.kind).value, a.reminder, to_iso(a.at)] for a in s.alerts]
+    return {
+        "id": s.id,
+        "interfaces": canonical(sorted(s.interfaces)),
+        "started_at": to_iso(s.started_at),
+        "ended_at": to_iso(s.ended_at),
+        "duration_s": s.duration().total_seconds() if s.ended_at else None,
+        "periods": canonical(sorted(Period(p).value for p in s.periods)),
+        "verdicts": canonical([Verdict(v).value for v in s.verdicts]),
+        "permit_id": permit_id,
+        "bytes_sent": int(s.bytes_sent),
+        "bytes_received": int(s.bytes_received),
+        "alerts": canonical(alerts),
+        "end_reason": EndReason(s.end_reason).value if s.end_reason else None,
+        "last_seen": to_iso(s.last_seen),
+    }
+
+
+def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
+    """Return the session of a ``sessions`` table row, with its permit (read by the caller)."""
+    return Session(
+        id=r["id"],
+        started_at=from_iso(r["started_at"]),
+        interfaces=frozenset(json.loads(r["interfaces"])),
+        periods=frozenset(Period(p) for p in json.loads(r["periods"])),
+        verdicts=tuple(Verdict(v) for v in json.loads(r["verdicts"])),
+        alerts=tuple(
+            AlertRecord(AlertKind(k), n, from_iso(at)) for k, n, at in json.loads(r["alerts"])
+        ),
+        permit=permit,
+        ended_at=from_iso(r["ended_at"]),
+        end_reason=EndReason(r["end_reason"]) if r["end_reason"] else None,
+        last_seen=from_iso(r["last_seen"]),
+        bytes_sent=r["bytes_sent"],
+        bytes_received=r["bytes_received"],
+    )
+
+
+def link_event_row(obs: LinkObserved) -> dict[str, Any]:
+    """Return the ``link_events`` columns of one observation (without its id)."""
+    return {
+        "interface": obs.interface,
+        "ifindex": obs.index,
+        "online": int(obs.online),
+        "carrier": None if obs.carrier is None else int(obs.carrier),
+        "operstate": obs.operstate,
+        "admin_up": int(obs.admin_up),
+        "present": int(obs.present),
+        "at": to_iso(obs.at),
+    }
+
+
+def link_event_from(r: sqlite3.Row) -> LinkObserved:
+    """Return the observation of a ``link_events`` table row."""
+    return LinkObserved(
+        interface=r["interface"],
+        index=r["ifindex"],
+        online=bool(r["online"]),
+        carrier=None if r["carrier"] is None else bool(r["carrier"]),
+        operstate=r["operstate"],
+        admin_up=bool(r["admin_up"]),
+        at=from_iso(r["at"]),
+        present=bool(r["present"]),
+    )
+
+
+def transition_row(t: Transition) -> dict[str, Any]:
+    """Return the ``transitions`` columns of ``t`` (without its id)."""
+    return {"entity": t.entity, "old": t.old, "new": t.new, "reason": t.reason, "at": to_iso(t.at)}
+
+
+def transition_from(r: sqlite3.Row) -> Transition:
+    """Return the transition of a ``transitions`` table row."""
+    return Transition(r["entity"], r["old"], r["new"], r["reason"], from_iso(r["at"]))

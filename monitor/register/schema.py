@@ -1,0 +1,155 @@
+"""The register's schema: the DDL of each version, how to migrate, what is chained.
+
+The file's ``PRAGMA user_version`` is its schema version; ``MIGRATIONS[n]`` takes a
+file at version n to n + 1 (version 0 = an empty file). Every migration is also a
+chain record (table ``schema``), so ``verify`` can tell a rolled-back version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE chain (
+    seq  INTEGER PRIMARY KEY,
+    tbl  TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    op   TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE link_events (
+    id        INTEGER PRIMARY KEY,
+    interface TEXT NOT NULL,
+    ifindex   INTEGER NOT NULL,
+    online    INTEGER NOT NULL,
+    carrier   INTEGER,
+    operstate TEXT NOT NULL,
+    admin_up  INTEGER NOT NULL,
+    present   INTEGER NOT NULL,
+    at        TEXT NOT NULL
+);
+CREATE TABLE permits (
+    id             INTEGER PRIMARY KEY,
+    purpose        TEXT NOT NULL,
+    company        TEXT NOT NULL,
+    staff          TEXT NOT NULL,
+    expected_s     REAL NOT NULL,
+    note           TEXT NOT NULL,
+    granted_by     TEXT NOT NULL,
+    granted_at     TEXT NOT NULL,
+    after_the_fact INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY,
+    interfaces     TEXT NOT NULL,
+    started_at     TEXT NOT NULL,
+    ended_at       TEXT,
+    duration_s     REAL,
+    periods        TEXT NOT NULL,
+    verdicts       TEXT NOT NULL,
+    permit_id      INTEGER REFERENCES permits(id),
+    bytes_sent     INTEGER NOT NULL,
+    bytes_received INTEGER NOT NULL,
+    alerts         TEXT NOT NULL,
+    end_reason     TEXT,
+    last_seen      TEXT
+);
+CREATE INDEX sessions_started ON sessions(started_at);
+CREATE TABLE transitions (
+    id     INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    old    TEXT,
+    new    TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at     TEXT NOT NULL
+);
+CREATE TABLE alerts (
+    id              INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL UNIQUE,
+    kind            TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    session_id      TEXT,
+    reminder        INTEGER NOT NULL,
+    title           TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    claimed_until   TEXT,
+    claim_token     TEXT,
+    last_error      TEXT,
+    delivered_at    TEXT
+);
+CREATE INDEX alerts_due ON alerts(delivered_at, next_attempt_at);
+CREATE TABLE alert_attempts (
+    id         INTEGER PRIMARY KEY,
+    alert_id   INTEGER NOT NULL REFERENCES alerts(id),
+    at         TEXT NOT NULL,
+    ok         INTEGER NOT NULL,
+    error      TEXT,
+    duration_s REAL NOT NULL
+);
+"""
+
+# v2: give up on an alert that can never be delivered (permanent failure) without
+# hiding it, keep the length of the last attempt on the row, and record who
+# silenced the alarm.
+_V2 = """
+ALTER TABLE alerts ADD COLUMN permanent_failure INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN last_duration_s REAL;
+CREATE TABLE acks (
+    id         INTEGER PRIMARY KEY,
+    by         TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    session_id TEXT,
+    at         TEXT NOT NULL
+);
+"""
+
+# v3: keyed lookups, so that no query on the write, claim, status or verify path
+# reads a table whose size grows with the register's history. Indexes only: the
+# tables and the chain are untouched.
+_V3 = """
+CREATE INDEX chain_rows ON chain(tbl, key);
+CREATE INDEX alerts_claim ON alerts(claim_token) WHERE claim_token IS NOT NULL;
+CREATE INDEX alerts_session ON alerts(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX alert_attempts_alert ON alert_attempts(alert_id);
+CREATE INDEX sessions_open ON sessions(started_at) WHERE ended_at IS NULL;
+CREATE INDEX sessions_permit ON sessions(permit_id) WHERE permit_id IS NOT NULL;
+CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400.0);
+"""
+# chain_rows: the newest version of one row (seq is the rowid, so every index entry
+# carries it and MAX(seq) per (tbl, key) is one index probe); alerts_claim: a claim
+# reads back its own rows; alerts_session: `log` and `export` read the alerts of
+# the sessions they print; alert_attempts_alert: the summary's newest error among
+# undelivered alerts; sessions_open: the open session when there is none;
+# sessions_permit and permits_until: the permits still valid and not yet linked.
+
+#: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Chained tables and their primary key.
+CHAINED: dict[str, str] = {
+    "link_events": "id",
+    "permits": "id",
+    "sessions": "id",
+    "transitions": "id",
+    "alerts": "id",
+    "alert_attempts": "id",
+    "acks": "id",
+}
+#: Scheduling columns that are not part of the record: they change at every claim
+#: and retry, and chaining each of those would bloat the chain.
+UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
+    "alerts": frozenset({"claimed_until", "claim_token", "next_attempt_at"}),
+}
+#: Columns added by a migration, with the value every older row received. A chain
+#: version written before the column existed is read with this value.
+ADDED_COLUMNS: dict[tuple[str, str], Any] = {
+    ("alerts", "permanent_failure"): 0,
+    ("alerts", "last_duration_s"): None,
+}
