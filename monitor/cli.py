@@ -490,6 +490,8 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
     import csv
     import io
 
+    from monitor.printout import check_chain, csv_title_rows
+    from monitor.printout.command import machine_name
     from monitor.report import export_rows, month_bounds
 
     config, _ = load_or_exit(config_path)
@@ -498,8 +500,11 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
     with _open_register(config) as reg:
         sessions = reg.sessions(start, end)
         outbox = reg.alerts_for([s.id for s in sessions])
+        chain = check_chain(reg)
     buf = io.StringIO()
-    csv.writer(buf).writerows(export_rows(sessions, outbox, zone, lang or config.alerts.language))
+    language = lang or config.alerts.language
+    csv.writer(buf).writerows(csv_title_rows(machine_name(config), *month, chain, language)
+                              + export_rows(sessions, outbox, zone, language))
     data = buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
     if output is None:
         sys.stdout.buffer.write(data)
@@ -511,6 +516,9 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
         click.echo(f"link-monitor: cannot write {output}: {exc.strerror}", err=True)
         sys.exit(1)
     click.echo(f"{output}: {len(sessions)} session(s) of {month[0]}-{month[1]:02d}", err=True)
+    if not chain.ok:
+        click.echo(f"BROKEN: {chain.broken_record}: {chain.broken_reason}", err=True)
+        sys.exit(1)
 
 
 def _anchor_option(ctx: click.Context, param: click.Parameter, value: str | None):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from monitor.domain.enums import Period, Verdict
-from monitor.printout.records import Masthead, Month
+from monitor.printout.records import Connection, Masthead, Month
 from monitor.printout.style import CSS
 from monitor.printout.table import table_html
 from monitor.printout.timeline import PERIOD_FILL, VERDICT_COLOUR, ScheduleView, timeline_svg
@@ -22,6 +22,11 @@ from monitor.texts.formats import format_elapsed
 
 def _w(language: str, key: str, **values: object) -> str:
     return t(language, f"printout.{key}", **values)
+
+
+def in_clinic_hours(c: Connection) -> bool:
+    """Return True when the connection touched clinic hours."""
+    return Period.CLINIC in c.session.periods or Verdict.CLINIC_HOURS in c.session.verdicts
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,7 @@ class Totals:
             a = max(c.session.started_at, month.start)
             b = min(c.end_or(now), month.end)
             connected += max(b - a, timedelta())
-        clinic = tuple(
-            c.number
-            for c in month.connections
-            if Period.CLINIC in c.session.periods or Verdict.CLINIC_HOURS in c.session.verdicts
-        )
+        clinic = tuple(c.number for c in month.connections if in_clinic_hours(c))
         known = [d for d in month.downtimes if d.start_known]
         return cls(
             len(month.connections),
@@ -187,32 +188,36 @@ def _year_table(months: list[Month], language: str, now: datetime) -> str:
     L = language
     cols = ("y.month", "y.count", "y.total", "y.clinic", "y.down")
     head = "".join(f"<th>{escape(_w(L, c))}</th>" for c in cols)
-    rows, all_totals = [], []
+    rows, connected, down = [], timedelta(), timedelta()
     for m in months:
         tot = Totals.of(m, now)
-        all_totals.append(tot)
-        rows.append(_year_row(_w(L, "y.month_value", month=m.month), tot, L, ""))
-    year = Totals(
-        sum(x.count for x in all_totals),
-        sum((x.connected for x in all_totals), timedelta()),
-        tuple(n for x in all_totals for n in x.clinic),
-        sum((x.down for x in all_totals), timedelta()),
-        sum(x.downs for x in all_totals),
-        sum(x.restarts for x in all_totals),
-    )
-    rows.append(_year_row(_w(L, "y.total_row"), year, L, ' class="total"'))
-    return (
-        f'<table class="year"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-    )
+        connected, down = connected + tot.connected, down + tot.down
+        label = _w(L, "y.month_value", month=m.month)
+        rows.append(_year_row(label, tot.count, tot.connected, len(tot.clinic), tot.down, L, ""))
+    # A connection carried over into the next month is in two months' lists: count it once.
+    every = {c.session.id: c for m in months for c in m.connections}
+    clinic = sum(1 for c in every.values() if in_clinic_hours(c))
+    label = _w(L, "y.total_row")
+    rows.append(_year_row(label, len(every), connected, clinic, down, L, ' class="total"'))
+    body = "".join(rows)
+    return f'<table class="year"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _year_row(label: str, tot: Totals, language: str, cls: str) -> str:
+def _year_row(
+    label: str,
+    count: int,
+    connected: timedelta,
+    clinic: int,
+    down: timedelta,
+    language: str,
+    cls: str,
+) -> str:
     cells = [
         escape(label),
-        str(tot.count),
-        escape(format_elapsed(tot.connected, language)),
-        str(len(tot.clinic)),
-        escape(format_elapsed(tot.down, language)),
+        str(count),
+        escape(format_elapsed(connected, language)),
+        str(clinic),
+        escape(format_elapsed(down, language)),
     ]
     tds = "".join(f'<td class="{"" if i == 0 else "num"}">{c}</td>' for i, c in enumerate(cells))
     return f"<tr{cls}>{tds}</tr>"

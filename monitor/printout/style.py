@@ -43,12 +43,12 @@ dl.meta dd { margin: 0; }
 .picture { flex: 0 0 196mm; margin: 0; }
 .picture svg { width: 196mm; height: auto; display: block; }
 .side { flex: 1 1 auto; }
-svg text { font-family: FONTS; font-size: 7px; fill: #222; }
-svg text.hour { font-size: 6.5px; fill: #555; }
+svg text { font-family: FONTS; font-size: 8.6px; fill: #222; }
+svg text.hour { font-size: 8px; fill: #444; }
 svg text.day.sun { fill: #c62828; }
 svg text.day.sat { fill: #1565c0; }
-svg text.holiday { font-size: 6.5px; fill: #c62828; }
-svg text.no { font-size: 6.5px; font-weight: bold; }
+svg text.holiday { font-size: 7.6px; fill: #c62828; }
+svg text.no { font-size: 7.6px; font-weight: bold; }
 .legend { list-style: none; padding: 0; margin: 0 0 1.5mm 0; font-size: 6.8pt; }
 .legend li { display: flex; align-items: center; gap: 1.2mm; margin: 0.3mm 0; }
 .swatch { display: inline-block; width: 5mm; height: 2.4mm; border: 0.2mm solid #777; }
@@ -68,7 +68,7 @@ td.c-number { text-align: right; font-weight: bold; }
 td.c-start, td.c-end, td.c-duration { white-space: nowrap; }
 td.c-alerts, td.c-ack { font-size: 6.3pt; }
 td.c-traffic { font-size: 6.3pt; white-space: nowrap; }
-html:lang(ja) td.c-purpose, html:lang(ja) td.c-company { white-space: nowrap; }
+html:lang(ja) td.c-purpose, td.c-company, td.c-staff, td.c-granted_by { white-space: nowrap; }
 tr.v-clinic-hours td.c-verdict { color: #b71c1c; font-weight: bold; }
 tr.v-clinic-hours td.c-number { box-shadow: inset 1.2mm 0 0 #c62828; }
 tr.v-outside-window td.c-number { box-shadow: inset 1.2mm 0 0 #7b1fa2; }

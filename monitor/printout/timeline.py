@@ -128,10 +128,20 @@ def _grid(language: str, bottom: float) -> list[str]:
         )
         if h % 3 == 0:
             out.append(
-                f'<text class="hour" x="{x_of(h)}" y="{TOP - 4}" text-anchor="middle">'
+                f'<text class="hour" x="{x_of(h)}" y="{TOP - 3.5}" text-anchor="middle">'
                 f"{escape(t(language, 'printout.hour', hour=h))}</text>"
             )
     return out
+
+
+def _holiday(name: str | None, language: str) -> str | None:
+    """Return the holiday name for the page: a closed day reads as such, without the
+    config's notation (``休業日 (closed 12-29..01-03)``)."""
+    if not name:
+        return None
+    parts = [t(language, "printout.closed_day") if p.startswith("休業日") else p
+             for p in name.split(" / ")]
+    return "・".join(parts)
 
 
 def _day_labels(
@@ -139,14 +149,14 @@ def _day_labels(
 ) -> list[str]:
     out = []
     for i, (day, _d0, _d1) in enumerate(days):
-        holiday = schedule.holiday_name(day)
+        holiday = _holiday(schedule.holiday_name(day), language)
         weekday = t(language, f"printout.wd.{day.weekday()}")
         cls = "sun" if holiday or day.weekday() == 6 else ("sat" if day.weekday() == 5 else "")
-        y = y_of(i) + ROW - 2.3
+        y = y_of(i) + ROW - 1.6
         out.append(f'<text class="day {cls}" x="2" y="{y}">{day.day} ({escape(weekday)})</text>')
         if holiday:
-            name = holiday if len(holiday) <= 14 else holiday[:13] + "…"
-            out.append(f'<text class="holiday" x="40" y="{y}">{escape(name)}</text>')
+            name = holiday if len(holiday) <= 12 else holiday[:11] + "…"
+            out.append(f'<text class="holiday" x="46" y="{y}">{escape(name)}</text>')
         out.append(
             f'<line x1="0" y1="{y_of(i + 1)}" x2="{X1}" y2="{y_of(i + 1)}" '
             'stroke="#e6e6e6" stroke-width="0.4"/>'

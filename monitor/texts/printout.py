@@ -33,6 +33,7 @@ JA: dict[str, str] = {
     "legend_down": "監視の停止",
     "legend_restart": "再起動（停止時刻不明）",
     "hour": "{hour}時",
+    "closed_day": "休業日",
     # weekdays (Monday first)
     "wd.0": "月",
     "wd.1": "火",
@@ -153,6 +154,7 @@ EN: dict[str, str] = {
     "legend_down": "monitor stopped",
     "legend_restart": "restart (stop time unknown)",
     "hour": "{hour}h",
+    "closed_day": "closed",
     "wd.0": "Mon",
     "wd.1": "Tue",
     "wd.2": "Wed",
