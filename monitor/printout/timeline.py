@@ -139,8 +139,10 @@ def _holiday(name: str | None, language: str) -> str | None:
     config's notation (``休業日 (closed 12-29..01-03)``)."""
     if not name:
         return None
-    parts = [t(language, "printout.closed_day") if p.startswith("休業日") else p
-             for p in name.split(" / ")]
+    parts = [
+        t(language, "printout.closed_day") if p.startswith("休業日") else p
+        for p in name.split(" / ")
+    ]
     return "・".join(parts)
 
 
