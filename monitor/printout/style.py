@@ -25,7 +25,7 @@ body { margin: 0; }
 section.sheet + section.sheet { break-before: page; }
 .masthead { display: flex; justify-content: space-between; align-items: flex-start;
             border-bottom: 0.6mm solid #333; padding-bottom: 1.2mm; margin-bottom: 1.6mm; }
-h1 { font-size: 15pt; margin: 0 0 0.6mm 0; letter-spacing: 0.08em; }
+h1 { font-size: 13.5pt; margin: 0 0 0.6mm 0; letter-spacing: 0.08em; }
 h2 { font-size: 8.5pt; margin: 1.6mm 0 0.8mm 0; }
 .subject { font-size: 10pt; }
 .subject span + span { margin-left: 5mm; }
@@ -43,12 +43,12 @@ dl.meta dd { margin: 0; }
 .picture { flex: 0 0 196mm; margin: 0; }
 .picture svg { width: 196mm; height: auto; display: block; }
 .side { flex: 1 1 auto; }
-svg text { font-family: FONTS; font-size: 8.6px; fill: #222; }
+svg text { font-family: FONTS; font-size: 7.8px; fill: #222; }
 svg text.hour { font-size: 8px; fill: #444; }
 svg text.day.sun { fill: #c62828; }
 svg text.day.sat { fill: #1565c0; }
-svg text.holiday { font-size: 7.6px; fill: #c62828; }
-svg text.no { font-size: 7.6px; font-weight: bold; }
+svg text.holiday { font-size: 7.2px; fill: #c62828; }
+svg text.no { font-size: 7.2px; font-weight: bold; }
 .legend { list-style: none; padding: 0; margin: 0 0 1.5mm 0; font-size: 6.8pt; }
 .legend li { display: flex; align-items: center; gap: 1.2mm; margin: 0.3mm 0; }
 .swatch { display: inline-block; width: 5mm; height: 2.4mm; border: 0.2mm solid #777; }
@@ -61,8 +61,8 @@ dl.summary dd.alarm { color: #b71c1c; font-weight: bold; }
 table { border-collapse: collapse; width: 100%; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
-th, td { border: 0.2mm solid #888; padding: 0.3mm 0.8mm; vertical-align: top;
-         font-size: 6.8pt; line-height: 1.25; text-align: left; }
+th, td { border: 0.2mm solid #888; padding: 0.15mm 0.8mm; vertical-align: top;
+         font-size: 6.8pt; line-height: 1.18; text-align: left; }
 th { background: #eceff1; font-weight: bold; white-space: nowrap; }
 td.c-number { text-align: right; font-weight: bold; }
 td.c-start, td.c-end, td.c-duration { white-space: nowrap; }
@@ -79,7 +79,7 @@ tr.v-permitted td.c-number { box-shadow: inset 1.2mm 0 0 #2e7d32; }
 p.empty { font-size: 9pt; margin: 2mm 0; }
 .signoff { display: flex; align-items: flex-end; gap: 3mm; margin-top: 2mm;
            break-inside: avoid; }
-.signoff .box { width: 34mm; height: 14mm; border: 0.3mm solid #333; padding: 0.6mm 1mm;
+.signoff .box { width: 34mm; height: 12.5mm; border: 0.3mm solid #333; padding: 0.6mm 1mm;
                 font-size: 7pt; flex: 0 0 auto; }
 .signoff .box.date { width: 44mm; }
 .foot { flex: 1 1 auto; font-size: 6pt; color: #666; margin: 0; }

@@ -26,8 +26,8 @@ X0 = LABEL_W + 2
 HOUR_W = 29.0
 X1 = X0 + 24 * HOUR_W
 TOP = 14
-ROW = 9
-BAR_PAD = 1.8  # a bar leaves this much of its row free above and below
+ROW = 8
+BAR_PAD = 1.4  # a bar leaves this much of its row free above and below
 MIN_BAR = 1.6  # a connection of a few seconds is still seen
 VIEW_W = X1 + 18
 
@@ -154,7 +154,7 @@ def _day_labels(
         holiday = _holiday(schedule.holiday_name(day), language)
         weekday = t(language, f"printout.wd.{day.weekday()}")
         cls = "sun" if holiday or day.weekday() == 6 else ("sat" if day.weekday() == 5 else "")
-        y = y_of(i) + ROW - 1.6
+        y = y_of(i) + ROW - 1.4
         out.append(f'<text class="day {cls}" x="2" y="{y}">{day.day} ({escape(weekday)})</text>')
         if holiday:
             name = holiday if len(holiday) <= 12 else holiday[:11] + "…"
@@ -189,7 +189,7 @@ def _bars(
             right = x0 + width + 1.2
             anchor, tx = ("start", right) if right < X1 - 12 else ("end", x0 - 1.2)
             out.append(
-                f'<text class="no" x="{round(tx, 2)}" y="{y_of(i) + ROW - 2.2}" '
+                f'<text class="no" x="{round(tx, 2)}" y="{y_of(i) + ROW - 1.8}" '
                 f'text-anchor="{anchor}">{c.number}</text>'
             )
     return out

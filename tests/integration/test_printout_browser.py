@@ -98,7 +98,8 @@ def _listed(text: str, sessions: list[Session]) -> None:
 
 @browser
 def test_a_typical_month_prints_on_one_a4_landscape_page_in_a_japanese_font(config, tmp_path):
-    sessions = write_month(tmp_path / "register.db", 2026, 4, 20)
+    # Six of them ran over time and were reminded: their rows take two lines.
+    sessions = write_month(tmp_path / "register.db", 2026, 4, 20, overdue=6)
     out = tmp_path / "april.html"
     result = report(config, out, "--month", "2026-04")
     assert result.returncode == 0, result.stderr
@@ -190,3 +191,10 @@ def test_the_csv_export_starts_with_the_title_lines(config, tmp_path):
     # The CSV keeps its rows: the sessions that started in April (the report also lists
     # the one carried over from March).
     assert rows[5] == [] and rows[6][0] == "番号" and len(rows) == 7 + 2
+
+
+def test_the_page_goes_to_standard_output_with_a_dash(config, tmp_path):
+    write_month(tmp_path / "register.db", 2026, 4, 3)
+    result = cli.run("report", "--config", str(config), "--month", "2026-04", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>") and "受付PC-1" in result.stdout

@@ -142,12 +142,25 @@ def _specials(year: int, month: int) -> list[Session]:
     ]
 
 
-def write_month(path: Path, year: int = 2026, month: int = 4, count: int = 12) -> list[Session]:
-    """Write ``count`` (>= 2) connections touching ``year``-``month``; return them in the
-    printed order (oldest first)."""
-    sessions = _specials(year, month) + [
-        _ordinary(year, month, i, count - 2) for i in range(count - 2)
-    ]
+def _overdue(s: Session) -> Session:
+    """Return ``s`` as a connection that ran over its time and was reminded once."""
+    t = s.started_at
+    alerts = (
+        AlertRecord(AlertKind.OVERDUE, 0, t + timedelta(minutes=5)),
+        AlertRecord(AlertKind.OVERDUE, 1, t + timedelta(minutes=10)),
+    )
+    return replace(s, verdicts=(Verdict.PERMITTED, Verdict.OVERDUE), alerts=alerts)
+
+
+def write_month(
+    path: Path, year: int = 2026, month: int = 4, count: int = 12, *, overdue: int = 0
+) -> list[Session]:
+    """Write ``count`` (>= 2) connections touching ``year``-``month``, the first
+    ``overdue`` ordinary ones over time with a reminder (two alerts: two lines in the
+    list); return them in the printed order (oldest first)."""
+    ordinary = [_ordinary(year, month, i, count - 2) for i in range(count - 2)]
+    ordinary = [_overdue(s) if i < overdue else s for i, s in enumerate(ordinary)]
+    sessions = _specials(year, month) + ordinary
     sessions.sort(key=lambda s: s.started_at)
     with Register(path) as reg:
         _monitor(

@@ -238,3 +238,19 @@ def test_closed_days_read_as_such_beside_the_national_holiday(tmp_path, schedule
     labels = [t.text for t in _svg(html).iter(f"{SVG}text") if t.get("class") == "holiday"]
     assert labels[:3] == ["元日・休業日", "休業日", "休業日"]
     assert "closed" not in visible_text(html)
+
+
+def test_a_connection_still_open_runs_to_the_moment_of_printing(tmp_path, schedule):
+    start = datetime(2026, 4, 30, 9, 0, tzinfo=TOKYO).astimezone(UTC)
+    with Register(tmp_path / "r.db") as reg:
+        reg.open_session(Session("S1", start, frozenset({"eth0"}), verdicts=(Verdict.NO_PERMIT,)))
+    now = start + timedelta(hours=2, minutes=30)
+    with Register.open_readonly(tmp_path / "r.db") as reg:
+        chain, view = check_chain(reg), read_register(reg, TOKYO, now)
+    head = Masthead("受付PC-1", now, "hoken", chain, "ja", TOKYO)
+    html = render_month(view.month(2026, 4), head, schedule)
+    (bar,) = [r for r in _svg(html).iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert float(bar.get("x")) == pytest.approx(X0 + 9 * HOUR_W)
+    assert float(bar.get("width")) == pytest.approx(2.5 * HOUR_W)
+    text = visible_text(html)
+    assert "接続中" in text and "2時間30分（継続中）" in text
