@@ -581,6 +581,7 @@ def report_command(config_path: Path | None, month, year: int | None, lang: str 
     red banner naming the first broken record)."""
     import getpass
 
+    from monitor.jobs import local_holidays
     from monitor.printout.command import build_report
     from monitor.schedule import Schedule
 
@@ -588,7 +589,8 @@ def report_command(config_path: Path | None, month, year: int | None, lang: str 
         raise click.UsageError("give either --month YYYY-MM or --year YYYY")
     config, _ = load_or_exit(config_path)
     with _open_register(config) as reg:
-        report = build_report(reg, config, Schedule(config), year=month[0] if month else year,
+        schedule = Schedule(config, holidays=local_holidays(config))
+        report = build_report(reg, config, schedule, year=month[0] if month else year,
                               month=month[1] if month else None,
                               language=lang or config.alerts.language,
                               made_by=getpass.getuser(), now=datetime.now(UTC))

@@ -116,7 +116,9 @@ def _legend(language: str) -> str:
         _swatch(PERIOD_FILL[Period.CLINIC], _w(language, "legend_clinic")),
         _swatch(PERIOD_FILL[Period.MAINTENANCE], _w(language, "legend_maintenance")),
     ]
-    items += [_swatch(VERDICT_COLOUR[v], _w(language, f"verdict.{v}")) for v in reversed(Verdict)]
+    items += [
+        _swatch(VERDICT_COLOUR[v], t(language, f"alerts.verdict.{v}")) for v in reversed(Verdict)
+    ]
     items.append(
         f'<li><span class="swatch hatch"></span>{escape(_w(language, "legend_down"))}</li>'
     )

@@ -68,9 +68,9 @@ def _duration(c: Connection, language: str, now: datetime) -> str:
 
 
 def _alert(a: AlertSeen, zone: tzinfo, language: str) -> str:
-    kind = _w(language, f"kind.{a.kind}")
+    kind = t(language, f"alerts.kind.{a.kind}")
     if a.reminder:
-        kind = _w(language, "reminder", kind=kind, n=a.reminder)
+        kind += t(language, "alerts.reminder", n=a.reminder)
     raised = clock(a.raised_at, zone)
     if a.state is OutboxState.DELIVERED and a.delivered_at is not None:
         return _w(
@@ -110,7 +110,7 @@ def cells(
     if s.started_at < month.start:
         start += f'<br><span class="note">{escape(_w(language, "continued"))}</span>'
     periods = [_w(language, f"period.{x}") for x in _PERIOD_ORDER if x in s.periods]
-    verdicts = [_w(language, f"verdict.{v}") for v in s.verdicts]
+    verdicts = [t(language, f"alerts.verdict.{v}") for v in s.verdicts]
     return {
         "number": str(c.number),
         "start": start,
@@ -118,7 +118,7 @@ def cells(
         "duration": escape(_duration(c, language, now)),
         "periods": _lines(periods, language),
         "verdict": _lines(verdicts, language),
-        "purpose": escape(_w(language, f"purpose.{p.purpose}")) if p else none,
+        "purpose": escape(t(language, f"alerts.purpose.{p.purpose}")) if p else none,
         "company": escape(p.company) if p and p.company else none,
         "staff": escape(p.staff) if p and p.staff else none,
         "granted_by": escape(p.granted_by) if p and p.granted_by else none,

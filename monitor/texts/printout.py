@@ -1,8 +1,10 @@
 """Every word of the printed monthly register (``link-monitor report``) and of the
 CSV title lines (``link-monitor export``).
 
-The words for verdicts, purposes, periods and alert kinds are the ones the alert
-mails and the CSV already use, so that the council reads one vocabulary.
+Verdicts, purposes, alert kinds and the reminder number are not here: the page uses
+the alert texts' words (``alerts.verdict.*``, ``alerts.purpose.*``, ``alerts.kind.*``,
+``alerts.reminder``), so that the council reads one vocabulary. The periods are
+short forms of the alerts' ones, for a table column.
 """
 
 from __future__ import annotations
@@ -74,28 +76,10 @@ JA: dict[str, str] = {
     "alert_sent": "{kind} {raised}→送信 {sent}",
     "alert_unsent": "{kind} {raised}→未送信",
     "alert_failed": "{kind} {raised}→送信失敗",
-    "reminder": "{kind}（再通知{n}）",
     # periods
     "period.clinic": "診療時間",
     "period.maintenance": "保守時間",
     "period.off-hours": "時間外",
-    # verdicts
-    "verdict.permitted": "許可あり",
-    "verdict.no-permit": "許可なし",
-    "verdict.overdue": "上限時間超過",
-    "verdict.outside-window": "許可時間外",
-    "verdict.clinic-hours": "診療時間中",
-    # purposes
-    "purpose.fee-update": "点数表・マスタ更新",
-    "purpose.remote-maintenance": "リモート保守",
-    "purpose.other": "その他",
-    # alert kinds
-    "kind.clinic-hours": "診療時間中",
-    "kind.outside-window": "許可時間外",
-    "kind.no-permit": "許可なし",
-    "kind.overdue": "上限時間超過",
-    "kind.resolved": "終了",
-    "kind.monitor": "監視プログラム",
     # summary
     "summary": "まとめ",
     "s.count": "接続の件数",
@@ -192,24 +176,9 @@ EN: dict[str, str] = {
     "alert_sent": "{kind} {raised}, sent {sent}",
     "alert_unsent": "{kind} {raised}, not sent",
     "alert_failed": "{kind} {raised}, sending failed",
-    "reminder": "{kind} (reminder {n})",
     "period.clinic": "clinic hours",
     "period.maintenance": "maintenance",
     "period.off-hours": "off hours",
-    "verdict.permitted": "permitted",
-    "verdict.no-permit": "no permit",
-    "verdict.overdue": "over time limit",
-    "verdict.outside-window": "outside the permitted hours",
-    "verdict.clinic-hours": "during clinic hours",
-    "purpose.fee-update": "fee-table / master data update",
-    "purpose.remote-maintenance": "remote maintenance",
-    "purpose.other": "other",
-    "kind.clinic-hours": "clinic hours",
-    "kind.outside-window": "outside window",
-    "kind.no-permit": "no permit",
-    "kind.overdue": "overdue",
-    "kind.resolved": "resolved",
-    "kind.monitor": "monitor",
     "summary": "Summary",
     "s.count": "Connections",
     "s.count_value": "{n}",

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alerts.render import render
 from monitor.compat import UTC
 from monitor.domain.enums import AlertKind, EndReason, OutboxState, Severity
 from monitor.domain.model import Alert, Session, session_id
-from monitor.notify import render
 from monitor.printout import check_chain, read_register
 from monitor.printout.gather import STARTED_MARKS, STOPPED_MARKS, monitor_downtimes
 from monitor.register import Register

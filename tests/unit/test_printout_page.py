@@ -16,6 +16,7 @@ from monitor.compat import UTC
 from monitor.config import default_config
 from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Verdict
 from monitor.domain.model import Session
+from monitor.jobs import local_holidays
 from monitor.printout import Masthead, check_chain, read_register, render_month, render_year
 from monitor.printout.timeline import BAR_PAD, HOUR_W, MIN_BAR, ROW, TOP, X0
 from monitor.register import Register
@@ -30,7 +31,8 @@ CODES += [str(p) for p in Period] + [str(r) for r in EndReason] + ["gpio button"
 
 @pytest.fixture(scope="module")
 def schedule() -> Schedule:
-    return Schedule(default_config())
+    config = default_config()
+    return Schedule(config, holidays=local_holidays(config))
 
 
 def _page(path: Path, schedule: Schedule, year: int = 2026, month: int = 4, lang: str = "ja"):
