@@ -23,7 +23,7 @@ from monitor.domain.events import (
     Tick,
 )
 from monitor.domain.model import Alert, LinkObserved, Permit, Session
-from monitor.policy import Engine, EngineState, Step
+from monitor.engine import Engine, EngineState, Step
 from monitor.schedule import Schedule
 
 TOKYO = ZoneInfo("Asia/Tokyo")

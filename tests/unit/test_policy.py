@@ -13,7 +13,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from monitor.compat import UTC
-from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Severity, Verdict
+from monitor.domain.enums import (
+    AlertKind,
+    EndReason,
+    Entity,
+    MachineState,
+    Pattern,
+    Period,
+    Severity,
+    Verdict,
+)
 from monitor.domain.events import (
     LinkChanged,
     PatternChanged,
@@ -25,7 +34,7 @@ from monitor.domain.events import (
     Tick,
 )
 from monitor.domain.model import AlertRecord, Session, Transition, session_id
-from monitor.policy import Engine
+from monitor.engine import Engine
 from monitor.schedule import Schedule
 from tests.support.policy_driver import Driver, jst, link, make_config, permit
 
@@ -268,6 +277,18 @@ def test_link_up_emits_link_machine_session_and_pattern_records_in_order():
     ]
     assert all(e.at == jst("2026-06-08 10:00:00") for e in step.effects
                if isinstance(e, Transition))
+
+
+def test_transitions_carry_the_state_enums_whose_values_are_stored():
+    d = Driver(make_config())
+    step = d.up("eth0", jst("2026-06-08 10:00:00"))
+    machine, session, pattern = [e for e in step.effects if isinstance(e, Transition)]
+    assert (machine.entity, machine.old, machine.new) == (
+        Entity.MACHINE, MachineState.OFFLINE, MachineState.ONLINE)
+    assert machine.kind is Entity.MACHINE and session.kind is Entity.SESSION
+    assert session.new is Verdict.PERMITTED
+    assert (pattern.entity, pattern.old, pattern.new) == (Entity.PATTERN, Pattern.OFF, Pattern.ON)
+    assert type(pattern.old) is Pattern and type(pattern.new) is Pattern
 
 
 def test_session_closes_after_settle_with_ended_at_the_last_link_down():
