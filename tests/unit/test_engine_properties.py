@@ -26,7 +26,7 @@ from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Verdict
 from monitor.domain.events import Acknowledged, PatternChanged, Restored, Synced, Tick
 from monitor.domain.model import LinkObserved, Session, session_id
 from monitor.schedule import Schedule
-from tests.support.policy_driver import Driver, jst, link, make_config, permit
+from tests.support.engine_driver import Driver, jst, link, make_config, permit
 
 IFACES = ("eth0", "usb0", "lo", "docker0")  # lo is ignored, docker0 is not watched
 ANCHORS = (

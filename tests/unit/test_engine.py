@@ -1,6 +1,6 @@
 """The policy engine under a fixed clock: real Config, real Schedule, no mocks.
 
-The test week (tests/support/policy_driver.py): clinic Sun 17:00-22:00, maintenance
+The test week (tests.support.engine_driver.py): clinic Sun 17:00-22:00, maintenance
 weekdays 08:30-17:15, Asia/Tokyo, no holidays; settle 2s, max_session 2h,
 remind_every 30m. 2026-06-07 is a Sunday, 2026-06-08 a Monday.
 """
@@ -36,7 +36,7 @@ from monitor.domain.events import (
 from monitor.domain.model import AlertRecord, Session, Transition, session_id
 from monitor.engine import Engine
 from monitor.schedule import Schedule
-from tests.support.policy_driver import Driver, jst, link, make_config, permit
+from tests.support.engine_driver import Driver, jst, link, make_config, permit
 
 CLINIC = AlertKind.CLINIC_HOURS
 OUTSIDE = AlertKind.OUTSIDE_WINDOW
