@@ -99,10 +99,10 @@ class Schedule:
         nxt = self._next_change_utc(u, _period_of(occ))
         local = self.local(u)
         if occ is None:
-            return PeriodInfo(local, Period.OFF_HOURS, self.holiday_name(local.date()), None,
-                              self.local(nxt))
-        return PeriodInfo(local, occ.period, self.holiday_name(occ.day), occ.rule,
-                          self.local(nxt))
+            return PeriodInfo(
+                local, Period.OFF_HOURS, self.holiday_name(local.date()), None, self.local(nxt)
+            )
+        return PeriodInfo(local, occ.period, self.holiday_name(occ.day), occ.rule, self.local(nxt))
 
     def period(self, t: datetime) -> Period:
         """Return the period of aware instant ``t``; raise ValueError if ``t`` is naive."""
@@ -244,8 +244,13 @@ class Schedule:
             # Boundaries of occurrences starting on d-1..d+1 cover every boundary that
             # can fall on local day d (see _occurrence_at); check them in time order.
             candidates = sorted(
-                {b for day in (d - _ONE_DAY, d, d + _ONE_DAY) for occ in self._occurrences(day)
-                 for b in (occ.start, occ.end) if u < b <= limit and b not in seen}
+                {
+                    b
+                    for day in (d - _ONE_DAY, d, d + _ONE_DAY)
+                    for occ in self._occurrences(day)
+                    for b in (occ.start, occ.end)
+                    if u < b <= limit and b not in seen
+                }
             )
             day_end = self._wall_to_utc(d + _ONE_DAY, 0)
             for b in candidates:
@@ -293,8 +298,13 @@ def _to_utc(t: datetime) -> datetime:
 
 def load_holidays(config: Config, year: int) -> dict[date, str]:
     """Return ``{date: name}`` of the national holidays of ``year`` under ``config``
-    (see ``offload.national_holidays``; imports the holiday library)."""
+    (see ``offload.national_holidays``; imports the holiday library).
+
+    TEMPORARY (issue 11): the one upward import of this layer-1 module. Once the
+    holiday loader lives in ``monitor.calendar`` and every caller passes
+    ``Schedule(config, holidays=...)``, this default goes."""
     from monitor.offload import national_holidays
 
-    return national_holidays(config.calendar.country, config.calendar.subdivision,
-                             config.alerts.language, year)
+    return national_holidays(
+        config.calendar.country, config.calendar.subdivision, config.alerts.language, year
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.domain.enums import Pattern
-from monitor.indicator.boxlink import PatternMsg, encode
+from monitor.boxlink import PatternMsg, encode
 from tests.support.ptyport import PtyPort
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from monitor.domain.enums import Pattern
-from monitor.indicator import box
+from monitor import boxlink
 from monitor.indicator.box import BoxIndicator
-from monitor.indicator.boxlink import Ack, Hello, encode
+from monitor.boxlink import Ack, Hello, encode
 from tests.support.ptyport import PtyPort
 
 FAST = {"backoff_first": 0.05, "backoff_max": 0.2}
@@ -93,8 +93,8 @@ def test_the_pattern_repeats_as_a_heartbeat_with_rising_sequence_numbers(port):
 
 
 def test_the_default_repeat_and_lost_timings_keep_the_box_fed():
-    assert box.LOST_AFTER == 5.0
-    assert box.REPEAT_EVERY <= 2.0 and box.REPEAT_EVERY * 2 < box.LOST_AFTER
+    assert boxlink.LOST_AFTER == 5.0
+    assert boxlink.REPEAT_EVERY <= 2.0 and boxlink.REPEAT_EVERY * 2 < boxlink.LOST_AFTER
 
 
 def test_stop_heartbeat_stops_the_repeats_but_a_change_still_goes_out(port):

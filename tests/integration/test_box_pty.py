@@ -14,9 +14,10 @@ from gpiozero.pins.mock import MockFactory
 
 from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import Pattern
-from monitor.indicator import Indicator, build_indicator
-from monitor.indicator.box import BoxIndicator, lost_look, start_box
-from monitor.indicator.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
+from monitor.box import start_box
+from monitor.indicator import Indicator, build_box_display, build_indicator, lost_look
+from monitor.indicator.box import BoxIndicator
+from monitor.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from tests.support.ptyport import PtyCable, PtyPort
 
 LED, BUZZER, BUTTON, STATUS = 17, 27, 22, 5
@@ -51,10 +52,14 @@ class Box:
     def __init__(self, port: PtyPort, **kwargs):
         self.factory = MockFactory()
         kwargs.setdefault("lost_after", 0.5)
-        kwargs.setdefault("chirp_every", 0.6)
-        self.runner, self.indicator = start_box(
-            box_config(), str(port.path), pin_factory=self.factory, **LINK, **kwargs
-        )
+        chirp_every = kwargs.pop("chirp_every", 0.6)
+
+        def display(on_ack):
+            return build_box_display(box_config(), pin_factory=self.factory, on_ack=on_ack,
+                                     chirp_every=chirp_every)
+
+        self.runner, shown = start_box(str(port.path), display, **LINK, **kwargs)
+        self.indicator = shown.indicator
 
     def shows(self, pattern: str) -> bool:
         return not self.runner.is_lost and self.indicator.state()["pattern"] == pattern

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.domain.enums import Pattern
-from monitor.indicator.boxlink import (
+from monitor.boxlink import (
     MAX_LINE,
     TO_BOX,
     TO_PC,
