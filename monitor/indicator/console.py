@@ -27,7 +27,12 @@ from monitor.indicator.looks import (
 from monitor.texts import t
 
 # ANSI SGR colours per look; other looks (the box's `lost`) stay uncoloured.
-COLOURS = {LookName.OFF: "2", LookName.ON: "32", LookName.WARN: "33;1", LookName.ALARM: "31;1"}
+COLOURS: dict[str, str] = {
+    LookName.OFF: "2",
+    LookName.ON: "32",
+    LookName.WARN: "33;1",
+    LookName.ALARM: "31;1",
+}
 HEART = "♥"
 
 

@@ -76,7 +76,7 @@ class GpioIndicator:
         self._log = log or logging.getLogger("monitor.indicator")
         self._lock = threading.Lock()
         self._look = look_for(Pattern.OFF, False, config)
-        self._pattern: LookName = LookName.OFF
+        self._pattern: LookName | str = LookName.OFF
         self._silenced = False
         self._heartbeat = False
         self._closed = False

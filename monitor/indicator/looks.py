@@ -59,7 +59,7 @@ def describe_drive(drive: Drive) -> OutputState:
 class Look:
     """What the main LED and the buzzer do, under a name that ``state()`` reports."""
 
-    name: LookName
+    name: LookName | str  # the patterns and `lost` are LookName; a new look may bring its own
     led: Drive
     buzzer: Drive = False
     label_ja: str = ""

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import BoxConnection, Pattern
 from monitor import boxlink
 from monitor.indicator.box import BoxIndicator
 from monitor.boxlink import Ack, Hello, encode
@@ -158,6 +158,7 @@ def test_a_vanished_port_is_reported_once_and_the_pattern_restored_when_it_retur
         port.wait_line(is_pattern("alarm", False), timeout=5.0)
         state = ind.state()
         assert state["connected"] is True and state["reconnects"] == 1
+        assert state["state"] is BoxConnection.CONNECTED and state["pattern"] is Pattern.ALARM
         assert calls.of("fault") == faults
     finally:
         ind.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import logging
 import os
 import select
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import ConsoleOutput, LookName, OutputState, Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import ConsoleIndicator, Indicator, NullIndicator, build_indicator
 
@@ -70,6 +71,18 @@ def test_console_state_reports_pattern_silenced_and_heartbeat():
     assert state["led"] == "blinking" and state["buzzer"] == "silenced"
     assert state["output"] == "lines"
     ind.close()
+
+
+def test_console_and_null_state_values_are_enums_with_the_printed_strings():
+    ind = ConsoleIndicator(config(), stream=io.StringIO())
+    ind.show(Pattern.ALARM)
+    state = ind.state()
+    assert state["pattern"] is LookName.ALARM and state["led"] is OutputState.BLINKING
+    assert state["buzzer"] is OutputState.BEEPING and state["output"] is ConsoleOutput.LINES
+    null = NullIndicator()
+    null.show(Pattern.WARN)
+    assert null.state()["pattern"] is Pattern.WARN
+    assert json.loads(json.dumps(state | null.state()))["pattern"] == "warn"
 
 
 # ---------------------------------------------------------------------------- terminal

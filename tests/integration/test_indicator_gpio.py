@@ -18,7 +18,7 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import LookName, OutputState, Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import Indicator, Look, Rhythm, build_indicator
 from monitor.indicator.gpio import GpioIndicator
@@ -113,6 +113,8 @@ def test_every_output_starts_off_and_off_pattern_keeps_them_off(factory, make):
     assert states(factory, BUZZER) == [False]
     assert states(factory, STATUS) == [False]
     assert ind.state()["devices"]["led"] == {"pin": LED, "state": "off"}
+    assert ind.state()["devices"]["led"]["state"] is OutputState.OFF
+    assert ind.state()["pattern"] is LookName.OFF
 
 
 def test_on_pattern_lights_the_led_steadily_and_a_repeat_changes_nothing(factory, make):
