@@ -12,12 +12,12 @@ import time
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from monitor.box import start_box
+from monitor.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import Pattern
-from monitor.box import start_box
 from monitor.indicator import Indicator, build_box_display, build_indicator, lost_look
 from monitor.indicator.box import BoxIndicator
-from monitor.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from tests.support.ptyport import PtyCable, PtyPort
 
 LED, BUZZER, BUTTON, STATUS = 17, 27, 22, 5
@@ -26,9 +26,15 @@ LINK = {"backoff_first": 0.05, "backoff_max": 0.2}
 
 
 def box_config(**changes) -> IndicatorConfig:
-    values = {"kind": "auto", "slow_blink": "100ms", "fast_blink": f"{int(BLINK * 1000)}ms",
-              "beep": "50ms", "heartbeat_every": "200ms", "heartbeat_on": "50ms",
-              "self_test_hold": "5s"}
+    values = {
+        "kind": "auto",
+        "slow_blink": "100ms",
+        "fast_blink": f"{int(BLINK * 1000)}ms",
+        "beep": "50ms",
+        "heartbeat_every": "200ms",
+        "heartbeat_on": "50ms",
+        "self_test_hold": "5s",
+    }
     values.update(changes)
     return IndicatorConfig(**values)
 
@@ -55,8 +61,9 @@ class Box:
         chirp_every = kwargs.pop("chirp_every", 0.6)
 
         def display(on_ack):
-            return build_box_display(box_config(), pin_factory=self.factory, on_ack=on_ack,
-                                     chirp_every=chirp_every)
+            return build_box_display(
+                box_config(), pin_factory=self.factory, on_ack=on_ack, chirp_every=chirp_every
+            )
 
         self.runner, shown = start_box(str(port.path), display, **LINK, **kwargs)
         self.indicator = shown.indicator
@@ -194,8 +201,11 @@ def test_ten_thousand_noise_lines_through_the_pty_lose_no_valid_message(ports, b
     for i in range(10_000):
         kind = rnd.randrange(3)
         if kind == 0:
-            stream += b"~" + bytes(rnd.randrange(256) for _ in range(rnd.randrange(60))).replace(
-                b"\n", b"") + b"\n"
+            stream += (
+                b"~"
+                + bytes(rnd.randrange(256) for _ in range(rnd.randrange(60))).replace(b"\n", b"")
+                + b"\n"
+            )
         elif kind == 1:
             stream += b"#" * rnd.randrange(MAX_LINE, 3 * MAX_LINE) + b"\n"
         else:
@@ -208,8 +218,11 @@ def test_ten_thousand_noise_lines_through_the_pty_lose_no_valid_message(ports, b
     writer = threading.Thread(target=port.write, args=(bytes(stream),))
     writer.start()
     writer.join(60)
-    wait_for(lambda: box.runner.state()["received"]["accepted"] == valid, timeout=20,
-             what=f"{valid} valid messages")
+    wait_for(
+        lambda: box.runner.state()["received"]["accepted"] == valid,
+        timeout=20,
+        what=f"{valid} valid messages",
+    )
     received = box.runner.state()["received"]
     assert sum(received["rejected"].values()) == noise
     assert received["seq_gaps"] == 0
@@ -239,9 +252,9 @@ class Pc:
         self.faults: list[str] = []
         self.restores: list[str] = []
         config = IndicatorConfig(kind="box", port=str(port.path))
-        self.indicator = build_indicator(config, on_ack=self.on_ack,
-                                         on_fault=self.faults.append,
-                                         on_restore=self.restores.append)
+        self.indicator = build_indicator(
+            config, on_ack=self.on_ack, on_fault=self.faults.append, on_restore=self.restores.append
+        )
         assert isinstance(self.indicator, BoxIndicator) and isinstance(self.indicator, Indicator)
 
     def on_ack(self, source: str) -> None:
@@ -257,8 +270,10 @@ def test_the_box_button_silences_the_alarm_on_the_pc_and_back_on_the_box(ports, 
     try:
         box = boxes(box_port, lost_after=3)
         pc.indicator.show(Pattern.ALARM)
-        wait_for(lambda: box.shows("alarm") and box.device("buzzer") == "beeping",
-                 what="alarm on the box")
+        wait_for(
+            lambda: box.shows("alarm") and box.device("buzzer") == "beeping",
+            what="alarm on the box",
+        )
         wait_for(lambda: pc.indicator.state()["box_version"] is not None, what="hello on the PC")
         box.press()
         wait_for(lambda: pc.acks == ["box button"], what="ack on the PC")

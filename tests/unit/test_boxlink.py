@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.enums import Pattern
 from monitor.boxlink import (
     MAX_LINE,
     TO_BOX,
@@ -24,6 +23,7 @@ from monitor.boxlink import (
     decode,
     encode,
 )
+from monitor.domain.enums import Pattern
 
 
 def test_every_message_encodes_to_one_short_line_and_decodes_back():
@@ -169,9 +169,10 @@ def test_ten_thousand_garbage_lines_interleaved_with_valid_ones_lose_no_valid_me
     for seq in range(10_000):
         kind = rnd.randrange(4)
         if kind == 0:
-            stream += bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 80))).replace(
-                b"\n", b""
-            ) + b"\n"
+            stream += (
+                bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 80))).replace(b"\n", b"")
+                + b"\n"
+            )
         elif kind == 1:
             stream += b"{" * rnd.randrange(MAX_LINE, 4 * MAX_LINE) + b"\n"
         elif kind == 2:

@@ -51,6 +51,7 @@ RESOLVED = AlertKind.RESOLVED
 # expected as (kind, reminder, local time), the final pattern and how many sessions
 # opened and closed. "run" only lets the engine's own wake-ups happen up to that time.
 
+
 @dataclass(frozen=True)
 class Scenario:
     script: list
@@ -266,8 +267,14 @@ def test_link_up_emits_link_machine_session_and_pattern_records_in_order():
     d = Driver(make_config())
     step = d.up("eth0", jst("2026-06-08 10:00:00"))
     kinds = [type(e).__name__ for e in step.effects]
-    assert kinds == ["LinkChanged", "Transition", "SessionOpened", "Transition",
-                     "PatternChanged", "Transition"]
+    assert kinds == [
+        "LinkChanged",
+        "Transition",
+        "SessionOpened",
+        "Transition",
+        "PatternChanged",
+        "Transition",
+    ]
     transitions = [(e.entity, e.old, e.new) for e in step.effects if isinstance(e, Transition)]
     sid = d.state.session.id
     assert transitions == [
@@ -275,8 +282,9 @@ def test_link_up_emits_link_machine_session_and_pattern_records_in_order():
         (f"session:{sid}", None, "permitted"),
         ("pattern", "off", "on"),
     ]
-    assert all(e.at == jst("2026-06-08 10:00:00") for e in step.effects
-               if isinstance(e, Transition))
+    assert all(
+        e.at == jst("2026-06-08 10:00:00") for e in step.effects if isinstance(e, Transition)
+    )
 
 
 def test_transitions_carry_the_state_enums_whose_values_are_stored():
@@ -284,7 +292,10 @@ def test_transitions_carry_the_state_enums_whose_values_are_stored():
     step = d.up("eth0", jst("2026-06-08 10:00:00"))
     machine, session, pattern = [e for e in step.effects if isinstance(e, Transition)]
     assert (machine.entity, machine.old, machine.new) == (
-        Entity.MACHINE, MachineState.OFFLINE, MachineState.ONLINE)
+        Entity.MACHINE,
+        MachineState.OFFLINE,
+        MachineState.ONLINE,
+    )
     assert machine.kind is Entity.MACHINE and session.kind is Entity.SESSION
     assert session.new is Verdict.PERMITTED
     assert (pattern.entity, pattern.old, pattern.new) == (Entity.PATTERN, Pattern.OFF, Pattern.ON)
@@ -324,8 +335,9 @@ def test_link_back_after_a_missed_settle_wake_up_closes_then_opens():
     d.up("eth0", jst("2026-06-08 10:00:00"))
     d.down("eth0", jst("2026-06-08 10:30:00"))
     # The daemon was busy: no Tick at 10:30:02. The next input settles the old session first.
-    step = d.engine.step(d.state, link("eth0", True, jst("2026-06-08 10:45:00")),
-                         jst("2026-06-08 10:45:00"))
+    step = d.engine.step(
+        d.state, link("eth0", True, jst("2026-06-08 10:45:00")), jst("2026-06-08 10:45:00")
+    )
     closed = [e.session for e in step.effects if isinstance(e, SessionClosed)]
     opened = [e.session for e in step.effects if isinstance(e, SessionOpened)]
     assert [s.ended_at for s in closed] == [jst("2026-06-08 10:30:00")]
@@ -517,8 +529,11 @@ def test_a_restored_clinic_session_does_not_alert_again():
     d = Driver(make_config())
     start = jst("2026-06-07 18:00:00").astimezone(UTC)
     s = Session(
-        id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-        periods=frozenset({Period.CLINIC}), verdicts=(Verdict.CLINIC_HOURS,),
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.CLINIC}),
+        verdicts=(Verdict.CLINIC_HOURS,),
         alerts=(AlertRecord(CLINIC, 0, jst("2026-06-07 18:00:02")),),
     )
     d.feed(Restored(s, last_seen=jst("2026-06-07 18:05:00")), jst("2026-06-07 18:05:03"))
@@ -546,8 +561,12 @@ def test_restored_session_with_no_link_after_sync_is_closed_as_recovered():
 def test_restored_session_without_alerts_closes_without_resolved():
     d = Driver(make_config())
     start = jst("2026-06-08 10:00:00").astimezone(UTC)
-    s = Session(id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-                periods=frozenset({Period.MAINTENANCE}))
+    s = Session(
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.MAINTENANCE}),
+    )
     d.feed(Synced(), jst("2026-06-08 10:30:00"))  # Synced first: Restored then closes at once
     step = d.feed(Restored(s, last_seen=jst("2026-06-08 10:20:00")), jst("2026-06-08 10:30:00"))
     assert [type(e) for e in step.effects] == [SessionClosed]
@@ -558,8 +577,12 @@ def test_restored_session_without_alerts_closes_without_resolved():
 def test_restored_session_counts_the_periods_the_monitor_missed():
     d = Driver(make_config())
     start = jst("2026-06-08 17:00:00").astimezone(UTC)
-    s = Session(id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-                periods=frozenset({Period.MAINTENANCE}))
+    s = Session(
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.MAINTENANCE}),
+    )
     d.feed(Restored(s, last_seen=jst("2026-06-08 17:10:00")), jst("2026-06-08 17:20:00"))
     d.up("eth0", jst("2026-06-08 17:20:00"))
     d.feed(Synced(), jst("2026-06-08 17:20:00"))
@@ -571,8 +594,10 @@ def test_restored_is_ignored_while_a_session_is_open():
     d = Driver(make_config())
     d.up("eth0", jst("2026-06-08 10:00:00"))
     own = d.state.session
-    step = d.feed(Restored(_restored_overdue_session(), jst("2026-06-08 09:59:00")),
-                  jst("2026-06-08 10:00:01"))
+    step = d.feed(
+        Restored(_restored_overdue_session(), jst("2026-06-08 09:59:00")),
+        jst("2026-06-08 10:00:01"),
+    )
     assert step.effects == ()
     assert d.state.session == own
 
@@ -592,7 +617,6 @@ def test_removed_interface_counts_as_offline():
     assert d.state.pattern is Pattern.OFF
     [t] = [e for e in step.effects if isinstance(e, Transition) and e.entity == "machine"]
     assert t.reason == "usb0 removed"
-
 
 
 def test_a_reminder_due_during_a_brief_drop_keeps_its_spacing():

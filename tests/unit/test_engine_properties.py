@@ -155,7 +155,11 @@ def engine_sessions(d: Driver) -> dict[str, Session]:
 
 # ----------------------------------------------------------------------------- properties
 
-SETTINGS = settings(max_examples=int(os.environ.get("POLICY_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("POLICY_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @SETTINGS
@@ -239,11 +243,15 @@ def test_a_restart_changes_no_alert_compared_with_an_uninterrupted_run(opts, anc
     # links are down and settling ends the session early (RECOVERED), so leave those out.
     plain = run_plan(opts, anchor, plan, restarts=False)
     online_at_restart = _restart_points_online(opts, anchor, plan)
-    plan2 = [(g, a) if a[0] != "restart" or ok else (g, ("tick", *a[1:]))
-             for (g, a), ok in zip(plan, online_at_restart, strict=True)]
+    plan2 = [
+        (g, a) if a[0] != "restart" or ok else (g, ("tick", *a[1:]))
+        for (g, a), ok in zip(plan, online_at_restart, strict=True)
+    ]
     restarted = run_plan(opts, anchor, plan2)
+
     def alerts(d):
         return [(a.key, a.at) for a in d.alerts]
+
     assert alerts(restarted) == alerts(plain)
 
 

@@ -141,8 +141,12 @@ def test_clinic_beats_maintenance_where_both_match():
 
 
 def test_adjacent_windows_of_one_period_are_one_stretch():
-    split = schedule(maintenance=[{"days": ["weekday"], "hours": "08:30-12:00"},
-                                  {"days": ["weekday"], "hours": "12:00-17:15"}])
+    split = schedule(
+        maintenance=[
+            {"days": ["weekday"], "hours": "08:30-12:00"},
+            {"days": ["weekday"], "hours": "12:00-17:15"},
+        ]
+    )
     assert split.at(jst("2026-05-11T12:00")).rule == "maintenance[1] weekday 12:00-17:15"
     assert split.next_change(jst("2026-05-11T09:00")) == jst("2026-05-11T17:15")
 
@@ -188,8 +192,10 @@ BERLIN_RULES = {
     "calendar": {"country": "DE", "closed": []},
     "alerts": {"language": "en"},
     "clinic": [{"days": ["sun"], "hours": "01:30-02:30"}],
-    "maintenance": [{"days": ["sun"], "hours": "02:30-04:00"},
-                 {"days": ["all"], "hours": "08:00-09:00"}],
+    "maintenance": [
+        {"days": ["sun"], "hours": "02:30-04:00"},
+        {"days": ["all"], "hours": "08:00-09:00"},
+    ],
 }
 
 
@@ -206,8 +212,9 @@ def test_spring_forward_boundary_inside_the_gap_falls_on_the_jump():
 
 
 def test_window_wholly_inside_the_spring_forward_gap_is_empty_that_day():
-    gap = schedule(**{**BERLIN_RULES, "clinic": [{"days": ["sun"], "hours": "02:10-02:40"}],
-                      "maintenance": []})
+    gap = schedule(
+        **{**BERLIN_RULES, "clinic": [{"days": ["sun"], "hours": "02:10-02:40"}], "maintenance": []}
+    )
     assert gap.at(utc("2026-03-29T01:00")).period is OFF
     # The next clinic hours are the following Sunday's, 02:10 CEST.
     assert gap.next_change(utc("2026-03-29T00:00")) == utc("2026-04-05T00:10")
@@ -227,8 +234,7 @@ def test_fall_back_repeated_hour_does_not_reopen_a_window():
 
 def test_daily_window_keeps_its_wall_clock_hours_across_dst_changes():
     berlin = schedule(**BERLIN_RULES)
-    for day, offset in (("2026-03-28", 1), ("2026-03-30", 2), ("2026-10-24", 2),
-                        ("2026-10-26", 1)):
+    for day, offset in (("2026-03-28", 1), ("2026-03-30", 2), ("2026-10-24", 2), ("2026-10-26", 1)):
         eight = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=BERLIN)
         assert eight.utcoffset() == timedelta(hours=offset)
         assert berlin.at(eight).period is MAINT
@@ -315,17 +321,31 @@ def _reference_period(s: Schedule, t: datetime) -> Period:
     return CLINIC if CLINIC in found else MAINT if MAINT in found else OFF
 
 
-instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31),
-                        timezones=st.just(UTC))
-hours = st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]),
-                  st.integers(0, 23), st.sampled_from([0, 15, 30, 45])).filter(
-    lambda h: (h[0], h[1]) != (h[2], h[3])).map(lambda h: f"{h[0]:02d}:{h[1]:02d}-{h[2]:02d}:{h[3]:02d}")
+instants = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)
+)
+hours = (
+    st.tuples(
+        st.integers(0, 23),
+        st.sampled_from([0, 15, 30, 45]),
+        st.integers(0, 23),
+        st.sampled_from([0, 15, 30, 45]),
+    )
+    .filter(lambda h: (h[0], h[1]) != (h[2], h[3]))
+    .map(lambda h: f"{h[0]:02d}:{h[1]:02d}-{h[2]:02d}:{h[3]:02d}")
+)
 windows = st.lists(
-    st.fixed_dictionaries({
-        "days": st.lists(st.sampled_from([*DAY_NAMES, "weekday", "holiday", "all"]),
-                         min_size=1, max_size=3, unique=True),
-        "hours": hours,
-    }),
+    st.fixed_dictionaries(
+        {
+            "days": st.lists(
+                st.sampled_from([*DAY_NAMES, "weekday", "holiday", "all"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            ),
+            "hours": hours,
+        }
+    ),
     max_size=3,
 )
 zones = st.sampled_from(["Asia/Tokyo", "Europe/Berlin", "America/Santiago"])
@@ -342,8 +362,10 @@ def _cached(key: str, make) -> Schedule:
 @settings(max_examples=150, deadline=None)
 @given(t=instants, zone=zones, clinic=windows, maintenance=windows)
 def test_period_is_constant_until_next_change_and_differs_there(t, zone, clinic, maintenance):
-    s = _cached(repr((zone, clinic, maintenance)), lambda: schedule(
-        timezone=zone, clinic=clinic, maintenance=maintenance))
+    s = _cached(
+        repr((zone, clinic, maintenance)),
+        lambda: schedule(timezone=zone, clinic=clinic, maintenance=maintenance),
+    )
     period = s.at(t).period
     nxt = s.next_change(t)
     assert nxt > t
@@ -360,8 +382,9 @@ def test_period_is_constant_until_next_change_and_differs_there(t, zone, clinic,
 @settings(max_examples=200, deadline=None)
 @given(t=instants, clinic=windows, maintenance=windows)
 def test_period_agrees_with_a_plain_wall_clock_reading_in_tokyo(t, clinic, maintenance):
-    s = _cached(repr(("jst", clinic, maintenance)), lambda: schedule(
-        clinic=clinic, maintenance=maintenance))
+    s = _cached(
+        repr(("jst", clinic, maintenance)), lambda: schedule(clinic=clinic, maintenance=maintenance)
+    )
     assert s.at(t).period is _reference_period(s, t)
 
 
