@@ -28,7 +28,13 @@ from gpiozero import LED, Buzzer, DigitalInputDevice
 from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import AckSource, LookName, OutputState, Pattern
 from monitor.indicator.looks import Drive, Look, heartbeat_rhythm, look_for
-from monitor.indicator.outputs import Output, describe_outputs, light_in_turn, make_device
+from monitor.indicator.outputs import (
+    HoldTimer,
+    Output,
+    describe_outputs,
+    light_in_turn,
+    make_device,
+)
 
 BUTTON_SOURCE = AckSource.GPIO_BUTTON
 # A cheap push button bounces for a few milliseconds: one press, one acknowledgement.
@@ -84,7 +90,7 @@ class GpioIndicator:
         self._cancel_self_test = threading.Event()
         self._outputs: dict[str, Output] = {}
         self._button: DigitalInputDevice | None = None
-        self._hold_timer: threading.Timer | None = None
+        self._hold = HoldTimer(config.self_test_hold.total_seconds(), self._held)
         try:
             self._build()
         except Exception:
@@ -196,7 +202,7 @@ class GpioIndicator:
                     out.stop()
                     out.device.off()
                     out.close()
-            self._cancel_hold()
+            self._hold.cancel()
             if self._button is not None and not self._button.closed:
                 self._button.close()
             led = self._outputs.get("led")
@@ -264,12 +270,7 @@ class GpioIndicator:
         with self._lock:
             if self._closed:
                 return
-            self._cancel_hold()
-            timer = threading.Timer(self._config.self_test_hold.total_seconds(), self._held)
-            timer.name = "indicator-button-hold"
-            timer.daemon = True
-            self._hold_timer = timer
-            timer.start()
+            self._hold.start()
         self._log.info("indicator button pressed: acknowledge")
         if self._on_ack is not None:
             self._call(self._on_ack, BUTTON_SOURCE)
@@ -282,19 +283,13 @@ class GpioIndicator:
     def _released(self) -> None:
         """Button released (a gpiozero thread): it was not held long enough."""
         with self._lock:
-            self._cancel_hold()
-
-    def _cancel_hold(self) -> None:
-        """Stop timing a hold (lock held)."""
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+            self._hold.cancel()
 
     def _held(self) -> None:
         """Button held for ``self_test_hold`` (the hold timer's thread): self-test,
         unless it was released or the indicator closed just as the timer fired."""
         with self._lock:
-            self._hold_timer = None
+            self._hold.forget()
             button = self._button
             if self._closed or button is None or button.closed or not button.is_active:
                 return
@@ -329,6 +324,6 @@ class GpioIndicator:
         for out in self._outputs.values():
             if not out.device.closed:
                 out.close()
-        self._cancel_hold()
+        self._hold.cancel()
         if self._button is not None and not self._button.closed:
             self._button.close()

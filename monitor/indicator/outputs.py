@@ -187,3 +187,33 @@ def light_in_turn(
                 lit.device.off()
         if cancelled:
             return
+
+
+class HoldTimer:
+    """Times a button hold without polling: ``start`` on press, ``cancel`` on release;
+    ``on_held()`` runs in the timer's thread ``seconds`` after a press that was not
+    released. The caller serialises ``start``/``cancel``/``forget`` (its lock)."""
+
+    def __init__(self, seconds: float, on_held: Callable[[], None]):
+        self._seconds = seconds
+        self._on_held = on_held
+        self._timer: threading.Timer | None = None
+
+    def start(self) -> None:
+        """Start timing (again, if a hold was being timed)."""
+        self.cancel()
+        timer = threading.Timer(self._seconds, self._on_held)
+        timer.name = "indicator-button-hold"
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
+
+    def cancel(self) -> None:
+        """Stop timing a hold, if one is timed."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def forget(self) -> None:
+        """The timer fired: nothing is timed any more."""
+        self._timer = None
