@@ -180,6 +180,23 @@ def test_silence_from_the_pc_turns_into_lost_then_the_right_pattern_comes_back(p
     wait_for(lambda: box.indicator.state()["heartbeat"], what="heartbeat again")
 
 
+def test_a_box_whose_link_cannot_start_closes_its_display(tmp_path):
+    factory = MockFactory()
+    made = []
+
+    def display(on_ack):
+        made.append(build_box_display(box_config(), pin_factory=factory, on_ack=on_ack))
+        return made[0]
+
+    try:
+        with pytest.raises(TypeError):
+            start_box(str(tmp_path / "ttyGS0"), display, no_such_option=1)
+        assert made[0].state()["closed"] is True
+    finally:
+        made[0].indicator.close(keep_led=False)
+        factory.close()
+
+
 def test_the_lost_look_differs_from_every_engine_pattern():
     config = box_config()
     look = lost_look(config, chirp_every=60)
