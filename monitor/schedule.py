@@ -51,6 +51,8 @@ HORIZON = timedelta(days=400)
 
 _MINUTES_PER_DAY = 24 * 60
 _ONE_DAY = timedelta(days=1)
+# ``at`` looks at occurrences up to two days around the instants it walks.
+_YEARS_MARGIN = timedelta(days=3)
 # Per-instance caches are bounded so a long-running daemon does not grow them forever.
 _MAX_CACHED_DAYS = 4096
 
@@ -118,6 +120,15 @@ class Schedule:
         change, but a safe instant at which to ask again."""
         u = _to_utc(t)
         return self.local(self._next_change_utc(u, _period_of(self._occurrence_at(u))))
+
+    def holiday_years(self, t: datetime) -> range:
+        """Return the years whose holiday tables ``at(t)`` may ask for (a few days before
+        ``t`` to ``HORIZON`` after it, in the configured zone); raise ValueError if ``t``
+        is naive. Load these ahead and the engine never waits for a table (issue 11)."""
+        u = _to_utc(t)
+        first = self._local_day(u) - _YEARS_MARGIN
+        last = self._local_day(min(u + HORIZON, _LATEST)) + _YEARS_MARGIN
+        return range(first.year, last.year + 1)
 
     def local(self, t: datetime) -> datetime:
         """Return aware ``t`` as local time of the configured zone, with a *fixed* UTC

@@ -403,3 +403,32 @@ def test_holiday_tables_are_loaded_once_per_year():
     for day in range(365):
         s.is_holiday(date(2026, 1, 1) + timedelta(days=day))
     assert sorted(s._holiday_years) == [2026]
+
+
+def _recording(config_overrides: dict) -> tuple[Schedule, list[int]]:
+    asked: list[int] = []
+
+    def source(year: int) -> dict[date, str]:
+        asked.append(year)
+        return {date(year, 1, 1): "New Year's Day"}
+
+    return Schedule(validate_config(config_overrides), holidays=source), asked
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["2026-12-31 23:59:59", "2027-01-01 00:00:00", "2026-06-08 10:00:00", "2026-11-30 12:00:00"],
+)
+def test_holiday_years_covers_every_table_a_lookup_asks_for(when):
+    s, asked = _recording({})
+    t = jst(when)
+    s.at(t)
+    assert asked and set(asked) <= set(s.holiday_years(t))
+
+
+@given(t=instants, zone=zones, clinic=windows, maintenance=windows)
+@settings(max_examples=40, deadline=None)
+def test_holiday_years_covers_every_table_in_any_zone(t, zone, clinic, maintenance):
+    s, asked = _recording({"timezone": zone, "clinic": clinic, "maintenance": maintenance})
+    s.at(t)
+    assert set(asked) <= set(s.holiday_years(t))
