@@ -309,12 +309,13 @@ def _to_utc(t: datetime) -> datetime:
 
 def load_holidays(config: Config, year: int) -> dict[date, str]:
     """Return ``{date: name}`` of the national holidays of ``year`` under ``config``
-    (see ``offload.national_holidays``; imports the holiday library).
+    (see ``calendar.national_holidays``; imports the holiday library).
 
-    TEMPORARY (issue 11): the one upward import of this layer-1 module. Once the
-    holiday loader lives in ``monitor.calendar`` and every caller passes
-    ``Schedule(config, holidays=...)``, this default goes."""
-    from monitor.offload import national_holidays
+    TEMPORARY (issue 11): the one upward import of this layer-1 module, the default
+    source of ``Schedule``. Once every caller passes ``Schedule(config, holidays=...)``
+    (``monitor.jobs.local_holidays`` for commands and tests; cli.py ``explain``,
+    bench/bench_explain.py and tests/e2e/test_explain_cli.py do not yet), it goes."""
+    from monitor.calendar import national_holidays
 
     return national_holidays(
         config.calendar.country, config.calendar.subdivision, config.alerts.language, year

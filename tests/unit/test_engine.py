@@ -35,8 +35,7 @@ from monitor.domain.events import (
 )
 from monitor.domain.model import AlertRecord, Session, Transition, session_id
 from monitor.engine import Engine
-from monitor.schedule import Schedule
-from tests.support.engine_driver import Driver, jst, link, make_config, permit
+from tests.support.engine_driver import Driver, jst, link, make_config, permit, schedule_of
 
 CLINIC = AlertKind.CLINIC_HOURS
 OUTSIDE = AlertKind.OUTSIDE_WINDOW
@@ -380,7 +379,7 @@ def test_tick_at_any_time_is_harmless():
 
 
 def test_tick_while_idle_does_nothing_and_asks_for_no_wake_up():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     step = engine.step(engine.initial(), Tick(), jst("2026-06-08 10:00:00"))
     assert step.effects == ()
     assert step.wake_at is None
@@ -388,7 +387,7 @@ def test_tick_while_idle_does_nothing_and_asks_for_no_wake_up():
 
 
 def test_a_naive_now_is_refused():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     with pytest.raises(ValueError, match="aware"):
         engine.step(engine.initial(), Tick(), datetime(2026, 6, 8, 10, 0))
 
@@ -603,7 +602,7 @@ def test_restored_is_ignored_while_a_session_is_open():
 
 
 def test_unknown_inputs_are_refused():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     with pytest.raises(TypeError):
         engine.step(engine.initial(), object(), jst("2026-06-08 10:00:00"))
 

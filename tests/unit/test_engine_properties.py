@@ -26,7 +26,7 @@ from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Verdict
 from monitor.domain.events import Acknowledged, PatternChanged, Restored, Synced, Tick
 from monitor.domain.model import LinkObserved, Session, session_id
 from monitor.schedule import Schedule
-from tests.support.engine_driver import Driver, jst, link, make_config, permit
+from tests.support.engine_driver import Driver, jst, link, make_config, permit, schedule_of
 
 IFACES = ("eth0", "usb0", "lo", "docker0")  # lo is ignored, docker0 is not watched
 ANCHORS = (
@@ -187,7 +187,7 @@ def test_pattern_is_off_exactly_when_no_watched_link_is_online(opts, anchor, pla
 def test_sessions_follow_the_links_and_clinic_hours_alert_exactly_once(opts, anchor, plan):
     d = run_plan(opts, anchor, plan)
     settle = d.config.link.settle
-    schedule = Schedule(d.config)
+    schedule = schedule_of(d.config)
     model = model_sessions(d)
     engine = engine_sessions(d)
     assert sorted(engine) == sorted(session_id(m.started_at) for m in model)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from monitor.compat import UTC
 from monitor.config import DAY_NAMES, validate_config
 from monitor.domain.enums import Period
+from monitor.jobs import local_holidays
 from monitor.schedule import HORIZON, Schedule
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -29,7 +30,8 @@ OFF = Period.OFF_HOURS
 
 
 def schedule(**overrides) -> Schedule:
-    return Schedule(validate_config(overrides))
+    config = validate_config(overrides)
+    return Schedule(config, holidays=local_holidays(config))
 
 
 DEFAULT = schedule()
