@@ -77,7 +77,9 @@ def child_sender(config: Config) -> SenderPort:
 def outbox_worker(register: RegisterPort, config: Config, sender: SenderPort) -> OutboxPort:
     from monitor.notify import OutboxWorker
 
-    return OutboxWorker(register, config.alerts, sender=sender, zone=config.timezone,
+    # ``sender`` is a ChildSender (or a test's), with notify.Sender's interface.
+    return OutboxWorker(register, config.alerts, sender=sender,  # type: ignore[arg-type]
+                        zone=config.timezone,
                         remind_every=config.limits.remind_every)
 
 

@@ -7,7 +7,8 @@ Why in-process: ``link-monitor run`` builds its own pin factory from
 runs in a thread with its own event loop, real register, real control socket and a
 real netlink watcher on the namespace (``netns=``); its indicator is a real
 ``GpioIndicator`` on gpiozero's ``MockFactory`` whose pins can be broken and
-repaired. The only change to the daemon is that indicator (``_open_parts``).
+repaired. The only change to the daemon is that indicator, through its one seam
+(``Parts.indicator``).
 
 The box indicator's fault (reported through ``on_fault``, never raised) is covered
 end to end in tests/e2e/test_faults_e2e.py; this covers a ``show`` that raises.
@@ -27,7 +28,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import parse_config_text
 from monitor.control import DaemonNotRunning, request
-from monitor.daemon import Daemon
+from monitor.daemon import Daemon, IndicatorHooks, build_parts
 from monitor.errors import ControlError
 from monitor.indicator.gpio import GpioIndicator
 from monitor.register import Register
@@ -49,20 +50,17 @@ class BreakablePin(MockPin):
         return super()._change_state(value)
 
 
-class DaemonOnTestPins(Daemon):
-    """The real daemon; its indicator is a ``GpioIndicator`` on the test's pins."""
+def daemon_on_test_pins(config, *, netns: str, pins: MockFactory) -> Daemon:
+    """The real daemon and its real parts, but for the indicator: a ``GpioIndicator``
+    on the test's pins, wired as ``build_indicator`` wires the real one."""
+    parts = build_parts(netns=netns)
 
-    def __init__(self, *args, pins: MockFactory, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pins = pins
+    def indicator(config, hooks: IndicatorHooks) -> GpioIndicator:
+        return GpioIndicator(config.indicator, pins, on_fault=hooks.on_fault,
+                             on_restore=hooks.on_restore)
 
-    def _open_parts(self) -> None:
-        super()._open_parts()  # the config says kind "none": a NullIndicator to replace
-        self.indicator.close()
-        # Wired as build_indicator wires the real one.
-        self.indicator = GpioIndicator(self.config.indicator, self.pins,
-                                       on_fault=self._in_loop(self._indicator_fault),
-                                       on_restore=self._in_loop(self._indicator_restored))
+    parts.indicator = indicator
+    return Daemon(config, parts, source="test")
 
 
 class Running:
@@ -166,7 +164,7 @@ def pins():
 @pytest.fixture
 def running(tmp_path, ns, pins):
     config = parse_config_text(config_text(tmp_path), "test")
-    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
     try:
         yield r
     finally:
@@ -241,7 +239,7 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     config = parse_config_text(config_text(tmp_path, clinic_now=True), "test")
-    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
     try:
         r.start()
 
