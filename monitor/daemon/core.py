@@ -190,11 +190,11 @@ class Daemon:
     def _leave_open(self, now: datetime) -> None:
         """The session stays open, stamped with when it was last seen: a restart
         continues it, or closes it at that instant if the cable was pulled meanwhile."""
-        register = self.rt.register
-        self.writes.write("last seen", lambda: register.set_last_seen(now), "stop")
+        rt = self.rt  # the register at the time of the write (a retry may be later)
+        self.writes.write("last seen", lambda: rt.register.set_last_seen(now), "stop")
         if self.state.session is not None:
             s = replace(self.state.session, last_seen=now)
-            self.writes.write(f"session {s.id} last seen", lambda: register.update_session(s),
+            self.writes.write(f"session {s.id} last seen", lambda: rt.register.update_session(s),
                               "stop")
         self.writes.flush()
         if len(self.writes):
@@ -239,8 +239,8 @@ class Daemon:
         if silenced:
             now = self.rt.now()
             sid = self.state.session.id if self.state.session else None
-            register = self.rt.register
-            self.writes.write("ack", lambda: register.record_ack(by or source, source, now, sid),
+            rt = self.rt  # the register at the time of the write (a retry may be later)
+            self.writes.write("ack", lambda: rt.register.record_ack(by or source, source, now, sid),
                               source)
             log.info("alarm acknowledged by %s via %s", by or "someone", source)
         return silenced
@@ -302,8 +302,8 @@ class Daemon:
 
     def _save_last_seen(self, now: datetime) -> None:
         self._last_seen_saved = now
-        register = self.rt.register
-        self.writes.write("last seen", lambda: register.set_last_seen(now), "heartbeat")
+        rt = self.rt  # the register at the time of the write (a retry may be later)
+        self.writes.write("last seen", lambda: rt.register.set_last_seen(now), "heartbeat")
 
     def _send_ready(self) -> None:
         if not self._ready_sent:

@@ -84,8 +84,8 @@ class Effects:
                 self._session_closed(effect, why)
 
     def _link_changed(self, obs: LinkObserved, why: str) -> None:
-        register = self._rt.register
-        self._writes.write("link event", lambda: register.record_link_event(obs), why)
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write("link event", lambda: rt.register.record_link_event(obs), why)
         if obs.online:
             self._traffic.start(obs.interface)
             self._alerting.link_up(why)
@@ -97,8 +97,8 @@ class Effects:
         self._traffic.reset()
         for name in s.interfaces:
             self._traffic.start(name)
-        register = self._rt.register
-        self._writes.write(f"session {s.id} opened", lambda: register.open_session(s), why)
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write(f"session {s.id} opened", lambda: rt.register.open_session(s), why)
 
     def _alert_raised(self, effect: AlertRaised, why: str) -> None:
         alert = effect.alert
@@ -111,18 +111,18 @@ class Effects:
         self._alerting.enqueue(alert, why)
 
     def _transition(self, t: Transition, why: str) -> None:
-        register = self._rt.register
-        self._writes.write("transition", lambda: register.record_transition(t), why)
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write("transition", lambda: rt.register.record_transition(t), why)
 
     def _session_changed(self, effect: SessionChanged, why: str) -> None:
         s = effect.session
-        register = self._rt.register
-        self._writes.write(f"session {s.id} changed", lambda: register.update_session(s), why)
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write(f"session {s.id} changed", lambda: rt.register.update_session(s), why)
 
     def _session_closed(self, effect: SessionClosed, why: str) -> None:
         s = with_traffic(effect.session, self._totals or self._traffic.totals())
         self._closed()
         log.info("session %s closed (%s, %s)", s.id, s.end_reason, format_duration(s.duration()))
-        register = self._rt.register
-        self._writes.write(f"session {s.id} closed", lambda: register.close_session(s), why)
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write(f"session {s.id} closed", lambda: rt.register.close_session(s), why)
         self._traffic.reset()

@@ -89,8 +89,8 @@ class Parts:
     ``register(config)``, ``indicator(config, hooks)`` and ``control(config, handler)``
     open their part (raise ``MonitorError`` when it cannot be: the daemon does not
     start); ``watcher(config)`` returns a new, not yet started watcher;
-    ``sender(config)`` the alert sender and ``outbox(register, config, sender)`` the
-    worker over it; ``load_config`` reads the config again for a reload; ``traffic``
+    ``sender(config)`` the alert sender and ``outbox(register, config, sender, now)``
+    the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the config again for a reload; ``traffic``
     reads interface byte counters; ``holidays`` is the schedule's holiday source
     (None: the holiday library in this process)."""
 
@@ -98,7 +98,7 @@ class Parts:
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
     watcher: Callable[[Config], WatcherPort]
     sender: Callable[[Config], SenderPort]
-    outbox: Callable[[RegisterPort, Config, SenderPort], OutboxPort]
+    outbox: Callable[[RegisterPort, Config, SenderPort, Callable[[], datetime]], OutboxPort]
     control: Callable[[Config, Handler], ControlPort]
     load_config: ConfigLoader
     traffic: TrafficReader

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -74,12 +74,13 @@ def child_sender(config: Config) -> SenderPort:
     return ChildSender(config.alerts)
 
 
-def outbox_worker(register: RegisterPort, config: Config, sender: SenderPort) -> OutboxPort:
+def outbox_worker(register: RegisterPort, config: Config, sender: SenderPort,
+                  now: Callable[[], datetime]) -> OutboxPort:
     from monitor.notify import OutboxWorker
 
     # ``sender`` is a ChildSender (or a test's), with notify.Sender's interface.
     return OutboxWorker(register, config.alerts, sender=sender,  # type: ignore[arg-type]
-                        zone=config.timezone,
+                        zone=config.timezone, clock=now,
                         remind_every=config.limits.remind_every)
 
 
