@@ -3,7 +3,7 @@
 The real register (SQLite in a tmp dir), the real outbox worker and the real control
 socket; in place of what needs root or a network: a watcher fed from an asyncio
 queue (``Links``), an indicator that records the patterns shown (``Lamp``), a
-sender that records the mails (``Mailbox``), a clock the test moves (``TestClock``),
+sender that records the mails (``Mailbox``), a clock the test moves (``ManualClock``),
 a config loader that reads the test's file in this process and a holiday table that
 records which years were loaded ahead.
 """
@@ -67,7 +67,7 @@ socket = "{tmp}/run/control.sock"
 """
 
 
-class TestClock:
+class ManualClock:
     """The daemon's wall clock, moved by the test; monotonic time is real."""
 
     def __init__(self, now: datetime = START):
@@ -94,7 +94,7 @@ class Links:
     ``fail_builds`` makes that many next builds raise (a netlink socket that cannot
     be opened). ``built`` counts the watchers built."""
 
-    def __init__(self, clock: TestClock):
+    def __init__(self, clock: ManualClock):
         self.clock = clock
         self.present: dict[str, LinkObserved] = {}
         self.queue: asyncio.Queue[LinkObserved | Exception] | None = None
@@ -237,7 +237,7 @@ class Rig:
     """A daemon on test parts, and the parts to look at."""
 
     daemon: Daemon
-    clock: TestClock
+    clock: ManualClock
     links: Links
     lamp: Lamp
     mailbox: Mailbox
@@ -258,7 +258,7 @@ FAST = Timing(backoff_first=0.05, backoff_max=0.2, heartbeat=0.05, stop_grace=2.
               trim_after=0.01)
 
 
-def rig(tmp: Path, text: str | None = None, *, clock: TestClock | None = None,
+def rig(tmp: Path, text: str | None = None, *, clock: ManualClock | None = None,
         timing: Timing = FAST, notifier: Any = None,
         loader: Callable[..., Any] = load_in_process) -> Rig:
     """Return a daemon on test parts, reading ``text`` (default ``config_text``) from
@@ -267,7 +267,7 @@ def rig(tmp: Path, text: str | None = None, *, clock: TestClock | None = None,
 
     path = tmp / "link-monitor.toml"
     path.write_text(text if text is not None else config_text(tmp))
-    clock = clock or TestClock()
+    clock = clock or ManualClock()
     links, lamp, mailbox, holidays = Links(clock), Lamp(), Mailbox(), Holidays()
     counters: dict[str, tuple[int, int]] = {}
     config = parse_config_text(path.read_text(), str(path))

@@ -1,0 +1,426 @@
+"""The real ``Daemon`` in this process, without root: faults and their backoff and
+recovery, reload (good and bad config, over the socket and by SIGHUP), start-up that
+must refuse, sd_notify, and the holiday tables loaded ahead of New Year.
+
+See tests/support/daemon_parts.py for the parts (real register, outbox worker and
+control socket; a queue-fed watcher, a recording lamp and sender, the test's clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.compat import UTC
+from monitor.control import DaemonError, request
+from monitor.daemon import Daemon, Fault, Timing
+from monitor.daemon.wiring import load_checked
+from monitor.domain.enums import Pattern
+from monitor.errors import IndicatorError
+from monitor.register import Register
+from monitor.sdnotify import SystemdNotifier
+from tests.support.daemon_parts import (
+    FAST,
+    Running,
+    ManualClock,
+    config_text,
+    rig,
+    until,
+)
+
+
+def run(coro) -> None:
+    asyncio.run(coro)
+
+
+def monitor_bodies(store: Path) -> list[str]:
+    with contextlib.closing(Register.open_readonly(store)) as reg:
+        return [r.body for r in reg.outbox(include_delivered=True) if str(r.kind) == "monitor"]
+
+
+def link_events(store: Path) -> list:
+    with contextlib.closing(Register.open_readonly(store)) as reg:
+        return reg.link_events()
+
+
+async def ask(socket_path: Path, payload: dict) -> dict:
+    return await asyncio.to_thread(request, socket_path, payload, timeout=30)
+
+
+def fault(r, name: str) -> dict:
+    return r.daemon.status()["monitor"]["faults"][name]
+
+
+# ------------------------------------------------------------------------- faults
+
+
+def test_a_fault_backs_off_doubling_up_to_its_limit_and_ends_at_the_next_success():
+    f = Fault("register", Timing(backoff_first=1.0, backoff_max=4.0))
+    assert f.failed(OSError("disk")) is True  # a new episode
+    assert [f.failed(OSError("disk")) for _ in range(3)] == [False, False, False]
+    assert f.delay == 4.0 and f.count == 4
+    assert f.as_dict() == {"failing": True, "errors": 4, "last_error": "OSError: disk"}
+    assert f.ok() is True and f.delay == 1.0
+    assert f.ok() is False
+
+
+def test_a_lamp_that_fails_is_alerted_once_retried_with_backoff_and_recovers(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            r.clock.advance(timedelta(seconds=1))  # a monitor alert of its own
+            r.lamp.broken = True
+            r.links.plug()
+            await until(lambda: fault(r, "indicator")["errors"] >= 3, 3, "two retries")
+            assert fault(r, "indicator")["failing"]
+            assert "GPIO17 does not answer" in fault(r, "indicator")["last_error"]
+            assert r.lamp.shown == []
+            r.lamp.broken = False
+            await until(lambda: r.lamp.patterns == ["alarm"], 3, "a retry shows the alarm")
+            assert not fault(r, "indicator")["failing"]
+
+    run(scenario())
+    bodies = [b for b in monitor_bodies(r.store) if "GPIO17" in b]
+    assert len(bodies) == 1  # one alert per episode
+    failed = [m for m in caplog.messages if m.startswith("indicator failed to show")]
+    assert len(failed) >= 3
+    assert "indicator works again" in caplog.messages
+
+
+def test_an_indicator_that_reports_itself_unreachable_is_a_fault_until_it_is_back(tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            r.clock.advance(timedelta(seconds=1))  # a monitor alert of its own
+            await asyncio.to_thread(r.lamp.hooks.on_fault, "the box does not answer")
+            await until(lambda: fault(r, "indicator")["failing"], 2, "the fault")
+            r.links.plug()
+            await until(lambda: r.lamp.patterns[-1:] == ["alarm"], 2, "shown meanwhile")
+            assert fault(r, "indicator")["failing"]  # a show is not the box coming back
+            await asyncio.to_thread(r.lamp.hooks.on_restore, "the box is back")
+            await until(lambda: not fault(r, "indicator")["failing"], 2, "the box is back")
+
+    run(scenario())
+    assert [b for b in monitor_bodies(r.store) if "the box does not answer" in b]
+
+
+def test_a_watcher_that_fails_is_alerted_rebuilt_after_a_backoff_and_recovers(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    r = rig(tmp_path)
+    r.links.fail_builds = 1  # the first watcher cannot even be built
+
+    async def scenario():
+        async with Running(r):
+            assert r.links.built == 2 and not fault(r, "watcher")["failing"]
+            r.links.plug()
+            await until(lambda: r.lamp.patterns == ["alarm"], 2, "the alarm")
+            r.clock.advance(timedelta(seconds=1))  # a monitor alert of its own
+            r.links.fail("netlink socket closed")
+            await until(lambda: r.links.built == 3, 2, "a new watcher")
+            await until(lambda: not fault(r, "watcher")["failing"], 2, "recovered")
+            r.links.unplug()
+            await until(lambda: r.lamp.patterns[-1:] == ["off"], 2, "the new one is followed")
+
+    run(scenario())
+    assert caplog.messages.count("watcher recovered") == 2
+    # The failure at start shares the "started" alert's instant (and key); the second
+    # is an alert of its own.
+    bodies = [b for b in monitor_bodies(r.store) if "The network link cannot be watched" in b]
+    assert len(bodies) == 1 and "netlink socket closed" in bodies[0]
+
+
+def test_register_writes_that_fail_wait_in_order_and_are_written_when_it_works_again(
+        tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            # The register's file turns read-only (as a disk that failed does): every
+            # write fails now, with SQLite's own error.
+            db = r.daemon.rt.register._db
+            db.execute("PRAGMA query_only = ON")
+            r.clock.advance(timedelta(seconds=1))
+            r.links.plug()
+            await until(lambda: fault(r, "register")["failing"], 2, "the register fault")
+            status = r.daemon.status()
+            assert status["monitor"]["unsaved_writes"] >= 2
+            await until(lambda: fault(r, "register")["errors"] >= 3, 3, "retried, backing off")
+            db.execute("PRAGMA query_only = OFF")  # the disk is back
+            await until(lambda: not fault(r, "register")["failing"], 3, "written at last")
+            assert r.daemon.status()["monitor"]["unsaved_writes"] == 0
+
+    run(scenario())
+    [event] = link_events(r.store)
+    assert event.interface == "eth0" and event.online
+    [body] = [b for b in monitor_bodies(r.store) if "The register cannot be written" in b]
+    assert "readonly database" in body
+
+
+def test_an_open_session_that_cannot_be_read_at_start_is_a_register_fault(tmp_path):
+    r = rig(tmp_path)
+    parts = r.daemon.rt.parts
+    real = parts.register
+
+    def unreadable(config):
+        register = real(config)
+        register.close()  # opened, but nothing can be read from it
+        return register
+
+    parts.register = unreadable
+
+    async def scenario():
+        async with Running(r):
+            assert fault(r, "register")["failing"]
+            r.links.plug()
+            await until(lambda: r.lamp.patterns == ["alarm"], 2, "monitoring goes on")
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------------- start-up
+
+
+def test_a_control_socket_path_that_is_not_a_socket_refuses_to_start(tmp_path, caplog):
+    r = rig(tmp_path)
+    r.socket.parent.mkdir(parents=True)
+    r.socket.write_text("not a socket")
+    assert asyncio.run(r.daemon.run()) == 1
+    assert any(m.startswith("cannot start:") for m in caplog.messages)
+    assert r.lamp.closed
+
+
+def test_an_indicator_that_cannot_be_opened_refuses_to_start(tmp_path):
+    r = rig(tmp_path)
+
+    def no_gpio(config, hooks):
+        raise IndicatorError('indicator kind "gpio": no GPIO')
+
+    r.daemon.rt.parts.indicator = no_gpio
+    assert asyncio.run(r.daemon.run()) == 1
+    assert not r.socket.exists()
+
+
+def test_an_alert_sender_that_cannot_be_built_refuses_to_start(tmp_path, caplog):
+    r = rig(tmp_path)
+
+    def no_sender(config):
+        raise RuntimeError("no apprise")
+
+    r.daemon.rt.parts.sender = no_sender
+    assert asyncio.run(r.daemon.run()) == 1
+    assert any("the alert sender" in m for m in caplog.messages)
+    assert r.lamp.closed and not r.socket.exists()
+
+
+# ------------------------------------------------------------------------- reload
+
+
+def test_a_good_config_reloaded_over_the_socket_is_in_force_at_once(tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            assert (await ask(r.socket, {"cmd": "status"}))["period"] == "clinic"
+            # Clinic hours move to the afternoon, the register to another file.
+            r.clock.advance(timedelta(seconds=1))  # a monitor alert of its own
+            r.config_path.write_text(config_text(tmp_path, clinic="15:00-18:00",
+                                                 maintenance="09:00-12:00").replace(
+                "state/register.db", "state/other.db"))
+            reply = await ask(r.socket, {"cmd": "reload"})
+            assert reply["reloaded"] == str(r.config_path)
+            assert reply["restart_needed"] == ["store.path"]
+            status = await ask(r.socket, {"cmd": "status"})
+            assert status["period"] == "maintenance"
+            r.links.plug()
+            await until(lambda: r.lamp.patterns == ["on"], 2, "maintenance: a steady lamp")
+            assert r.holidays.ensured[-1] == [2025, 2026, 2027, 2028]
+
+    run(scenario())
+    assert any(b for b in monitor_bodies(r.store) if "reloaded" in b)
+
+
+def test_a_bad_config_is_rejected_and_the_old_one_stays_in_force(tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            r.config_path.write_text(config_text(tmp_path, clinic="25:00-26:00"))
+            with pytest.raises(DaemonError):
+                await ask(r.socket, {"cmd": "reload"})
+            r.links.plug()
+            await until(lambda: r.lamp.patterns == ["alarm"], 2, "the old clinic hours")
+
+    run(scenario())
+    assert not any("reloaded" in b for b in monitor_bodies(r.store))
+
+
+def test_sighup_reloads_through_the_real_loader_and_a_new_link_rule_rebuilds_the_watcher(
+        tmp_path):
+    r = rig(tmp_path, loader=load_checked)
+
+    async def scenario():
+        async with Running(r):
+            built = r.links.built
+            r.config_path.write_text(config_text(tmp_path).replace(
+                'interfaces = ["eth*"]', 'interfaces = ["eth*", "en*"]'))
+            os.kill(os.getpid(), signal.SIGHUP)
+            await until(lambda: r.links.built > built, 30, "a new watcher for the new rule")
+            assert r.daemon.config.link.interfaces == ("eth*", "en*")
+
+    run(scenario())
+
+
+def test_the_alerts_changed_by_a_reload_start_a_new_sender(tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            first = r.daemon.rt.open_outbox
+            r.config_path.write_text(config_text(tmp_path, language="ja"))
+            await r.daemon.reload(by="test")
+            assert r.daemon.rt.open_outbox is not first
+            r.links.plug()
+            await until(lambda: any("診療時間" in t for t in r.mailbox.titles()), 5,
+                        "a Japanese alert from the new worker")
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------------- systemd
+
+
+def test_systemd_hears_ready_status_watchdog_and_stopping(tmp_path):
+    path = tmp_path / "notify.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(path))
+    server.setblocking(False)
+    notifier = SystemdNotifier(environ={"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "100000",
+                                        "WATCHDOG_PID": str(os.getpid())})
+    r = rig(tmp_path, notifier=notifier)
+    got: list[str] = []
+
+    def received() -> list[str]:
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                got.append(server.recv(4096).decode())
+        return got
+
+    async def scenario():
+        async with Running(r):
+            await until(lambda: any("READY=1" in m for m in received()), 2, "READY")
+            await until(lambda: any(m == "WATCHDOG=1" for m in received()), 2, "a ping")
+            r.links.plug()
+            await until(lambda: any("online" in m and "ALARM" in m for m in received()), 2,
+                        "the status line follows the cable")
+
+    try:
+        run(scenario())
+        received()
+    finally:
+        server.close()
+    ready = next(m for m in got if m.startswith("READY=1"))
+    assert ready.startswith("READY=1\nSTATUS=offline, clinic hours: off")
+    assert "STOPPING=1\nSTATUS=stopping" in got
+
+
+def test_the_status_line_names_the_failing_parts(tmp_path):
+    r = rig(tmp_path)
+
+    async def scenario():
+        async with Running(r):
+            r.lamp.broken = True
+            r.links.plug()
+            await until(lambda: fault(r, "indicator")["failing"], 2, "the fault")
+            line = r.daemon.view.line(r.clock.now())
+            assert line.startswith("online") and line.endswith(", fault: indicator")
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------------- holidays
+
+
+def test_the_holidays_of_the_coming_years_are_loaded_at_start_and_before_new_year(tmp_path):
+    # 31 December, 20:00 in Tokyo: four hours before New Year.
+    clock = ManualClock(datetime(2026, 12, 31, 11, 0, tzinfo=UTC))
+    timing = replace(FAST, holidays_ahead=timedelta(hours=6), max_sleep=0.05)
+    r = rig(tmp_path, clock=clock, timing=timing)
+
+    async def scenario():
+        async with Running(r):
+            await until(lambda: len(r.holidays.ensured) >= 2, 2, "loaded at start and ahead")
+            await asyncio.sleep(0.2)
+            assert len(r.holidays.ensured) == 2  # once per New Year, not at every firing
+            clock.advance(timedelta(days=365))
+            await until(lambda: len(r.holidays.ensured) == 3, 2, "the next New Year")
+
+    run(scenario())
+    assert r.holidays.ensured[:2] == [[2025, 2026, 2027, 2028], [2026, 2027, 2028, 2029]]
+    assert r.holidays.ensured[2] == [2027, 2028, 2029, 2030]
+
+
+def test_a_holiday_source_without_ensure_is_asked_year_by_year(tmp_path):
+    r = rig(tmp_path)
+    asked: list[int] = []
+    r.daemon.rt.use(r.daemon.config, "test", lambda year: asked.append(year) or {})
+
+    async def scenario():
+        async with Running(r):
+            await until(lambda: r.daemon.holidays.loads >= 1, 2, "loaded")
+
+    run(scenario())
+    assert {2025, 2026, 2027, 2028} <= set(asked)
+
+
+def test_a_holiday_source_that_fails_is_logged_and_monitoring_goes_on(tmp_path, caplog):
+    class Broken:
+        def __call__(self, year):
+            return {}
+
+        def ensure(self, years):
+            raise OSError("the holiday child died")
+
+    r = rig(tmp_path)
+    r.daemon.rt.use(r.daemon.config, "test", Broken())
+
+    async def scenario():
+        async with Running(r):
+            await until(lambda: any("not loaded ahead" in m for m in caplog.messages), 2,
+                        "the failure is logged")
+            r.links.plug()
+            await until(lambda: r.lamp.shown == [(Pattern.ALARM, False)], 2, "monitoring")
+
+    run(scenario())
+
+
+def test_the_daemon_builds_its_real_parts_from_the_wiring(tmp_path):
+    from monitor.daemon import build_parts
+    from monitor.daemon.wiring import prewarm
+
+    text = config_text(tmp_path)
+    r = rig(tmp_path, text)
+    parts = build_parts(clock=ManualClock().clock())
+    config = r.daemon.config
+    prewarm(config)
+    register = parts.register(config)
+    try:
+        assert register.current_session() is None
+        sender = parts.sender(config)
+        worker = parts.outbox(register, config, sender, parts.clock.now)
+        assert worker.status()["pending"] == 0
+    finally:
+        register.close()
+    assert parts.traffic(["no-such-interface"]) == {}
+    assert isinstance(Daemon(config, parts), Daemon)
