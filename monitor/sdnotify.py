@@ -98,8 +98,16 @@ class SystemdNotifier:
             self._sock = None
 
 
-def format_status(*, online: bool, since: timedelta | None, period: str, pattern: str,
-                  language: str = "ja", pending: int = 0, silenced: bool = False) -> str:
+def format_status(
+    *,
+    online: bool,
+    since: timedelta | None,
+    period: str,
+    pattern: str,
+    language: str = "ja",
+    pending: int = 0,
+    silenced: bool = False,
+) -> str:
     """Return the one-line state for systemd's STATUS=.
 
     ``"接続中 12分, 診療時間: 警報"`` / ``"online 12m, clinic hours: ALARM"``;

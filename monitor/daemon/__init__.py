@@ -44,16 +44,27 @@ from monitor.daemon.parts import Clock, IndicatorHooks, Parts, Timing
 from monitor.daemon.wiring import build_parts, prewarm
 from monitor.schedule import HolidayTable
 
-__all__ = ["Clock", "Daemon", "Fault", "IndicatorHooks", "Parts", "Timing", "build_parts",
-           "prewarm", "quiet_libraries", "run_daemon", "setup_logging"]
+__all__ = [
+    "Clock",
+    "Daemon",
+    "Fault",
+    "IndicatorHooks",
+    "Parts",
+    "Timing",
+    "build_parts",
+    "prewarm",
+    "quiet_libraries",
+    "run_daemon",
+    "setup_logging",
+]
 
 
-def run_daemon(config: Config, source: str, *, config_path: Path | None,
-               holidays: HolidayTable | None = None) -> int:
+def run_daemon(
+    config: Config, source: str, *, config_path: Path | None, holidays: HolidayTable | None = None
+) -> int:
     """Run the monitor in the foreground until stopped; return the exit status.
     ``holidays``: the schedule's holiday source (see ``offload.load_checked``)."""
-    daemon = Daemon(config, build_parts(holidays=holidays), source=source,
-                    config_path=config_path)
+    daemon = Daemon(config, build_parts(holidays=holidays), source=source, config_path=config_path)
     try:
         return asyncio.run(daemon.run())
     except KeyboardInterrupt:

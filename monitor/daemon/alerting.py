@@ -68,8 +68,14 @@ class Alerting:
             period = self._rt.schedule.at(now)
         except Exception:  # noqa: BLE001 - a monitor alert must go out even then
             period = None
-        alert = Alert(kind=AlertKind.MONITOR, severity=severity, at=now, session=None,
-                      period=period, detail=detail)
+        alert = Alert(
+            kind=AlertKind.MONITOR,
+            severity=severity,
+            at=now,
+            session=None,
+            period=period,
+            detail=detail,
+        )
         log.info("monitor alert: %s", detail)
         if self._rt.open_outbox is not None:
             self.enqueue(alert, "monitor")

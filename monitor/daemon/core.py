@@ -13,14 +13,13 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
@@ -30,14 +29,14 @@ from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
-from monitor.daemon.status import StatusView, iso
+from monitor.daemon.status import StatusView
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.watching import Watching
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Severity
-from monitor.domain.events import Acknowledged, Input, PermitGranted, Restored, Tick
+from monitor.domain.events import Acknowledged, Input, Tick
 from monitor.errors import ConfigError, MonitorError
 from monitor.policy import EngineState
 
@@ -50,30 +49,44 @@ class Daemon:
     ``parts`` are what it is made of (``wiring.build_parts()`` for the real ones);
     ``config_path`` is the file a reload reads again (None: the built-in default)."""
 
-    def __init__(self, config: Config, parts: Parts, *, source: str = BUILTIN,
-                 config_path: Path | None = None):
+    def __init__(
+        self,
+        config: Config,
+        parts: Parts,
+        *,
+        source: str = BUILTIN,
+        config_path: Path | None = None,
+    ):
         self.rt = rt = Runtime(config, source, config_path, parts)
         self.tasks = Tasks()
-        self.faults = Faults(parts.timing, lambda detail: self.alerting.monitor_alert(detail),
-                             lambda: rt.loop)
+        self.faults = Faults(
+            parts.timing, lambda detail: self.alerting.monitor_alert(detail), lambda: rt.loop
+        )
         self.writes = WriteQueue(self.faults)
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.traffic = TrafficMeter(parts.traffic)
         self.view = StatusView(rt, self.faults, self.writes, self.traffic)
         self.lamp = Lamp(rt, self.faults, self.view.publish)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
-        self.effects = Effects(rt, self.writes, self.lamp, self.alerting, self.traffic,
-                               self.timers.trim_later)
+        self.effects = Effects(
+            rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
+        )
         self.holidays = HolidayTimer(rt, self.tasks)
-        self.watching = Watching(rt, self.faults, self.feed, self._send_ready,
-                                 lambda: self.view.publish(rt.now()))
-        self.reloader = Reloader(rt, self.alerting, self.holidays, self.feed,
-                                 self._restart_watcher, lambda: self.view.line(rt.now()))
-        self.requests = Requests(rt, self.feed, self.status, self.acknowledge,
-                                 self.reloader.reload)
+        self.watching = Watching(
+            rt, self.faults, self.feed, self._send_ready, lambda: self.view.publish(rt.now())
+        )
+        self.reloader = Reloader(
+            rt,
+            self.alerting,
+            self.holidays,
+            self.feed,
+            self._restart_watcher,
+            lambda: self.view.line(rt.now()),
+        )
+        self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
+        self.continuity = Continuity(rt, self.writes, self.faults, self.traffic, self.feed)
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
-        self._last_seen_saved: datetime | None = None
         self._ready_sent = False
 
     # ------------------------------------------------------------------ views
@@ -105,14 +118,19 @@ class Daemon:
         if control is None:
             return 1
         self._signals()
-        self._restore()
+        self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
         self.alerting.monitor_alert("started", Severity.INFO)
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.timers.start_heartbeat()
-        log.info("link-monitor %s running (config %s, register %s, socket %s)", __version__,
-                 self.rt.source, self.config.store.path, self.config.control.socket)
+        log.info(
+            "link-monitor %s running (config %s, register %s, socket %s)",
+            __version__,
+            self.rt.source,
+            self.config.store.path,
+            self.config.control.socket,
+        )
         try:
             await self._stop.wait()
         finally:
@@ -126,9 +144,14 @@ class Daemon:
         control = None
         try:
             rt.open_register = parts.register(rt.config)
-            rt.open_indicator = parts.indicator(rt.config, IndicatorHooks(
-                on_ack=self._ack_from_thread, on_fault=self._in_loop(self.lamp.fault),
-                on_restore=self._in_loop(self.lamp.restored)))
+            rt.open_indicator = parts.indicator(
+                rt.config,
+                IndicatorHooks(
+                    on_ack=self._ack_from_thread,
+                    on_fault=self._in_loop(self.lamp.fault),
+                    on_restore=self._in_loop(self.lamp.restored),
+                ),
+            )
             control = parts.control(rt.config, self.requests.handle)
             await control.start()
         except MonitorError as exc:
@@ -147,8 +170,11 @@ class Daemon:
     def _signals(self) -> None:
         loop = self.rt.loop
         assert loop is not None
-        for sig, handler in ((signal.SIGTERM, self.stop), (signal.SIGINT, self.stop),
-                             (signal.SIGHUP, self._reload_from_signal)):
+        for sig, handler in (
+            (signal.SIGTERM, self.stop),
+            (signal.SIGINT, self.stop),
+            (signal.SIGHUP, self._reload_from_signal),
+        ):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, handler)
 
@@ -180,26 +206,12 @@ class Daemon:
         await self.alerting.grace()
         await self.tasks.cancel_all()
         self.alerting.kill_sender()
-        self._leave_open(rt.now())
+        self.continuity.leave_open(rt.now())
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)
         await control.close()
         self._close_parts()
         notifier.close()
         log.info("stopped")
-
-    def _leave_open(self, now: datetime) -> None:
-        """The session stays open, stamped with when it was last seen: a restart
-        continues it, or closes it at that instant if the cable was pulled meanwhile."""
-        rt = self.rt  # the register at the time of the write (a retry may be later)
-        self.writes.write("last seen", lambda: rt.register.set_last_seen(now), "stop")
-        if self.state.session is not None:
-            s = replace(self.state.session, last_seen=now)
-            self.writes.write(f"session {s.id} last seen", lambda: rt.register.update_session(s),
-                              "stop")
-        self.writes.flush()
-        if len(self.writes):
-            log.error("stopping with %d register write(s) not done: %s", len(self.writes),
-                      ", ".join(self.writes.waiting()))
 
     def _restart_watcher(self) -> None:
         if self._watch_task is not None:
@@ -225,9 +237,7 @@ class Daemon:
         rt.state = step.state
         self.effects.apply(step.effects, event)
         self.timers.wake_at(step.wake_at, now)
-        every = timedelta(seconds=rt.timing.last_seen_every)
-        if self._last_seen_saved is None or now - self._last_seen_saved >= every:
-            self._save_last_seen(now)
+        self.continuity.stepped(now)
         if step.effects:
             self.view.publish(now)
 
@@ -240,8 +250,9 @@ class Daemon:
             now = self.rt.now()
             sid = self.state.session.id if self.state.session else None
             rt = self.rt  # the register at the time of the write (a retry may be later)
-            self.writes.write("ack", lambda: rt.register.record_ack(by or source, source, now, sid),
-                              source)
+            self.writes.write(
+                "ack", lambda: rt.register.record_ack(by or source, source, now, sid), source
+            )
             log.info("alarm acknowledged by %s via %s", by or "someone", source)
         return silenced
 
@@ -253,36 +264,19 @@ class Daemon:
 
     def _in_loop(self, fn: Callable[[str], None]) -> Callable[[str], None]:
         """Return a callback that a foreign thread may call: it runs ``fn`` in the loop."""
+
         def call(arg: str) -> None:
             loop = self.rt.loop
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(fn, arg)
-        return call
 
-    def _restore(self) -> None:
-        """Continue the session the register says is open, and re-arm valid permits."""
-        rt = self.rt
-        try:
-            session = rt.register.current_session()
-            last_seen = rt.register.last_seen()
-            permits = rt.register.valid_permits(rt.now())
-        except Exception as exc:
-            log.exception("cannot read the open session from the register")
-            self.faults.failed("register", exc, str(exc))
-            return
-        if session is not None:
-            seen = max(last_seen or session.last_seen or session.started_at, session.started_at)
-            log.info("restoring open session %s (started %s, last seen %s)",
-                     session.id, iso(session.started_at), iso(seen))
-            self.traffic.reset(carry=(session.bytes_sent, session.bytes_received))
-            self.feed(Restored(session=session, last_seen=seen))
-        for permit in permits:
-            self.feed(PermitGranted(permit))
+        return call
 
     def _reload_from_signal(self) -> None:
         async def reload() -> None:
             with contextlib.suppress(ConfigError):  # logged; the old config stays in force
                 await self.reloader.reload(by="SIGHUP")
+
         self.tasks.spawn(reload(), "reload")
 
     async def reload(self, *, by: str = "") -> dict[str, Any]:
@@ -295,15 +289,10 @@ class Daemon:
         """The only periodic work: prove the loop is alive and store ``last_seen``."""
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
-        self._save_last_seen(now)
+        self.continuity.save_last_seen(now)
         if self.timers.overdue(now):
             self.feed(Tick())
         self.view.publish(now)
-
-    def _save_last_seen(self, now: datetime) -> None:
-        self._last_seen_saved = now
-        rt = self.rt  # the register at the time of the write (a retry may be later)
-        self.writes.write("last seen", lambda: rt.register.set_last_seen(now), "heartbeat")
 
     def _send_ready(self) -> None:
         if not self._ready_sent:

@@ -48,8 +48,15 @@ class Effects:
     and the traffic meter. ``closed()`` is called after a session closed (the daemon
     gives freed memory back a little later)."""
 
-    def __init__(self, rt: Runtime, writes: WriteQueue, lamp: Lamp, alerting: Alerting,
-                 traffic: TrafficMeter, closed: Callable[[], None]):
+    def __init__(
+        self,
+        rt: Runtime,
+        writes: WriteQueue,
+        lamp: Lamp,
+        alerting: Alerting,
+        traffic: TrafficMeter,
+        closed: Callable[[], None],
+    ):
         self._rt = rt
         self._writes = writes
         self._lamp = lamp
@@ -105,9 +112,12 @@ class Effects:
         s = alert.session
         if s is not None and s.ended_at is not None and self._totals is not None:
             alert = replace(alert, session=with_traffic(s, self._totals))
-        log.warning("alert %s%s for session %s", alert.kind,
-                    f" (reminder {alert.reminder})" if alert.reminder else "",
-                    alert.session.id if alert.session else "-")
+        log.warning(
+            "alert %s%s for session %s",
+            alert.kind,
+            f" (reminder {alert.reminder})" if alert.reminder else "",
+            alert.session.id if alert.session else "-",
+        )
         self._alerting.enqueue(alert, why)
 
     def _transition(self, t: Transition, why: str) -> None:

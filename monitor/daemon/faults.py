@@ -59,8 +59,12 @@ class Faults:
     ``alert(detail)`` raises the ``monitor`` alert of a new episode (``"register-fault:
     OSError: ..."``); ``loop()`` returns the running loop (None before ``run``)."""
 
-    def __init__(self, timing: Timing, alert: Callable[[str], None],
-                 loop: Callable[[], asyncio.AbstractEventLoop | None]):
+    def __init__(
+        self,
+        timing: Timing,
+        alert: Callable[[str], None],
+        loop: Callable[[], asyncio.AbstractEventLoop | None],
+    ):
         self._alert = alert
         self._loop = loop
         self._parts = {name: Fault(name, timing) for name in PARTS}

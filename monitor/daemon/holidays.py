@@ -52,8 +52,14 @@ class HolidayTimer:
         try:
             await asyncio.to_thread(preload.ensure, years)
         except Exception as exc:  # noqa: BLE001 - logged; the next timer tries again
-            log.warning("holidays of %d-%d (%s) not loaded ahead: %s: %s", years[0],
-                        years[-1], why, type(exc).__name__, exc)
+            log.warning(
+                "holidays of %d-%d (%s) not loaded ahead: %s: %s",
+                years[0],
+                years[-1],
+                why,
+                type(exc).__name__,
+                exc,
+            )
             return False
         self.loads += 1
         log.debug("holidays of %d-%d loaded (%s)", years[0], years[-1], why)

@@ -35,8 +35,13 @@ class Lamp:
             self._rt.indicator.show(pattern, silenced=silenced)
         except Exception as exc:
             first = fault.failed(exc)
-            log.error("indicator failed to show %s (%s); retry in %.0fs", pattern,
-                      fault.last_error, fault.delay, exc_info=first)
+            log.error(
+                "indicator failed to show %s (%s); retry in %.0fs",
+                pattern,
+                fault.last_error,
+                fault.delay,
+                exc_info=first,
+            )
             if first:
                 self._faults.alert_episode("indicator")
             self._faults.retry_later("indicator", self.reshow)

@@ -9,8 +9,13 @@ import os
 #: netlink message it parses at DEBUG, a few KiB each).
 _NOISY = ("asyncio", "pyroute2", "apprise")
 
-_JOURNAL_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
-                     logging.CRITICAL: 2}
+_JOURNAL_PRIORITY = {
+    logging.DEBUG: 7,
+    logging.INFO: 6,
+    logging.WARNING: 4,
+    logging.ERROR: 3,
+    logging.CRITICAL: 2,
+}
 
 
 def setup_logging(*, verbose: bool = False) -> None:

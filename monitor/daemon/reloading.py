@@ -26,9 +26,15 @@ class Reloader:
     """``reload(by=...)``, one at a time. ``restart_watcher()`` builds a new watcher
     (the link rules changed); ``line()`` is the status line for sd_notify."""
 
-    def __init__(self, rt: Runtime, alerting: Alerting, holidays: HolidayTimer,
-                 feed: Callable[[Input], None], restart_watcher: Callable[[], None],
-                 line: Callable[[], str]):
+    def __init__(
+        self,
+        rt: Runtime,
+        alerting: Alerting,
+        holidays: HolidayTimer,
+        feed: Callable[[Input], None],
+        restart_watcher: Callable[[], None],
+        line: Callable[[], str],
+    ):
         self._rt = rt
         self._alerting = alerting
         self._holidays = holidays
@@ -54,16 +60,21 @@ class Reloader:
         rt = self._rt
         try:
             new, source, holidays = await asyncio.to_thread(
-                rt.parts.load_config, rt.config_path, rt.now())
+                rt.parts.load_config, rt.config_path, rt.now()
+            )
         except ConfigError as exc:
             log.error("reload rejected, the old config stays in force: %s", exc)
             raise
         old = rt.config
-        restart = [key for key, a, b in (
-            ("store.path", old.store.path, new.store.path),
-            ("control", old.control, new.control),
-            ("indicator", old.indicator, new.indicator),
-        ) if a != b]
+        restart = [
+            key
+            for key, a, b in (
+                ("store.path", old.store.path, new.store.path),
+                ("control", old.control, new.control),
+                ("indicator", old.indicator, new.indicator),
+            )
+            if a != b
+        ]
         rt.use(new, source, holidays)
         self._holidays.load(rt.now(), "reload")
         if new.alerts != old.alerts or new.timezone != old.timezone or new.limits != old.limits:
@@ -73,8 +84,9 @@ class Reloader:
         self._feed(Tick())  # re-evaluate now under the new rules
         self._alerting.monitor_alert("reloaded" + (f": {by}" if by else ""), Severity.INFO)
         if restart:
-            log.warning("reloaded from %s; %s take effect at the next restart", source,
-                        ", ".join(restart))
+            log.warning(
+                "reloaded from %s; %s take effect at the next restart", source, ", ".join(restart)
+            )
         else:
             log.info("reloaded from %s", source)
         return {"reloaded": source, "restart_needed": restart}

@@ -22,10 +22,14 @@ class Requests:
     """Answers control requests. ``acknowledge(by, source)`` silences the alarm and
     returns whether it did; ``reload(by=...)`` reloads the config."""
 
-    def __init__(self, rt: Runtime, feed: Callable[[Input], None],
-                 status: Callable[[], dict[str, Any]],
-                 acknowledge: Callable[[str, str], bool],
-                 reload: Callable[..., Awaitable[dict[str, Any]]]):
+    def __init__(
+        self,
+        rt: Runtime,
+        feed: Callable[[Input], None],
+        status: Callable[[], dict[str, Any]],
+        acknowledge: Callable[[str, str], bool],
+        reload: Callable[..., Awaitable[dict[str, Any]]],
+    ):
         self._rt = rt
         self._feed = feed
         self._status = status
@@ -40,8 +44,11 @@ class Requests:
             return self.grant(request, peer.user)
         if isinstance(request, AckRequest):
             silenced = self._acknowledge(peer.user, "cli")
-            return {"silenced": silenced, "pattern": str(self._rt.state.pattern),
-                    "was_sounding": silenced}
+            return {
+                "silenced": silenced,
+                "pattern": str(self._rt.state.pattern),
+                "was_sounding": silenced,
+            }
         if isinstance(request, ReloadRequest):
             return await self._reload(by=peer.user)
         raise ControlError(f"unsupported request {request!r}")
@@ -49,14 +56,29 @@ class Requests:
     def grant(self, req: PermitRequest, user: str) -> dict[str, Any]:
         """Store the permit first (a reply means it is recorded), then tell the engine."""
         rt = self._rt
-        permit = Permit(purpose=req.purpose, company=req.company, staff=req.staff,
-                        expected=req.expected, granted_by=user, granted_at=rt.now(),
-                        note=req.note, after_the_fact=req.after_the_fact)
+        permit = Permit(
+            purpose=req.purpose,
+            company=req.company,
+            staff=req.staff,
+            expected=req.expected,
+            granted_by=user,
+            granted_at=rt.now(),
+            note=req.note,
+            after_the_fact=req.after_the_fact,
+        )
         permit = rt.register.add_permit(permit)  # RegisterError -> an error reply
-        log.info("permit %s granted by %s: %s, %s (%s) for %s", permit.id, user,
-                 permit.purpose, permit.company, permit.staff, format_duration(permit.expected))
+        log.info(
+            "permit %s granted by %s: %s, %s (%s) for %s",
+            permit.id,
+            user,
+            permit.purpose,
+            permit.company,
+            permit.staff,
+            format_duration(permit.expected),
+        )
         self._feed(PermitGranted(permit))
         s = rt.state.session
-        linked = s.id if s is not None and s.permit is not None and s.permit.id == permit.id \
-            else None
+        linked = (
+            s.id if s is not None and s.permit is not None and s.permit.id == permit.id else None
+        )
         return {"permit": permit_json(permit, UTC), "session": linked}

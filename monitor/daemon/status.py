@@ -34,8 +34,14 @@ def _guarded(fn: Callable[[], Any]) -> Any:
 
 def _interface_json(obs: LinkObserved) -> dict[str, Any]:
     state = "online" if obs.online else ("removed" if not obs.present else "offline")
-    return {"state": state, "online": obs.online, "carrier": obs.carrier,
-            "operstate": obs.operstate, "admin_up": obs.admin_up, "since": iso(obs.at)}
+    return {
+        "state": state,
+        "online": obs.online,
+        "carrier": obs.carrier,
+        "operstate": obs.operstate,
+        "admin_up": obs.admin_up,
+        "since": iso(obs.at),
+    }
 
 
 class StatusView:
@@ -64,10 +70,15 @@ class StatusView:
             pending = int(rt.register.outbox_summary().get("pending") or 0)
         except Exception:  # noqa: BLE001 - the status line must never fail
             pending = 0
-        line = format_status(online=bool(rt.state.online),
-                             since=(now - s.started_at) if s else None, period=str(period),
-                             pattern=rt.state.pattern, language=lang, pending=pending,
-                             silenced=rt.state.silenced)
+        line = format_status(
+            online=bool(rt.state.online),
+            since=(now - s.started_at) if s else None,
+            period=str(period),
+            pattern=rt.state.pattern,
+            language=lang,
+            pending=pending,
+            silenced=rt.state.silenced,
+        )
         failing = self._faults.failing()
         if failing:
             line += t(lang, "statusline.faults", parts=", ".join(failing))
@@ -96,8 +107,9 @@ class StatusView:
             "verdicts": [str(v) for v in s.verdicts],
             "worst": str(s.worst),
             "permit": permit_json(s.permit, UTC),
-            "alerts": [{"kind": str(a.kind), "reminder": a.reminder, "at": iso(a.at)}
-                       for a in s.alerts],
+            "alerts": [
+                {"kind": str(a.kind), "reminder": a.reminder, "at": iso(a.at)} for a in s.alerts
+            ],
             "overdue_at": iso(s.started_at + self._rt.engine.overdue_limit(s)),
             "bytes_sent": sent,
             "bytes_received": received,

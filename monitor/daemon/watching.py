@@ -23,8 +23,14 @@ class Watching:
     interface's last observation. ``ready()`` is called once the first dump is in (or
     the watcher failed: degraded, but the rest of the monitor works)."""
 
-    def __init__(self, rt: Runtime, faults: Faults, feed: Callable[[Input], None],
-                 ready: Callable[[], None], publish: Callable[[], None]):
+    def __init__(
+        self,
+        rt: Runtime,
+        faults: Faults,
+        feed: Callable[[Input], None],
+        ready: Callable[[], None],
+        publish: Callable[[], None],
+    ):
         self._rt = rt
         self._faults = faults
         self._feed = feed
@@ -48,8 +54,12 @@ class Watching:
                 raise
             except Exception as exc:
                 first = fault.failed(exc)
-                log.error("watcher failed (%s); new watcher in %.0fs", fault.last_error,
-                          fault.delay, exc_info=first)
+                log.error(
+                    "watcher failed (%s); new watcher in %.0fs",
+                    fault.last_error,
+                    fault.delay,
+                    exc_info=first,
+                )
                 if first:
                     self._faults.alert_episode("watcher")
                 self._ready()
@@ -81,6 +91,15 @@ class Watching:
             self.observe(obs)
         for name in sorted(self._rt.state.online - seen):
             old = self._rt.links.get(name)
-            self.observe(LinkObserved(
-                interface=name, index=old.index if old else 0, online=False, carrier=None,
-                operstate="notpresent", admin_up=False, at=self._rt.now(), present=False))
+            self.observe(
+                LinkObserved(
+                    interface=name,
+                    index=old.index if old else 0,
+                    online=False,
+                    carrier=None,
+                    operstate="notpresent",
+                    admin_up=False,
+                    at=self._rt.now(),
+                    present=False,
+                )
+            )

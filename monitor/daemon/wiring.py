@@ -29,8 +29,13 @@ from monitor.daemon.ports import (
 from monitor.schedule import HolidayTable
 
 
-def build_parts(*, holidays: HolidayTable | None = None, netns: str | None = None,
-                notifier: NotifierPort | None = None, clock: Clock | None = None) -> Parts:
+def build_parts(
+    *,
+    holidays: HolidayTable | None = None,
+    netns: str | None = None,
+    notifier: NotifierPort | None = None,
+    clock: Clock | None = None,
+) -> Parts:
     """Return the real parts of a daemon.
 
     ``holidays``: the schedule's holiday source (as ``offload.load_checked`` returns
@@ -47,10 +52,19 @@ def build_parts(*, holidays: HolidayTable | None = None, netns: str | None = Non
 
         return build_watcher(config.link, netns=netns)
 
-    return Parts(register=open_register, indicator=open_indicator, watcher=watcher,
-                 sender=child_sender, outbox=outbox_worker, control=control_server,
-                 load_config=load_checked, traffic=traffic, notifier=notifier,
-                 clock=clock or Clock(), holidays=holidays)
+    return Parts(
+        register=open_register,
+        indicator=open_indicator,
+        watcher=watcher,
+        sender=child_sender,
+        outbox=outbox_worker,
+        control=control_server,
+        load_config=load_checked,
+        traffic=traffic,
+        notifier=notifier,
+        clock=clock or Clock(),
+        holidays=holidays,
+    )
 
 
 def open_register(config: Config) -> RegisterPort:
@@ -63,8 +77,8 @@ def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
     from monitor.indicator import build_indicator
 
     indicator: IndicatorPort = build_indicator(
-        config.indicator, on_ack=hooks.on_ack, on_fault=hooks.on_fault,
-        on_restore=hooks.on_restore)
+        config.indicator, on_ack=hooks.on_ack, on_fault=hooks.on_fault, on_restore=hooks.on_restore
+    )
     return indicator
 
 
@@ -74,21 +88,26 @@ def child_sender(config: Config) -> SenderPort:
     return ChildSender(config.alerts)
 
 
-def outbox_worker(register: RegisterPort, config: Config, sender: SenderPort,
-                  now: Callable[[], datetime]) -> OutboxPort:
+def outbox_worker(
+    register: RegisterPort, config: Config, sender: SenderPort, now: Callable[[], datetime]
+) -> OutboxPort:
     from monitor.notify import OutboxWorker
 
     # ``sender`` is a ChildSender (or a test's), with notify.Sender's interface.
-    return OutboxWorker(register, config.alerts, sender=sender,  # type: ignore[arg-type]
-                        zone=config.timezone, clock=now,
-                        remind_every=config.limits.remind_every)
+    return OutboxWorker(
+        register,
+        config.alerts,
+        sender=sender,  # type: ignore[arg-type]
+        zone=config.timezone,
+        clock=now,
+        remind_every=config.limits.remind_every,
+    )
 
 
 def control_server(config: Config, handler: Handler) -> ControlPort:
     from monitor.control import ControlServer
 
-    return ControlServer(config.control.socket, handler,
-                         max_request=config.control.max_request)
+    return ControlServer(config.control.socket, handler, max_request=config.control.max_request)
 
 
 def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, HolidayTable | None]:

@@ -49,9 +49,15 @@ class WriteQueue:
                 fn()
             except Exception as exc:
                 first = fault.failed(exc)
-                log.error("register: %s (%s) failed: %s; %d write(s) waiting, retry in %.0fs",
-                          what, why, fault.last_error, len(self._writes), fault.delay,
-                          exc_info=first)
+                log.error(
+                    "register: %s (%s) failed: %s; %d write(s) waiting, retry in %.0fs",
+                    what,
+                    why,
+                    fault.last_error,
+                    len(self._writes),
+                    fault.delay,
+                    exc_info=first,
+                )
                 if first:
                     self._faults.alert_episode("register")
                 self._faults.retry_later("register", self.flush)

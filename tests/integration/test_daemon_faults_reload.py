@@ -30,8 +30,8 @@ from monitor.register import Register
 from monitor.sdnotify import SystemdNotifier
 from tests.support.daemon_parts import (
     FAST,
-    Running,
     ManualClock,
+    Running,
     config_text,
     rig,
     until,
@@ -141,8 +141,7 @@ def test_a_watcher_that_fails_is_alerted_rebuilt_after_a_backoff_and_recovers(tm
     assert len(bodies) == 1 and "netlink socket closed" in bodies[0]
 
 
-def test_register_writes_that_fail_wait_in_order_and_are_written_when_it_works_again(
-        tmp_path):
+def test_register_writes_that_fail_wait_in_order_and_are_written_when_it_works_again(tmp_path):
     r = rig(tmp_path)
 
     async def scenario():
@@ -236,9 +235,11 @@ def test_a_good_config_reloaded_over_the_socket_is_in_force_at_once(tmp_path):
             assert (await ask(r.socket, {"cmd": "status"}))["period"] == "clinic"
             # Clinic hours move to the afternoon, the register to another file.
             r.clock.advance(timedelta(seconds=1))  # a monitor alert of its own
-            r.config_path.write_text(config_text(tmp_path, clinic="15:00-18:00",
-                                                 maintenance="09:00-12:00").replace(
-                "state/register.db", "state/other.db"))
+            r.config_path.write_text(
+                config_text(tmp_path, clinic="15:00-18:00", maintenance="09:00-12:00").replace(
+                    "state/register.db", "state/other.db"
+                )
+            )
             reply = await ask(r.socket, {"cmd": "reload"})
             assert reply["reloaded"] == str(r.config_path)
             assert reply["restart_needed"] == ["store.path"]
@@ -267,15 +268,17 @@ def test_a_bad_config_is_rejected_and_the_old_one_stays_in_force(tmp_path):
     assert not any("reloaded" in b for b in monitor_bodies(r.store))
 
 
-def test_sighup_reloads_through_the_real_loader_and_a_new_link_rule_rebuilds_the_watcher(
-        tmp_path):
+def test_sighup_reloads_through_the_real_loader_and_a_new_link_rule_rebuilds_the_watcher(tmp_path):
     r = rig(tmp_path, loader=load_checked)
 
     async def scenario():
         async with Running(r):
             built = r.links.built
-            r.config_path.write_text(config_text(tmp_path).replace(
-                'interfaces = ["eth*"]', 'interfaces = ["eth*", "en*"]'))
+            r.config_path.write_text(
+                config_text(tmp_path).replace(
+                    'interfaces = ["eth*"]', 'interfaces = ["eth*", "en*"]'
+                )
+            )
             os.kill(os.getpid(), signal.SIGHUP)
             await until(lambda: r.links.built > built, 30, "a new watcher for the new rule")
             assert r.daemon.config.link.interfaces == ("eth*", "en*")
@@ -293,8 +296,11 @@ def test_the_alerts_changed_by_a_reload_start_a_new_sender(tmp_path):
             await r.daemon.reload(by="test")
             assert r.daemon.rt.open_outbox is not first
             r.links.plug()
-            await until(lambda: any("診療時間" in t for t in r.mailbox.titles()), 5,
-                        "a Japanese alert from the new worker")
+            await until(
+                lambda: any("診療時間" in t for t in r.mailbox.titles()),
+                5,
+                "a Japanese alert from the new worker",
+            )
 
     run(scenario())
 
@@ -307,8 +313,13 @@ def test_systemd_hears_ready_status_watchdog_and_stopping(tmp_path):
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     server.bind(str(path))
     server.setblocking(False)
-    notifier = SystemdNotifier(environ={"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "100000",
-                                        "WATCHDOG_PID": str(os.getpid())})
+    notifier = SystemdNotifier(
+        environ={
+            "NOTIFY_SOCKET": str(path),
+            "WATCHDOG_USEC": "100000",
+            "WATCHDOG_PID": str(os.getpid()),
+        }
+    )
     r = rig(tmp_path, notifier=notifier)
     got: list[str] = []
 
@@ -323,8 +334,11 @@ def test_systemd_hears_ready_status_watchdog_and_stopping(tmp_path):
             await until(lambda: any("READY=1" in m for m in received()), 2, "READY")
             await until(lambda: any(m == "WATCHDOG=1" for m in received()), 2, "a ping")
             r.links.plug()
-            await until(lambda: any("online" in m and "ALARM" in m for m in received()), 2,
-                        "the status line follows the cable")
+            await until(
+                lambda: any("online" in m and "ALARM" in m for m in received()),
+                2,
+                "the status line follows the cable",
+            )
 
     try:
         run(scenario())
@@ -398,8 +412,11 @@ def test_a_holiday_source_that_fails_is_logged_and_monitoring_goes_on(tmp_path, 
 
     async def scenario():
         async with Running(r):
-            await until(lambda: any("not loaded ahead" in m for m in caplog.messages), 2,
-                        "the failure is logged")
+            await until(
+                lambda: any("not loaded ahead" in m for m in caplog.messages),
+                2,
+                "the failure is logged",
+            )
             r.links.plug()
             await until(lambda: r.lamp.shown == [(Pattern.ALARM, False)], 2, "monitoring")
 
@@ -425,3 +442,31 @@ def test_the_daemon_builds_its_real_parts_from_the_wiring(tmp_path):
         register.close()
     assert parts.traffic(["no-such-interface"]) == {}
     assert isinstance(Daemon(config, parts), Daemon)
+
+
+def test_run_daemon_on_the_real_parts_refuses_a_control_socket_that_is_not_one(tmp_path):
+    from monitor.config import parse_config_text
+    from monitor.daemon import run_daemon
+
+    config = parse_config_text(config_text(tmp_path), "test")
+    config.control.socket.parent.mkdir(parents=True)
+    config.control.socket.write_text("a file")
+    assert run_daemon(config, "test", config_path=None) == 1
+
+
+def test_under_journald_each_log_line_carries_its_syslog_priority(monkeypatch, capsys):
+    from monitor.daemon import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    monkeypatch.setenv("JOURNAL_STREAM", "8:1234")
+    try:
+        setup_logging(verbose=True)
+        logging.getLogger("monitor.daemon").error("one\ntwo")
+        logging.getLogger("pyroute2").info("noise")
+        logging.getLogger("monitor.daemon").debug("detail")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["<3>monitor.daemon: one", "<3>two", "<7>monitor.daemon: detail"]

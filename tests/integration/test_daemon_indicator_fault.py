@@ -56,8 +56,9 @@ def daemon_on_test_pins(config, *, netns: str, pins: MockFactory) -> Daemon:
     parts = build_parts(netns=netns)
 
     def indicator(config, hooks: IndicatorHooks) -> GpioIndicator:
-        return GpioIndicator(config.indicator, pins, on_fault=hooks.on_fault,
-                             on_restore=hooks.on_restore)
+        return GpioIndicator(
+            config.indicator, pins, on_fault=hooks.on_fault, on_restore=hooks.on_restore
+        )
 
     parts.indicator = indicator
     return Daemon(config, parts, source="test")
@@ -179,12 +180,16 @@ def indicator_fault(r: Running) -> dict:
 def indicator_alerts(store: Path) -> list:
     """Return the bodies of the ``monitor`` alerts about the lamp in the outbox."""
     with contextlib.closing(Register.open_readonly(store)) as reg:
-        return [r.body for r in reg.outbox(include_delivered=True)
-                if str(r.kind) == "monitor" and "lamp / buzzer" in r.body]
+        return [
+            r.body
+            for r in reg.outbox(include_delivered=True)
+            if str(r.kind) == "monitor" and "lamp / buzzer" in r.body
+        ]
 
 
 def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_goes_on(
-        tmp_path, ns, pins, running, caplog):
+    tmp_path, ns, pins, running, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     led = pins.pin(LED)
@@ -194,8 +199,11 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
     pins.broken.add(LED)
     ns.plug("peer0")
     until(lambda: running.status()["pattern"] == "on", 1.0, "status follows the cable")
-    fault = until(lambda: (f := indicator_fault(running))["failing"] and f, 2,
-                  "status shows the indicator fault")
+    fault = until(
+        lambda: (f := indicator_fault(running))["failing"] and f,
+        2,
+        "status shows the indicator fault",
+    )
     assert "does not answer" in fault["last_error"]
     [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
     assert "GPIO17 does not answer" in body
@@ -218,7 +226,8 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
 
 
 def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
-        tmp_path, ns, pins, running, caplog):
+    tmp_path, ns, pins, running, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     running.start()
@@ -235,7 +244,8 @@ def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
 
 
 def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovered(
-        tmp_path, ns, pins, caplog):
+    tmp_path, ns, pins, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     config = parse_config_text(config_text(tmp_path, clinic_now=True), "test")
@@ -250,22 +260,30 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
         until(lambda: r.status()["pattern"] == "alarm", 1.0, "status follows the cable")
         until(lambda: led_state() == "blinking", 1.0, "the lamp blinks")
         pins.broken.add(LED)  # fails at the blink's next step, inside its thread
-        fault = until(lambda: (f := indicator_fault(r))["failing"] and f, 2,
-                      "status shows the fault of the blink's thread")
+        fault = until(
+            lambda: (f := indicator_fault(r))["failing"] and f,
+            2,
+            "status shows the fault of the blink's thread",
+        )
         assert "GPIO17 does not answer" in fault["last_error"]
         assert led_state() != "blinking"  # status tells what the lamp really does
         [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
         assert "GPIO17 does not answer" in body
-        until(lambda: indicator_fault(r)["errors"] >= 3, 8,
-              "the blink restarted after 1 s and 2 s, failing again each time")
+        until(
+            lambda: indicator_fault(r)["errors"] >= 3,
+            8,
+            "the blink restarted after 1 s and 2 s, failing again each time",
+        )
         assert len(indicator_alerts(store)) == 1  # one alert per episode
 
         pins.broken.discard(LED)  # the chip answers again: the next restart blinks
         until(lambda: not indicator_fault(r)["failing"], 6, "the fault clears (retry <= 4 s)")
         assert led_state() == "blinking"
         assert r.status()["pattern"] == "alarm"
-        assert any(m.getMessage() == "indicator: indicator.led on GPIO17 works again"
-                   for m in caplog.records)
+        assert any(
+            m.getMessage() == "indicator: indicator.led on GPIO17 works again"
+            for m in caplog.records
+        )
     finally:
         pins.broken.clear()
         r.stop()

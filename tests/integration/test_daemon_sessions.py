@@ -53,8 +53,7 @@ async def ask(socket: Path, payload: dict) -> dict:
     return await asyncio.to_thread(request, socket, payload, timeout=5)
 
 
-def test_a_cable_plugged_in_clinic_hours_sounds_the_alarm_records_the_session_and_mails(
-        tmp_path):
+def test_a_cable_plugged_in_clinic_hours_sounds_the_alarm_records_the_session_and_mails(tmp_path):
     r = rig(tmp_path)
     r.counters["eth0"] = (1000, 5000)
 
@@ -65,8 +64,11 @@ def test_a_cable_plugged_in_clinic_hours_sounds_the_alarm_records_the_session_an
             await until(lambda: r.lamp.patterns == ["alarm"], 2, "the lamp sounds the alarm")
             [open_] = sessions(r.store)
             assert open_.ended_at is None and open_.interfaces == frozenset({"eth0"})
-            await until(lambda: any("clinic" in t.lower() for t in r.mailbox.titles()), 5,
-                        "the clinic-hours alert is mailed")
+            await until(
+                lambda: any("clinic" in t.lower() for t in r.mailbox.titles()),
+                5,
+                "the clinic-hours alert is mailed",
+            )
             status = await ask(r.socket, {"cmd": "status"})
             assert status["pattern"] == "alarm" and status["online"] is True
             assert status["session"]["id"] == open_.id
@@ -76,8 +78,11 @@ def test_a_cable_plugged_in_clinic_hours_sounds_the_alarm_records_the_session_an
             r.clock.advance(timedelta(minutes=3))
             r.links.unplug()
             await until(lambda: r.lamp.patterns[-1:] == ["off"], 2, "the lamp goes off")
-            [closed] = await until(lambda: [s for s in sessions(r.store) if s.ended_at], 2,
-                                   "the session is closed in the register")
+            [closed] = await until(
+                lambda: [s for s in sessions(r.store) if s.ended_at],
+                2,
+                "the session is closed in the register",
+            )
             assert (closed.bytes_sent, closed.bytes_received) == (300, 7000)
             assert closed.ended_at == r.clock.now()
 
@@ -147,16 +152,23 @@ def test_a_session_whose_cable_was_pulled_while_stopped_closes_at_its_last_seen(
     assert second.lamp.patterns in (["off"], [])
 
 
-def test_a_permit_granted_over_the_socket_is_recorded_and_covers_a_maintenance_connection(
-        tmp_path):
+def test_a_permit_granted_over_the_socket_is_recorded_and_covers_a_maintenance_connection(tmp_path):
     # 14:00 in Tokyo: inside the maintenance window 13:00-17:00.
     r = rig(tmp_path)
     r.clock.advance(timedelta(hours=4))
 
     async def scenario():
         async with Running(r):
-            reply = await ask(r.socket, {"cmd": "permit", "purpose": "fee-update",
-                                         "company": "ACME", "staff": "Sato", "for": "1h"})
+            reply = await ask(
+                r.socket,
+                {
+                    "cmd": "permit",
+                    "purpose": "fee-update",
+                    "company": "ACME",
+                    "staff": "Sato",
+                    "for": "1h",
+                },
+            )
             assert reply["ok"] and reply["session"] is None
             assert reply["permit"]["company"] == "ACME"
             with contextlib.closing(Register.open_readonly(r.store)) as reg:
@@ -180,8 +192,16 @@ def test_a_restarted_daemon_re_arms_a_valid_permit(tmp_path):
 
     async def grant():
         async with Running(r):
-            await ask(r.socket, {"cmd": "permit", "purpose": "other", "company": "ACME",
-                                 "staff": "Sato", "for": "2h"})
+            await ask(
+                r.socket,
+                {
+                    "cmd": "permit",
+                    "purpose": "other",
+                    "company": "ACME",
+                    "staff": "Sato",
+                    "for": "2h",
+                },
+            )
 
     run(grant())
     again = rig(tmp_path, clock=r.clock)
@@ -249,8 +269,7 @@ def test_stopping_leaves_the_session_open_mails_stopped_and_releases_every_part(
         assert reg.last_seen() == r.clock.now()
 
 
-def test_a_timer_that_sleeps_past_a_clock_jump_still_wakes_the_engine_and_heartbeats(
-        tmp_path):
+def test_a_timer_that_sleeps_past_a_clock_jump_still_wakes_the_engine_and_heartbeats(tmp_path):
     # Timers sleep at most max_sleep: a wall clock that jumps is caught by the next one.
     r = rig(tmp_path, timing=replace(FAST, max_sleep=0.05))
 
@@ -261,13 +280,17 @@ def test_a_timer_that_sleeps_past_a_clock_jump_still_wakes_the_engine_and_heartb
             wake_at = r.daemon.rt.wake_at
             assert wake_at is not None and wake_at > r.clock.now()
             r.clock.advance(timedelta(hours=2, minutes=30))  # 12:30: clinic hours are over
-            await until(lambda: r.daemon.rt.wake_at > r.clock.now(), 2,
-                        "the engine woke up and asked for its next wake-up")
+            await until(
+                lambda: r.daemon.rt.wake_at > r.clock.now(),
+                2,
+                "the engine woke up and asked for its next wake-up",
+            )
             assert r.daemon.rt.wake_at > wake_at
             status = await ask(r.socket, {"cmd": "status"})
             assert status["period"] == "off-hours"
             assert status["pattern"] == "alarm"  # the session touched clinic hours
-            await until(lambda: last_seen(r.store) == r.clock.now(), 2,
-                        "last_seen stored by the heartbeat")
+            await until(
+                lambda: last_seen(r.store) == r.clock.now(), 2, "last_seen stored by the heartbeat"
+            )
 
     run(scenario())

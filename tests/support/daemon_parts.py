@@ -31,8 +31,14 @@ from monitor.notify import Delivery
 START = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
 
 
-def config_text(tmp: Path, *, clinic: str = "09:00-12:00", maintenance: str = "13:00-17:00",
-                language: str = "en", extra: str = "") -> str:
+def config_text(
+    tmp: Path,
+    *,
+    clinic: str = "09:00-12:00",
+    maintenance: str = "13:00-17:00",
+    language: str = "en",
+    extra: str = "",
+) -> str:
     return f"""
 timezone = "Asia/Tokyo"
 
@@ -102,9 +108,15 @@ class Links:
         self.built = 0
 
     def observation(self, name: str, online: bool) -> LinkObserved:
-        return LinkObserved(interface=name, index=2, online=online, carrier=online,
-                            operstate="up" if online else "down", admin_up=True,
-                            at=self.clock.now())
+        return LinkObserved(
+            interface=name,
+            index=2,
+            online=online,
+            carrier=online,
+            operstate="up" if online else "down",
+            admin_up=True,
+            at=self.clock.now(),
+        )
 
     def plug(self, name: str = "eth0") -> None:
         self._put(self.observation(name, True))
@@ -197,8 +209,9 @@ class Mailbox:
     loaded: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def deliver(self, title: str, body: str, *, severity: str = "warning",
-                skip: Iterable[int] = ()) -> list[Delivery]:
+    def deliver(
+        self, title: str, body: str, *, severity: str = "warning", skip: Iterable[int] = ()
+    ) -> list[Delivery]:
         with self.lock:
             self.mails.append((title, body, str(severity)))
         return [Delivery(0, "json://localhost/", True)]
@@ -254,13 +267,18 @@ class Rig:
         return self.daemon.config.control.socket
 
 
-FAST = Timing(backoff_first=0.05, backoff_max=0.2, heartbeat=0.05, stop_grace=2.0,
-              trim_after=0.01)
+FAST = Timing(backoff_first=0.05, backoff_max=0.2, heartbeat=0.05, stop_grace=2.0, trim_after=0.01)
 
 
-def rig(tmp: Path, text: str | None = None, *, clock: ManualClock | None = None,
-        timing: Timing = FAST, notifier: Any = None,
-        loader: Callable[..., Any] = load_in_process) -> Rig:
+def rig(
+    tmp: Path,
+    text: str | None = None,
+    *,
+    clock: ManualClock | None = None,
+    timing: Timing = FAST,
+    notifier: Any = None,
+    loader: Callable[..., Any] = load_in_process,
+) -> Rig:
     """Return a daemon on test parts, reading ``text`` (default ``config_text``) from
     ``tmp/link-monitor.toml``."""
     from monitor.sdnotify import SystemdNotifier
@@ -276,12 +294,20 @@ def rig(tmp: Path, text: str | None = None, *, clock: ManualClock | None = None,
         lamp.hooks = hooks
         return lamp
 
-    parts = Parts(register=open_register, indicator=indicator, watcher=links.build,
-                  sender=lambda config: mailbox, outbox=outbox_worker, control=control_server,
-                  load_config=loader,
-                  traffic=lambda names: {n: counters[n] for n in names if n in counters},
-                  notifier=notifier or SystemdNotifier(environ={}), clock=clock.clock(),
-                  timing=timing, holidays=holidays)
+    parts = Parts(
+        register=open_register,
+        indicator=indicator,
+        watcher=links.build,
+        sender=lambda config: mailbox,
+        outbox=outbox_worker,
+        control=control_server,
+        load_config=loader,
+        traffic=lambda names: {n: counters[n] for n in names if n in counters},
+        notifier=notifier or SystemdNotifier(environ={}),
+        clock=clock.clock(),
+        timing=timing,
+        holidays=holidays,
+    )
     daemon = Daemon(config, parts, source=str(path), config_path=path)
     return Rig(daemon, clock, links, lamp, mailbox, holidays, path, counters)
 
