@@ -90,9 +90,10 @@ class Parts:
     open their part (raise ``MonitorError`` when it cannot be: the daemon does not
     start); ``watcher(config)`` returns a new, not yet started watcher;
     ``sender(config)`` the alert sender and ``outbox(register, config, sender, now)``
-    the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the config again for a reload; ``traffic``
-    reads interface byte counters; ``holidays`` is the schedule's holiday source
-    (None: the holiday library in this process)."""
+    the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the
+    config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
+    is the schedule's holiday source, and ``local_holidays(config)`` the one used when
+    the config loader gave none (the holiday library in this process)."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -101,6 +102,7 @@ class Parts:
     outbox: Callable[[RegisterPort, Config, SenderPort, Callable[[], datetime]], OutboxPort]
     control: Callable[[Config, Handler], ControlPort]
     load_config: ConfigLoader
+    local_holidays: Callable[[Config], HolidayTable]
     traffic: TrafficReader
     notifier: NotifierPort
     clock: Clock = field(default_factory=Clock)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from monitor.config import Config
@@ -22,7 +22,7 @@ from monitor.daemon.ports import (
 from monitor.domain.model import LinkObserved
 from monitor.errors import MonitorError
 from monitor.policy import Engine, EngineState
-from monitor.schedule import HolidayTable, Schedule, load_holidays
+from monitor.schedule import HolidayTable, Schedule
 
 
 class NotOpen(MonitorError, RuntimeError):
@@ -54,7 +54,7 @@ class Runtime:
 
     def use(self, config: Config, source: str, holidays: HolidayTable | None) -> None:
         """Put ``config`` (read from ``source``) in force with its holiday source."""
-        table = holidays if holidays is not None else InProcessHolidays(config)
+        table = holidays if holidays is not None else self.parts.local_holidays(config)
         self.config = config
         self.source = source
         self.holidays: HolidayPreload = preload_of(table)
@@ -81,24 +81,6 @@ class Runtime:
         if self.open_outbox is None:
             raise NotOpen("the outbox worker is not running")
         return self.open_outbox
-
-
-class InProcessHolidays:
-    """The holiday tables computed in this process (the fallback when no child could
-    check the config), cached per year."""
-
-    def __init__(self, config: Config):
-        self._config = config
-        self._years: dict[int, dict[date, str]] = {}
-
-    def __call__(self, year: int) -> dict[date, str]:
-        if year not in self._years:
-            self._years[year] = load_holidays(self._config, year)
-        return self._years[year]
-
-    def ensure(self, years: Iterable[int]) -> None:
-        for year in years:
-            self(year)
 
 
 class _EachYear:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from monitor.config import Config
@@ -60,11 +60,32 @@ def build_parts(
         outbox=outbox_worker,
         control=control_server,
         load_config=load_checked,
+        local_holidays=InProcessHolidays,
         traffic=traffic,
         notifier=notifier,
         clock=clock or Clock(),
         holidays=holidays,
     )
+
+
+class InProcessHolidays:
+    """The holiday tables computed in this process (the fallback when no child could
+    check the config), cached per year."""
+
+    def __init__(self, config: Config):
+        self._config = config
+        self._years: dict[int, dict[date, str]] = {}
+
+    def __call__(self, year: int) -> dict[date, str]:
+        if year not in self._years:
+            from monitor.schedule import load_holidays  # imports the holiday library
+
+            self._years[year] = load_holidays(self._config, year)
+        return self._years[year]
+
+    def ensure(self, years: Iterable[int]) -> None:
+        for year in years:
+            self(year)
 
 
 def open_register(config: Config) -> RegisterPort:

@@ -302,6 +302,7 @@ def rig(
         outbox=outbox_worker,
         control=control_server,
         load_config=loader,
+        local_holidays=lambda config: holidays,
         traffic=lambda names: {n: counters[n] for n in names if n in counters},
         notifier=notifier or SystemdNotifier(environ={}),
         clock=clock.clock(),
