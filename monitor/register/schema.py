@@ -128,8 +128,26 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# v4: a delivery is recorded where the send happens (issue 13). ``alert_deliveries``:
+# each destination that accepted an alert, written by the send child as soon as the
+# server accepted, so a retry (after a restart too) never sends it there again.
+# ``claim_pid``: the send child working on a claim, so that a new daemon waits for
+# an old one's child instead of sending a second copy. ``claim_token`` now holds
+# the claiming daemon instance.
+_V4 = """
+ALTER TABLE alerts ADD COLUMN claim_pid INTEGER;
+CREATE TABLE alert_deliveries (
+    id          INTEGER PRIMARY KEY,
+    alert_id    INTEGER NOT NULL REFERENCES alerts(id),
+    destination TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    elapsed_s   REAL NOT NULL,
+    UNIQUE (alert_id, destination)
+);
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -141,11 +159,12 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "alert_deliveries": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
 UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
-    "alerts": frozenset({"claimed_until", "claim_token", "next_attempt_at"}),
+    "alerts": frozenset({"claimed_until", "claim_token", "next_attempt_at", "claim_pid"}),
 }
 #: Columns added by a migration, with the value every older row received. A chain
 #: version written before the column existed is read with this value.
