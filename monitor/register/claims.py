@@ -26,9 +26,7 @@ _RELEASED = {"claim_token": None, "claimed_until": None, "claim_pid": None}
 class ClaimsMixin(RegisterCore):
     """Claim by instance, take over, fence, record per destination, complete."""
 
-    def claim_alert(
-        self, id: int, owner: str, now: datetime, lease: timedelta
-    ) -> OutboxRow | None:
+    def claim_alert(self, id: int, owner: str, now: datetime, lease: timedelta) -> OutboxRow | None:
         """Claim alert ``id`` for daemon instance ``owner``; return the row, or None when
         it is delivered, given up, or held by another instance's unexpired claim."""
         with self._write() as db:
@@ -90,9 +88,7 @@ class ClaimsMixin(RegisterCore):
             ).fetchall()
         return {r["destination"] for r in rows}
 
-    def record_destination(
-        self, id: int, destination: str, at: datetime, elapsed_s: float
-    ) -> bool:
+    def record_destination(self, id: int, destination: str, at: datetime, elapsed_s: float) -> bool:
         """Record that ``destination`` accepted alert ``id`` at ``at``; return False when
         that was recorded already (idempotent)."""
         with self._write() as db:

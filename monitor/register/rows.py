@@ -66,7 +66,7 @@ def outbox_from(r: sqlite3.Row) -> OutboxRow:
         permanent_failure=bool(r["permanent_failure"]),
         claim_token=r["claim_token"],
         claimed_until=from_iso(r["claimed_until"]),
-        claim_pid=r["claim_pid"] if "claim_pid" in r.keys() else None,
+        claim_pid=r["claim_pid"],
     )
 
 

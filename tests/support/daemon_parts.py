@@ -210,7 +210,13 @@ class Mailbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def deliver(
-        self, title: str, body: str, *, severity: str = "warning", skip: Iterable[int] = ()
+        self,
+        title: str,
+        body: str,
+        *,
+        severity: str = "warning",
+        skip: Iterable[int] = (),
+        receipt: Any = None,
     ) -> list[Delivery]:
         with self.lock:
             self.mails.append((title, body, str(severity)))
