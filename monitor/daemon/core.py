@@ -19,6 +19,7 @@ from typing import Any
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
@@ -65,7 +66,8 @@ class Daemon:
         self.writes = WriteQueue(self.faults)
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.traffic = TrafficMeter(parts.traffic)
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic)
+        self.clockwatch = ClockWatch(rt, self.writes, self.alerting)
+        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.clockwatch.status)
         self.lamp = Lamp(rt, self.faults, self.view.publish)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
@@ -225,6 +227,7 @@ class Daemon:
 
         Synchronous on purpose: a step and its effects never interleave with another."""
         rt = self.rt
+        self.clockwatch.check()
         now = rt.now()
         try:
             step = rt.engine.step(rt.state, event, now)
@@ -287,6 +290,7 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         """The only periodic work: prove the loop is alive and store ``last_seen``."""
+        self.clockwatch.check()
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.save_last_seen(now)

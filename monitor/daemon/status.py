@@ -47,8 +47,16 @@ def _interface_json(obs: LinkObserved) -> dict[str, Any]:
 class StatusView:
     """The status line (sent to systemd when it changes) and the status reply."""
 
-    def __init__(self, rt: Runtime, faults: Faults, writes: WriteQueue, traffic: TrafficMeter):
+    def __init__(
+        self,
+        rt: Runtime,
+        faults: Faults,
+        writes: WriteQueue,
+        traffic: TrafficMeter,
+        clock: Callable[[], dict[str, Any]] = dict,
+    ):
         self._rt = rt
+        self._clock = clock
         self._faults = faults
         self._writes = writes
         self._traffic = traffic
@@ -137,6 +145,7 @@ class StatusView:
             "outbox": _guarded(lambda: rt.outbox.status()),
             "watcher": _guarded(watcher.status) if watcher is not None else None,
             "monitor": self._monitor_json(now),
+            "clock": _guarded(self._clock),
             "now": iso(now),
         }
 

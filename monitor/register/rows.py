@@ -136,7 +136,19 @@ def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
         last_seen=from_iso(r["last_seen"]),
         bytes_sent=r["bytes_sent"],
         bytes_received=r["bytes_received"],
+        measured_s=_measured(r),
     )
+
+
+def _measured(r: sqlite3.Row) -> float | None:
+    """The stored duration when it is not ``ended_at - started_at`` (the daemon measured
+    it on the monotonic clock across a wall-clock jump), else None."""
+    ended, started = from_iso(r["ended_at"]), from_iso(r["started_at"])
+    if r["duration_s"] is None or ended is None or started is None:
+        return None
+    wall = (ended - started).total_seconds()
+    stored = float(r["duration_s"])
+    return stored if abs(stored - wall) > 0.001 else None
 
 
 def link_event_row(obs: LinkObserved) -> dict[str, Any]:

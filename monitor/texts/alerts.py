@@ -111,6 +111,7 @@ JA: dict[str, str] = {
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    "detail.clock-jump": "パソコンの時計が変更されました。前後の記録の時刻に注意してください。",
 }
 
 EN: dict[str, str] = {
@@ -208,4 +209,5 @@ EN: dict[str, str] = {
     "detail.watcher-fault": "The network link cannot be watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    "detail.clock-jump": "The computer's clock was changed. Check the times recorded around it.",
 }
