@@ -58,6 +58,7 @@ class Continuity:
         rt = self._rt
         try:
             session = rt.register.current_session()
+            acked = session is not None and rt.register.session_acked(session.id)
             last_seen = rt.register.last_seen()
             permits = rt.register.valid_permits(rt.now())
         except Exception as exc:
@@ -73,7 +74,7 @@ class Continuity:
                 iso(seen),
             )
             self._traffic.reset(carry=(session.bytes_sent, session.bytes_received))
-            self._feed(Restored(session=session, last_seen=seen))
+            self._feed(Restored(session=session, last_seen=seen, acked=acked))
         for permit in permits:
             self._feed(PermitGranted(permit))
 

@@ -245,10 +245,11 @@ class Daemon:
             self.view.publish(now)
 
     def acknowledge(self, by: str, source: str) -> bool:
-        """Feed an acknowledgement; record it when it silenced the alarm; return that."""
-        was = self.state.silenced
+        """Feed an acknowledgement; record it when it is the session's first (it silences
+        the alarm for the rest of the session); return that."""
+        was = self.state.acked
         self.feed(Acknowledged(by=by, source=source))
-        silenced = self.state.silenced and not was
+        silenced = self.state.acked and not was
         if silenced:
             now = self.rt.now()
             sid = self.state.session.id if self.state.session else None

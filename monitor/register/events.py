@@ -64,3 +64,10 @@ class EventsMixin(RegisterCore):
         with self._lock:
             r = self._db.execute("SELECT value FROM meta WHERE key = 'last_seen'").fetchone()
         return from_iso(r["value"]) if r else None
+
+    def session_acked(self, session_id: str) -> bool:
+        """Return True when someone acknowledged the alarm during session ``session_id``
+        (it holds for the session, across a restart)."""
+        with self._read() as db:
+            r = db.execute("SELECT 1 FROM acks WHERE session_id = ? LIMIT 1", (session_id,))
+            return r.fetchone() is not None
