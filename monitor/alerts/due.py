@@ -3,9 +3,10 @@
 The register stores ``next_attempt_at`` in wall time, for the next daemon. While a
 daemon lives, retry times are kept here on the monotonic clock: a wall clock set
 back two hours does not hold a retry back two hours, nor does one set forward make
-every retry due at once. A row first seen by this daemon (queued by an earlier
-one, or just enqueued) is due after what its stored time says is left, never more
-than ``cap`` (``alerts.retry_max``) and never less than nothing.
+every retry due at once. A row first seen by this daemon is due at once if it was
+never tried (just enqueued, or queued by an earlier daemon), else after what its
+stored time says is left, never more than the backoff its attempts earned and never
+less than nothing.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ def backoff(attempts: int, first: timedelta, cap: timedelta) -> timedelta:
 class DueTimes:
     """The monotonic instant each waiting alert is due at."""
 
-    def __init__(self, monotonic: Callable[[], float], cap: timedelta):
+    def __init__(self, monotonic: Callable[[], float], first: timedelta, cap: timedelta):
         self._monotonic = monotonic
-        self._cap = cap.total_seconds()
+        self._first = first
+        self._cap = cap
         self._due: dict[int, float] = {}
 
     def sync(self, rows: Iterable[OutboxRow], now: datetime) -> None:
@@ -42,10 +44,15 @@ class DueTimes:
                 continue
             waiting.add(row.id)
             if row.id not in self._due:
-                left = (row.next_attempt_at - now).total_seconds() if row.next_attempt_at else 0
-                self._due[row.id] = mono + min(max(0.0, left), self._cap)
+                self._due[row.id] = mono + self._left(row, now)
         for gone in set(self._due) - waiting:
             del self._due[gone]
+
+    def _left(self, row: OutboxRow, now: datetime) -> float:
+        if not row.attempts or row.next_attempt_at is None:
+            return 0.0
+        most = backoff(row.attempts, self._first, self._cap).total_seconds()
+        return min(max(0.0, (row.next_attempt_at - now).total_seconds()), most)
 
     def is_due(self, id: int) -> bool:
         return id in self._due and self._due[id] <= self._monotonic()
@@ -72,3 +79,20 @@ class DueTimes:
         if not times:
             return None
         return max(0.0, min(times) - self._monotonic())
+
+
+def heads(rows: list[OutboxRow]) -> list[OutboxRow]:
+    """Return the rows that may be sent now: a session's alerts leave in order (the
+    oldest waiting one first: a ``resolved`` never overtakes its ``clinic-hours``);
+    the monitor's own alerts each on their own."""
+    heads: list[OutboxRow] = []
+    seen: set[str] = set()
+    for row in rows:  # oldest first
+        if row.permanent_failure or row.delivered_at is not None:
+            continue
+        if row.session_id is not None:
+            if row.session_id in seen:
+                continue
+            seen.add(row.session_id)
+        heads.append(row)
+    return heads

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from monitor.alerts.claims import ORPHAN_POLL, Takeover, proc_alive
-from monitor.alerts.due import DueTimes, backoff
+from monitor.alerts.due import DueTimes, backoff, heads
 from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
 from monitor.compat import UTC
@@ -131,7 +131,7 @@ class OutboxWorker:
         self.instance = instance or f"{os.getpid()}-{secrets.token_hex(4)}"
         self._pace = pace.total_seconds()
         self._lease = lease
-        self._due = DueTimes(monotonic, alerts_config.retry_max)
+        self._due = DueTimes(monotonic, alerts_config.retry_first, alerts_config.retry_max)
         self._wake: asyncio.Event | None = None
         self._kicked = False
         self._last_send: float | None = None  # monotonic
@@ -257,11 +257,10 @@ class OutboxWorker:
         now = self._clock()
         rows = self._register.outbox()
         self._due.sync(rows, now)
-        due = sorted(
-            (r.id for r in rows if r.id not in self._takeover.orphans and self._due.is_due(r.id)),
-            key=self._due.order,
-        )
+        due = sorted((r.id for r in heads(rows) if self._due.is_due(r.id)), key=self._due.order)
         for id in due:
+            if id in self._takeover.orphans:
+                continue
             row = self._register.claim_alert(id, self.instance, now, self._lease)
             if row is not None:
                 await self._attempt(row)

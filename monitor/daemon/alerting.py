@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.daemon.faults import Faults
@@ -27,6 +28,7 @@ class Alerting:
         self._faults = faults
         self._tasks = tasks
         self._task: asyncio.Task[Any] | None = None
+        self._monitor_at: set[datetime] = set()
 
     def start_worker(self) -> None:
         """Build the sender and worker of the config in force and run it; a worker
@@ -63,6 +65,11 @@ class Alerting:
     def monitor_alert(self, detail: str, severity: Severity = Severity.WARNING) -> None:
         """Raise a ``monitor`` alert (start, stop, reload, a fault) through the outbox."""
         now = self._rt.now()
+        # A monitor alert's key is its instant: two at the same microsecond (a wall
+        # clock set back onto an earlier alert's time) must not collapse into one.
+        while now in self._monitor_at:
+            now += timedelta(microseconds=1)
+        self._monitor_at.add(now)
         period: PeriodInfo | None
         try:
             period = self._rt.schedule.at(now)
