@@ -16,20 +16,45 @@ import pytest
 from tests.support.cli import run
 
 STATUS = {
-    "ok": True, "online": True, "period": "clinic", "holiday": "昭和の日",
-    "rule": "clinic[0] sun,holiday 17:00-22:00", "next_change": "2026-04-29T13:00:00+00:00",
-    "pattern": "alarm", "silenced": True,
-    "session": {"id": "S7", "duration_s": 3720, "interfaces": ["eth0"],
-                "started_at": "2026-04-29T08:00:00+00:00", "verdicts": ["clinic-hours"],
-                "permit": None},
-    "interfaces": {"eth0": {"state": "online"}}, "outbox": {"pending": 0},
+    "ok": True,
+    "online": True,
+    "period": "clinic",
+    "holiday": "昭和の日",
+    "rule": "clinic[0] sun,holiday 17:00-22:00",
+    "next_change": "2026-04-29T13:00:00+00:00",
+    "pattern": "alarm",
+    "silenced": True,
+    "session": {
+        "id": "S7",
+        "duration_s": 3720,
+        "interfaces": ["eth0"],
+        "started_at": "2026-04-29T08:00:00+00:00",
+        "verdicts": ["clinic-hours"],
+        "permit": None,
+    },
+    "interfaces": {"eth0": {"state": "online"}},
+    "outbox": {"pending": 0},
     "indicator": {"kind": "console"},
-    "monitor": {"pid": 42, "started_at": "2026-04-29T00:00:00+00:00", "config": "/c.toml",
-                "faults": {}},
+    "monitor": {
+        "pid": 42,
+        "started_at": "2026-04-29T00:00:00+00:00",
+        "config": "/c.toml",
+        "faults": {},
+    },
 }
-PERMIT = {"ok": True, "session": None, "permit": {
-    "id": 3, "purpose": "fee-update", "company": "C", "staff": "S", "expected": "1h",
-    "valid_until": "2026-04-29T10:00:00+00:00", "granted_by": "root"}}
+PERMIT = {
+    "ok": True,
+    "session": None,
+    "permit": {
+        "id": 3,
+        "purpose": "fee-update",
+        "company": "C",
+        "staff": "S",
+        "expected": "1h",
+        "valid_until": "2026-04-29T10:00:00+00:00",
+        "granted_by": "root",
+    },
+}
 
 
 class StandIn:
@@ -57,16 +82,19 @@ class StandIn:
 
 @pytest.fixture
 def daemon(tmp_path):
-    stand_in = StandIn(tmp_path / "control.sock", {"status": STATUS, "permit": PERMIT,
-                                                  "ack": {"ok": True, "silenced": True}})
+    stand_in = StandIn(
+        tmp_path / "control.sock",
+        {"status": STATUS, "permit": PERMIT, "ack": {"ok": True, "silenced": True}},
+    )
     yield stand_in
     stand_in.sock.close()
 
 
 def config(tmp_path: Path, language: str = "ja", extra: str = "") -> str:
     cfg = tmp_path / f"{language}.toml"
-    cfg.write_text(f'{extra}[alerts]\nlanguage = "{language}"\n'
-                   f'[control]\nsocket = "{tmp_path}/control.sock"\n')
+    cfg.write_text(
+        f'{extra}[alerts]\nlanguage = "{language}"\n[control]\nsocket = "{tmp_path}/control.sock"\n'
+    )
     return str(cfg)
 
 
@@ -90,8 +118,10 @@ def test_status_reads_in_english_in_the_configured_zone(tmp_path, daemon):
     out = run("status", "--config", config(tmp_path, "en", 'timezone = "UTC"\n'))
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[1] == ("Period      clinic hours [holiday: 昭和の日] — clinic[0] sun,holiday "
-                        "17:00-22:00 (until 2026-04-29 13:00)")
+    assert lines[1] == (
+        "Period      clinic hours [holiday: 昭和の日] — clinic[0] sun,holiday "
+        "17:00-22:00 (until 2026-04-29 13:00)"
+    )
     assert lines[2] == "Lamp        fast blink + buzzer (ALARM), buzzer acknowledged"
 
 
@@ -101,27 +131,48 @@ def test_status_json_is_the_reply_without_ok(tmp_path, daemon):
     assert json.loads(out.stdout) == {k: v for k, v in STATUS.items() if k != "ok"}
 
 
-@pytest.mark.parametrize(("language", "said"), [
-    ("ja", "ブザーを止めました（ケーブルを抜くまでランプは点滅を続けます）。"),
-    ("en", "Buzzer silenced (the lamp keeps blinking until the cable is out)."),
-])
-def test_ack_says_the_buzzer_is_silenced_in_the_configured_language(tmp_path, daemon, language,
-                                                                    said):
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("ja", "ブザーを止めました（ケーブルを抜くまでランプは点滅を続けます）。"),
+        ("en", "Buzzer silenced (the lamp keeps blinking until the cable is out)."),
+    ],
+)
+def test_ack_says_the_buzzer_is_silenced_in_the_configured_language(
+    tmp_path, daemon, language, said
+):
     out = run("ack", "--config", config(tmp_path, language))
     assert (out.returncode, out.stdout.strip()) == (0, said)
 
 
 def test_permit_sends_the_request_and_confirms_it(tmp_path, daemon):
-    out = run("permit", "--purpose", "fee-update", "--company", "C", "--staff", "S",
-              "--config", config(tmp_path, "en"))
+    out = run(
+        "permit",
+        "--purpose",
+        "fee-update",
+        "--company",
+        "C",
+        "--staff",
+        "S",
+        "--config",
+        config(tmp_path, "en"),
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "Permit 3 recorded: fee-update, C (S), 1h (until 19:00), granted by root",
         "It will cover a connection that starts within that time.",
     ]
-    assert daemon.requests == [{"cmd": "permit", "purpose": "fee-update", "company": "C",
-                                "staff": "S", "for": "1h", "note": "",
-                                "after_the_fact": False}]
+    assert daemon.requests == [
+        {
+            "cmd": "permit",
+            "purpose": "fee-update",
+            "company": "C",
+            "staff": "S",
+            "for": "1h",
+            "note": "",
+            "after_the_fact": False,
+        }
+    ]
 
 
 def test_a_refusal_is_one_line_and_exit_1(tmp_path, daemon):
