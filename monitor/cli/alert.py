@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import config_option, load_or_exit, say
+from monitor.cli.common import config_option, load_checked_or_exit, say
 
 
 @click.command("test-alert")
@@ -24,9 +24,9 @@ def test_alert(config_path: Path | None, language: str | None) -> None:
 
     Prints one line per destination (passwords hidden); exit 0 when every one
     accepted it, 1 when any failed or none is configured."""
-    from monitor.notify import send_test  # apprise is heavy: import only when used
+    from monitor.alerts.sender import send_test  # apprise is heavy: import only when used
 
-    config, source = load_or_exit(config_path)
+    config, source = load_checked_or_exit(config_path)
     results = send_test(config.alerts, language, zone=config.timezone)
     if not results:
         click.echo(say("alert.no_destination", source=source), err=True)

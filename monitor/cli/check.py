@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import config_option, load_or_exit, say
+from monitor.cli.common import config_option, load_checked_or_exit, say
 from monitor.domain.durations import format_duration
 
 
@@ -14,7 +14,7 @@ from monitor.domain.durations import format_duration
 @config_option
 def check_config(config_path: Path | None) -> None:
     """Validate the config; print a summary (exit 0) or every problem (exit 2)."""
-    config, source = load_or_exit(config_path)
+    config, source = load_checked_or_exit(config_path)
     none = say("none")
     click.echo(say("check.ok", source=source))
     click.echo(say("check.timezone", zone=config.timezone))

@@ -56,10 +56,24 @@ def exit_config_error(exc: ConfigError) -> NoReturn:
 
 
 def load_or_exit(config_path: Path | None) -> tuple[Config, str]:
-    """Return ``(config, source)``; on an invalid config print every problem and exit 2."""
-    from monitor.config import load  # pydantic: only for the commands that need it all
+    """Return ``(config, source)`` checked in shape (no library checks: the commands that
+    use this need neither ``calendar.country`` nor ``alerts.urls`` to be usable); on an
+    invalid config print every problem and exit 2."""
+    from monitor.config.loading import load  # pydantic: only for the commands that need it
 
     try:
         return load(config_path)
+    except ConfigError as exc:
+        exit_config_error(exc)
+
+
+def load_checked_or_exit(config_path: Path | None) -> tuple[Config, str]:
+    """Return ``(config, source)`` checked in full, the library checks (holiday country,
+    apprise URLs) included as one step after parsing; on any problem print every one
+    and exit 2."""
+    from monitor.jobs import load_and_check
+
+    try:
+        return load_and_check(config_path)
     except ConfigError as exc:
         exit_config_error(exc)

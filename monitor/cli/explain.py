@@ -1,7 +1,9 @@
 """``explain``: which period an instant is in, why, and when that next changes.
 
-Needs the whole schedule (config and holiday tables), so it loads the config; it
-imports nothing else of the monitor (no register, no alerts, no daemon).
+Needs the whole schedule (config and holiday tables), so it loads the config and
+checks ``calendar.country`` with the holiday library (not ``alerts.urls``: apprise is
+not needed to explain a time); it imports nothing else of the monitor (no register,
+no alerts, no daemon).
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.cli.common import EXIT_USAGE, config_option, load_or_exit, say
+from monitor.cli.common import EXIT_USAGE, config_option, exit_config_error, load_or_exit, say
 from monitor.compat import UTC
+from monitor.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 def parse_instant(text: str, zone: tzinfo) -> datetime:
@@ -60,6 +66,22 @@ def _parse_all(instants: tuple[str, ...], zone: tzinfo) -> list[datetime]:
     return parsed
 
 
+def _schedule_or_exit(config: Config, source: str) -> Any:
+    """Return the ``Schedule`` of ``config`` computing holidays here; exit 2 naming
+    ``calendar.country`` if the holiday library does not know it."""
+    from functools import partial
+
+    from monitor.calendar import country_problem, national_holidays
+    from monitor.schedule import Schedule
+
+    cal = config.calendar
+    problem = country_problem(cal.country) if cal.country else None
+    if problem:
+        exit_config_error(ConfigError(source, [Problem("calendar.country", problem)]))
+    holidays = partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
+    return Schedule(config, holidays=holidays)
+
+
 def _line(info: Any, then: Any, as_json: bool) -> str:
     if as_json:
         import json
@@ -94,11 +116,9 @@ def explain(config_path: Path | None, as_json: bool, instants: tuple[str, ...]) 
     or without one in the configured time zone (2026-05-06T17:00), or `now`. A local
     time that daylight saving repeats means its first showing; one it skips is refused.
     Exit 2 if an AT is not an instant."""
-    from monitor.schedule import Schedule
-
-    config, _source = load_or_exit(config_path)
+    config, source = load_or_exit(config_path)
+    schedule = _schedule_or_exit(config, source)
     parsed = _parse_all(instants, config.zone)
-    schedule = Schedule(config)
     for at in parsed:
         info = schedule.at(at)
         click.echo(_line(info, schedule.period(info.next_change), as_json))

@@ -30,7 +30,7 @@ def run_command(config_path: Path | None, verbose: bool) -> None:
     Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config."""
     from monitor.config import resolve_config_path
     from monitor.daemon import prewarm, run_daemon, setup_logging
-    from monitor.offload import load_checked
+    from monitor.jobs import load_checked
 
     setup_logging(verbose=verbose)
     path = resolve_config_path(config_path)
@@ -47,10 +47,10 @@ def reload_command(config_path: Path | None) -> None:
     """Make the running monitor read its config again (like SIGHUP).
 
     A config with errors is refused with the reasons (exit 2); the old one stays in force."""
-    from monitor.config import load
+    from monitor.jobs import load_and_check  # the checks the daemon will run
 
     try:
-        config, _ = load(config_path)
+        config, _ = load_and_check(config_path)
     except ConfigError as exc:
         print_config_error(exc)
         click.echo(say("reload.refused"), err=True)
