@@ -72,3 +72,17 @@ def test_log_table_columns_line_up_with_japanese_names():
         sum(2 if ord(c) > 0x2E80 else 1 for c in line[: line.rindex("-")]) for line in lines[1:]
     ]
     assert widths == [alerts_col, alerts_col]
+
+
+def test_a_reminder_reads_as_in_the_alerts_and_unsent_alerts_say_so():
+    from monitor.domain.enums import AlertKind
+    from monitor.domain.model import AlertRecord
+
+    t = datetime(2026, 4, 1, 0, 30, tzinfo=UTC)
+    alerts = (AlertRecord(AlertKind.OVERDUE, 0, t), AlertRecord(AlertKind.OVERDUE, 2, t))
+    s = Session("S1", t, frozenset({"eth0"}), verdicts=(Verdict.OVERDUE,), alerts=alerts)
+    ja = dict(zip(*export_rows([s], {}, TOKYO, "ja"), strict=True))
+    en = dict(zip(*export_rows([s], {}, TOKYO, "en"), strict=True))
+    assert ja["警報"] == "上限時間超過・未送信、上限時間超過（リマインダー 2）・未送信"
+    assert en["Alerts"] == "overdue not sent; overdue (reminder 2) not sent"
+    assert (ja["終了理由"], en["End reason"]) == ("接続中", "open")
