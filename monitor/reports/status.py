@@ -32,7 +32,7 @@ def _named(lang: str, key: str, value: Any, **values: Any) -> str:
 
 def _state(reply: dict[str, Any], lang: str) -> str:
     session = reply.get("session")
-    state = t(lang, "status.link.online" if reply.get("online") else "status.link.offline")
+    state = t(lang, "words.link.online" if reply.get("online") else "words.link.offline")
     if session:
         state += " " + short_duration(timedelta(seconds=session.get("duration_s") or 0), lang)
         state += f" ({', '.join(session.get('interfaces') or [])})"
@@ -112,7 +112,7 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
             (
                 "ifaces",
                 "; ".join(
-                    f"{name} {_named(lang, 'status.link', v.get('state', '?'))}"
+                    f"{name} {_named(lang, 'words.link', v.get('state', '?'))}"
                     for name, v in ifaces.items()
                 ),
             )

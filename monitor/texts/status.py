@@ -1,6 +1,6 @@
 """Texts of ``link-monitor status`` and of the reply to ``link-monitor permit``.
 
-Period and pattern names come from the ``words`` area; ``lamp.*`` says how the lamp
+Link states, period and pattern names come from the ``words`` area; ``lamp.*`` says how the lamp
 looks around the pattern's ``{name}``.
 """
 
@@ -15,9 +15,6 @@ JA: dict[str, str] = {
     "label.outbox": "通知",
     "label.indicator": "表示器",
     "label.monitor": "監視",
-    "link.online": "接続中",
-    "link.offline": "未接続",
-    "link.removed": "取り外し",
     "lamp.off": "{name}",
     "lamp.on": "{name}",
     "lamp.warn": "点滅（{name}）",
@@ -50,9 +47,6 @@ EN: dict[str, str] = {
     "label.outbox": "Outbox",
     "label.indicator": "Indicator",
     "label.monitor": "Monitor",
-    "link.online": "online",
-    "link.offline": "offline",
-    "link.removed": "removed",
     "lamp.off": "{name}",
     "lamp.on": "{name} (steady)",
     "lamp.warn": "slow blink ({name})",

@@ -1,9 +1,12 @@
-"""The names of periods and indicator patterns, in one place for every text that
-names them (``status``, the systemd status line, alerts)."""
+"""The names of link states, periods and indicator patterns, in one place for every
+text that names them (``status``, the systemd status line, alerts)."""
 
 from __future__ import annotations
 
 JA: dict[str, str] = {
+    "link.online": "接続中",
+    "link.offline": "未接続",
+    "link.removed": "取り外し",
     "period.clinic": "診療時間",
     "period.maintenance": "保守時間",
     "period.off-hours": "時間外",
@@ -14,6 +17,9 @@ JA: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "link.online": "online",
+    "link.offline": "offline",
+    "link.removed": "removed",
     "period.clinic": "clinic hours",
     "period.maintenance": "maintenance window",
     "period.off-hours": "off-hours",
