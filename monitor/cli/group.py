@@ -66,6 +66,12 @@ COMMANDS: dict[str, Lazy] = {
         "reload_command",
         "Make the running monitor read its config again (like SIGHUP).",
     ),
+    "report": Lazy(
+        "monitor.cli.printout",
+        "report_command",
+        "Make the printable register of a month (or --year): one HTML file with a timeline "
+        "picture, the list of connections, a summary and sign-off boxes, for A4 landscape.",
+    ),
     "run": Lazy(
         "monitor.cli.service",
         "run_command",

@@ -14,6 +14,9 @@ from monitor.cli.common import config_option, load_or_exit, say
 
 if TYPE_CHECKING:
     from monitor.config import Config
+    from monitor.domain.model import Session
+    from monitor.domain.outbox import OutboxRow
+    from monitor.printout import ChainCheck
     from monitor.register import Register
 
 _MONTH_RE = r"^(\d{4})-(\d{2})$"
@@ -34,7 +37,7 @@ def _when_option(
         raise click.BadParameter(say("records.bad_date", value=value)) from None
 
 
-def _month_option(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+def month_option(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
     m = re.match(_MONTH_RE, value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise click.BadParameter(say("records.bad_month", value=value))
@@ -65,7 +68,7 @@ def _instant(value: date | datetime | None, zone: tzinfo, *, end: bool) -> datet
     return None
 
 
-def _open_register(config: Config) -> Register:
+def open_register(config: Config) -> Register:
     from monitor.register import Register
 
     return Register.open_readonly(config.store.path)
@@ -95,7 +98,7 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
 
     config, _ = load_or_exit(config_path)
     zone = config.zone
-    with _open_register(config) as reg:
+    with open_register(config) as reg:
         sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
         outbox = reg.alerts_for([s.id for s in sessions])
     if as_json:
@@ -112,7 +115,7 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
 @click.option(
     "--month",
     required=True,
-    callback=_month_option,
+    callback=month_option,
     metavar="YYYY-MM",
     help="The month to export (in the configured time zone).",
 )
@@ -145,21 +148,16 @@ def export_command(
     output: Path | None,
 ) -> None:
     """Export one month of the register, one row per session, for printing."""
-    import csv
-    import io
-
+    from monitor.printout import check_chain
     from monitor.reports.days import month_bounds
-    from monitor.reports.export import export_rows
 
     config, _ = load_or_exit(config_path)
-    zone = config.zone
-    start, end = month_bounds(*month, zone)
-    with _open_register(config) as reg:
+    start, end = month_bounds(*month, config.zone)
+    with open_register(config) as reg:
         sessions = reg.sessions(start, end)
         outbox = reg.alerts_for([s.id for s in sessions])
-    buf = io.StringIO()
-    csv.writer(buf).writerows(export_rows(sessions, outbox, zone, lang or config.alerts.language))
-    data = buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
+        chain = check_chain(reg)
+    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -173,6 +171,33 @@ def export_command(
         say("records.exported", path=output, n=len(sessions), year=month[0], month=month[1]),
         err=True,
     )
+    if not chain.ok:
+        click.echo(
+            say("records.broken", record=chain.broken_record, reason=chain.broken_reason), err=True
+        )
+        sys.exit(1)
+
+
+def _csv_bytes(
+    config: Config,
+    month: tuple[int, int],
+    chain: ChainCheck,
+    sessions: list[Session],
+    outbox: dict[str, list[OutboxRow]],
+    language: str,
+) -> bytes:
+    """Return the monthly CSV file: title lines, header, one row per session."""
+    import csv
+    import io
+
+    from monitor.printout import csv_title_rows
+    from monitor.printout.command import machine_name
+    from monitor.reports.export import export_rows
+
+    buf = io.StringIO()
+    title = csv_title_rows(machine_name(config), *month, chain, language)
+    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language))
+    return buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
 
 
 @click.command("verify")
@@ -189,7 +214,7 @@ def verify_command(config_path: Path | None, anchor: tuple[int, str] | None) -> 
     from monitor.errors import ChainBroken
 
     config, _ = load_or_exit(config_path)
-    with _open_register(config) as reg:
+    with open_register(config) as reg:
         try:
             count = reg.verify(anchor)
         except ChainBroken as exc:

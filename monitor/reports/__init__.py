@@ -3,7 +3,7 @@
 Pure functions of records, replies, a time zone and a language; no clock, no file:
 
     views    permit_json, session_json, session_alerts (``log --json``, ``status --json``),
-             format_hm, OutboxView (what a view reads of an outbox row)
+             format_hm
     log      log_table (the human ``log`` table)
     export   export_rows (the monthly CSV)
     days     month_bounds, day_bounds (local days and months as UTC bounds)

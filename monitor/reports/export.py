@@ -8,7 +8,8 @@ from datetime import datetime, tzinfo
 
 from monitor.domain.enums import AlertKind, OutboxState
 from monitor.domain.model import Session
-from monitor.reports.views import OutboxView, duration_s, session_alerts
+from monitor.domain.outbox import OutboxRow
+from monitor.reports.views import duration_s, session_alerts
 from monitor.texts import t
 
 COLUMNS = (
@@ -41,7 +42,7 @@ def _hms(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}"
 
 
-def _alert_names(s: Session, rows: Sequence[OutboxView], lang: str) -> list[str]:
+def _alert_names(s: Session, rows: Sequence[OutboxRow], lang: str) -> list[str]:
     ja = lang == "ja"
     names = []
     for a in session_alerts(s, rows):
@@ -75,7 +76,7 @@ def _permit_cells(s: Session, lang: str) -> list[str]:
     ]
 
 
-def _row(n: int, s: Session, rows: Sequence[OutboxView], zone: tzinfo, lang: str) -> list[str]:
+def _row(n: int, s: Session, rows: Sequence[OutboxRow], zone: tzinfo, lang: str) -> list[str]:
     def when(at: datetime | None) -> str:
         return at.astimezone(zone).strftime("%Y/%m/%d %H:%M:%S") if at else ""
 
@@ -99,7 +100,7 @@ def _row(n: int, s: Session, rows: Sequence[OutboxView], zone: tzinfo, lang: str
 
 def export_rows(
     sessions: Sequence[Session],
-    outbox: Mapping[str, Sequence[OutboxView]],
+    outbox: Mapping[str, Sequence[OutboxRow]],
     zone: tzinfo,
     lang: str = "ja",
 ) -> list[list[str]]:

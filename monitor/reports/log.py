@@ -9,7 +9,8 @@ from datetime import datetime, tzinfo
 
 from monitor.domain.enums import OutboxState
 from monitor.domain.model import Session
-from monitor.reports.views import OutboxView, duration_s, format_hm, session_alerts
+from monitor.domain.outbox import OutboxRow
+from monitor.reports.views import duration_s, format_hm, session_alerts
 
 HEADER = ["ID", "START", "END", "DURATION", "INTERFACES", "VERDICTS", "PURPOSE", "STAFF", "ALERTS"]
 
@@ -31,7 +32,7 @@ def _end_text(start: datetime, end: datetime | None) -> str:
     return end.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _alerts_text(s: Session, rows: Sequence[OutboxView]) -> str:
+def _alerts_text(s: Session, rows: Sequence[OutboxRow]) -> str:
     alerts = []
     for a in session_alerts(s, rows):
         name = a["kind"] + (f"#{a['reminder']}" if a["reminder"] else "")
@@ -39,7 +40,7 @@ def _alerts_text(s: Session, rows: Sequence[OutboxView]) -> str:
     return " ".join(alerts) or "-"
 
 
-def _row(s: Session, rows: Sequence[OutboxView], zone: tzinfo) -> list[str]:
+def _row(s: Session, rows: Sequence[OutboxRow], zone: tzinfo) -> list[str]:
     start = s.started_at.astimezone(zone)
     end = s.ended_at.astimezone(zone) if s.ended_at else None
     p = s.permit
@@ -57,7 +58,7 @@ def _row(s: Session, rows: Sequence[OutboxView], zone: tzinfo) -> list[str]:
 
 
 def log_table(
-    sessions: Sequence[Session], outbox: Mapping[str, Sequence[OutboxView]], zone: tzinfo
+    sessions: Sequence[Session], outbox: Mapping[str, Sequence[OutboxRow]], zone: tzinfo
 ) -> str:
     """Return the human ``log`` table: one line per session, oldest first, local times."""
     lines = [HEADER, *(_row(s, outbox.get(s.id, []), zone) for s in sessions)]

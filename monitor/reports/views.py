@@ -5,33 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
 from monitor.compat import UTC
 from monitor.domain.durations import format_duration
-from monitor.domain.enums import AlertKind, Severity
+from monitor.domain.enums import AlertKind
 from monitor.domain.model import Permit, Session
-
-
-class OutboxView(Protocol):
-    """What a view reads of an outbox row (``monitor.register``'s ``OutboxRow``)."""
-
-    @property
-    def kind(self) -> AlertKind: ...
-    @property
-    def reminder(self) -> int: ...
-    @property
-    def severity(self) -> Severity: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def delivered_at(self) -> datetime | None: ...
-    @property
-    def attempts(self) -> int: ...
-    @property
-    def last_error(self) -> str | None: ...
-    @property
-    def state(self) -> Any: ...
+from monitor.domain.outbox import OutboxRow
 
 
 def format_hm(seconds: float | None) -> str:
@@ -79,7 +59,7 @@ def permit_json(p: Permit | None, zone: tzinfo) -> dict[str, Any] | None:
 
 
 def _alert_json(
-    kind: AlertKind, reminder: int, at: datetime | None, row: OutboxView | None, zone: tzinfo
+    kind: AlertKind, reminder: int, at: datetime | None, row: OutboxRow | None, zone: tzinfo
 ) -> dict[str, Any]:
     return {
         "kind": str(kind),
@@ -94,7 +74,7 @@ def _alert_json(
 
 
 def session_alerts(
-    s: Session, rows: Sequence[OutboxView], zone: tzinfo = UTC
+    s: Session, rows: Sequence[OutboxRow], zone: tzinfo = UTC
 ) -> list[dict[str, Any]]:
     """Return the alerts a session raised, each with its delivery state (an alert the
     session recorded but the outbox does not hold shows ``state: "not queued"``); times
@@ -111,7 +91,7 @@ def session_alerts(
     return out
 
 
-def session_json(s: Session, rows: Sequence[OutboxView], zone: tzinfo) -> dict[str, Any]:
+def session_json(s: Session, rows: Sequence[OutboxRow], zone: tzinfo) -> dict[str, Any]:
     """Return one ``log --json`` object; times in ``zone`` with their offset."""
     return {
         "id": s.id,

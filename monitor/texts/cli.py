@@ -80,6 +80,8 @@ JA: dict[str, str] = {
     "records.head": "  先頭     {seq}:{head}",
     "records.anchor": "  基準     {seq}:{head} 一致",
     # test-alert
+    "printout.written": "{path}: 接続 {n} 件",
+    "printout.month_or_year": "--month YYYY-MM か --year YYYY のどちらかを指定してください",
     "alert.no_destination": "link-monitor: {source} に通知先がありません: alerts.urls、"
     "alerts.config か alerts.credential を設定してください（config/link-monitor.toml 参照）",
     "alert.ok": "成功    {url}",
@@ -168,6 +170,8 @@ EN: dict[str, str] = {
     "records.intact": "OK: {n} records intact",
     "records.head": "  head     {seq}:{head}",
     "records.anchor": "  anchor   {seq}:{head} matches",
+    "printout.written": "{path}: {n} connection(s)",
+    "printout.month_or_year": "give either --month YYYY-MM or --year YYYY",
     "alert.no_destination": "link-monitor: no alert destination configured in {source}: set "
     "alerts.urls, alerts.config or alerts.credential (see config/link-monitor.toml)",
     "alert.ok": "OK      {url}",
