@@ -40,8 +40,8 @@ from monitor.config import Alerts
 from monitor.register import Register
 from tests.integration.test_alerts_smtp import make_alert
 
-async def main(db, url, enqueue):
-    alerts = Alerts(urls=(url,), retry_first="300ms", retry_max="2s")
+async def main(db, urls, enqueue):
+    alerts = Alerts(urls=tuple(urls.split()), retry_first="300ms", retry_max="2s")
     worker = OutboxWorker(Register(db), alerts, sender=ChildSender(alerts))
     task = asyncio.create_task(worker.run())
     if enqueue == "yes":
@@ -167,3 +167,22 @@ def test_a_kill_9_before_the_server_accepted_leads_to_exactly_one_mail_after_res
     assert len(smtp.messages) == 1
     assert took < 5, f"the new instance sent only after {took:.1f}s (a stale lease?)"
     assert len(deliveries(db)) == 1
+
+
+def test_after_a_restart_a_retry_goes_only_to_the_destination_that_did_not_accept(tmp_path):
+    db = tmp_path / "register.db"
+    with SmtpServer() as up, SmtpServer() as later:
+        later.stop()  # the second destination is down at first
+        urls = f"{up.url} {later.url}"
+        with worker(db, urls, enqueue=True) as (first, _):
+            up.wait_for(1, timeout=20)
+            wait_until(lambda: row(db).attempts >= 1, 10, "the attempt is recorded")
+            kill9(first)
+        assert len(deliveries(db)) == 1  # the first destination accepted, on record
+        later.start()
+        with worker(db, urls, enqueue=False):
+            later.wait_for(1, timeout=15)
+            wait_until(lambda: row(db).delivered_at, 10, "delivered everywhere")
+            time.sleep(1.0)
+    assert (len(up.messages), len(later.messages)) == (1, 1)
+    assert len(deliveries(db)) == 2
