@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from monitor.domain.enums import Severity
 from monitor.domain.outbox import OutboxRow
 
 
@@ -60,6 +61,13 @@ class DueTimes:
     def order(self, id: int) -> tuple[float, int]:
         """Sort key: the earliest due first, then the oldest row."""
         return (self._due.get(id, 0.0), id)
+
+    def ready(self, rows: list[OutboxRow]) -> list[int]:
+        """Return the ids of ``rows`` that may be sent now (``heads``, due): critical
+        first, then the earliest due."""
+        due = [r for r in heads(rows) if self.is_due(r.id)]
+        due.sort(key=lambda r: (r.severity is not Severity.CRITICAL, self.order(r.id)))
+        return [r.id for r in due]
 
     def retry_in(self, id: int, seconds: float) -> None:
         """Alert ``id`` is due again ``seconds`` from now."""

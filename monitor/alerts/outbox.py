@@ -4,14 +4,13 @@ retried with backoff, never dropped.
     OutboxWorker(register, alerts_config, *, clock=None, sender=None, ...)
         enqueue(alert)   render, write the outbox row (before anything is sent), kick
         kick()           a new row: look now
-        link_up()        a watched link came up: retry everything now
+        link_up()        a watched link came up: everything due now, claimed or not
         async run()      until cancelled: claim due rows, send, record, back off
         status() -> dict
     backoff(attempts, first, cap) -> timedelta
 
-The sender is anything with ``Sender``'s interface (``Transport`` below): the
-apprise one of ``monitor.alerts.sender`` or the daemon's
-``monitor.children.sender.ChildSender``, which sends from a child process.
+The sender (``Transport``): ``monitor.alerts.sender``'s apprise one, or the daemon's
+``ChildSender`` (``monitor.children.sender``), a child process per send.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from monitor.alerts.claims import ORPHAN_POLL, Takeover, proc_alive
-from monitor.alerts.due import DueTimes, backoff, heads
+from monitor.alerts.due import DueTimes, backoff
 from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
 from monitor.compat import UTC
@@ -66,8 +65,9 @@ Clock = Callable[[], datetime]
 # any one send (apprise's SMTP connect timeout is 15 s per service).
 LEASE = timedelta(minutes=2)
 
-# Spacing between two sends, in place of apprise's 5.5 s per-plugin sleep: the
-# first alert of a burst leaves at once, the rest follow without flooding a relay.
+# Spacing between the starts of two sends, in place of apprise's 5.5 s per-plugin
+# sleep: the first alert of a burst leaves at once, the rest follow without flooding
+# a relay (a critical one first).
 PACE = timedelta(seconds=1)
 
 
@@ -254,10 +254,13 @@ class OutboxWorker:
 
     async def _deliver_one(self) -> bool:
         """Claim one due row and attempt it; return False when none was due."""
+        due = self._due_now()
+        if due and self._last_send is not None:
+            wait = self._last_send + self._pace - self._monotonic()
+            if wait > 0:  # paced; then choose again: a critical alert may have come
+                await asyncio.sleep(wait)
+                due = self._due_now()
         now = self._clock()
-        rows = self._register.outbox()
-        self._due.sync(rows, now)
-        due = sorted((r.id for r in heads(rows) if self._due.is_due(r.id)), key=self._due.order)
         for id in due:
             if id in self._takeover.orphans:
                 continue
@@ -268,11 +271,13 @@ class OutboxWorker:
             self._due.retry_in(id, ORPHAN_POLL)  # another process holds it: look again
         return False
 
+    def _due_now(self) -> list[int]:
+        rows = self._register.outbox()
+        self._due.sync(rows, self._clock())
+        return self._due.ready(rows)
+
     async def _attempt(self, row: OutboxRow) -> None:
-        if self._last_send is not None:
-            wait = self._last_send + self._pace - self._monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+        self._last_send = self._monotonic()  # the pace runs from the start of a send
         receipt = Receipt(
             register=str(self._register.path),
             alert_id=row.id,
@@ -291,7 +296,6 @@ class OutboxWorker:
             log.exception("sending alert %s", row.id)
             failure = NotifyError(f"{type(exc).__name__}: {exc}", permanent=False)
         duration = max(0.0, self._monotonic() - t0)
-        self._last_send = self._monotonic()
         self._record_accepted(row.id, deliveries, started_at)
         failed = [d for d in deliveries if not d.ok]
         if failure is None and not failed:
