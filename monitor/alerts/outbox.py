@@ -60,9 +60,8 @@ class Transport(Protocol):
 
 Clock = Callable[[], datetime]
 
-# How long a claimed row stays ours against another process (not another instance
-# of the daemon: a new one takes its predecessor's claims over at once). Longer than
-# any one send (apprise's SMTP connect timeout is 15 s per service).
+# How long a claim holds against another process (a new daemon instance takes its
+# predecessor's over at once); longer than a send (SMTP connect timeout: 15 s).
 LEASE = timedelta(minutes=2)
 
 # Spacing between the starts of two sends, in place of apprise's 5.5 s per-plugin
