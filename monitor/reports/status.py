@@ -95,6 +95,10 @@ def _monitor(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
     failing = [name for name, f in (mon.get("faults") or {}).items() if f.get("failing")]
     if failing:
         text += f"; {t(lang, 'status.faults')}: {', '.join(failing)}"
+    clock = reply.get("clock") or {}
+    if clock.get("jumps") and clock.get("last_jump"):
+        by = clock["last_jump"].get("by_s", 0.0)
+        text += "; " + t(lang, "status.clock_jumped", n=clock["jumps"], by=by)
     return text
 
 

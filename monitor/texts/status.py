@@ -32,6 +32,7 @@ JA: dict[str, str] = {
     "pid": "プロセス",
     "config": "設定",
     "faults": "異常",
+    "clock_jumped": "時計の変更 {n}回（最後: {by:+.0f} 秒）",
     "permit.ok": "許可 {id} を記録しました: {purpose}, {company}（{staff}）, {expected}"
     "（{until}まで）, 許可した人 {by}",
     "permit.linked": "現在の接続 {session} に結び付けました。",
@@ -64,6 +65,7 @@ EN: dict[str, str] = {
     "pid": "pid",
     "config": "config",
     "faults": "faults",
+    "clock_jumped": "clock changed {n} time(s) (last: {by:+.0f} s)",
     "permit.ok": "Permit {id} recorded: {purpose}, {company} ({staff}), {expected} "
     "(until {until}), granted by {by}",
     "permit.linked": "Linked to the current session {session}.",

@@ -17,11 +17,13 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.control import request
 from monitor.domain.enums import Pattern
+from monitor.reports.status import format_status_report
 from tests.support.daemon_parts import FAST, Running, config_text, rig, until
 
 
@@ -79,6 +81,8 @@ def test_a_clock_set_back_and_forward_during_a_session_is_recorded_and_no_durati
         7200, abs=2
     )
     assert all(d >= 0 for (d,) in rows(r.store, "SELECT duration_s FROM alert_attempts"))
+    text = format_status_report(status, "en", ZoneInfo("Asia/Tokyo"))
+    assert "clock changed 2 time(s) (last: +7200 s)" in text
 
 
 @pytest.mark.parametrize("source", ["cli", "button"])
