@@ -46,8 +46,8 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.daemon import LATER, NOW, hours  # noqa: E402
-from tests.support.smtp_sink import SmtpSink  # noqa: E402
+from tests.support.daemon import LATER, NOW, hours
+from tests.support.smtp_sink import SmtpSink
 
 
 def write_config(folder: Path, urls: list[str], settle: float) -> Path:
@@ -198,7 +198,8 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
                    and (s.ended_at is None or s.ended_at.timestamp() >= c.plugged - 0.001)
                    for s in sessions):
             lost += 1
-    waits = []
+    waits: list[float] = []
+    slow: list[tuple] = []  # (wait, measured from, that start's time to READY=1)
     for row in rows:
         if row.kind is not AlertKind.CLINIC_HOURS:
             continue
@@ -207,8 +208,13 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
             if not times:
                 continue
             arrived = min(times)
-            start = max([raised] + [r for r in run.restarts if raised <= r <= arrived])
+            after = [i for i, r in enumerate(run.restarts) if raised <= r <= arrived]
+            start = run.restarts[after[-1]] if after else raised
             waits.append(arrived - start)
+            if arrived - start > settle + 5:
+                ready = run.ready[after[-1]] if after else None
+                slow.append((round(arrived - start, 2), "restart" if after else "raised",
+                             None if ready is None else round(ready, 2)))
     return {
         "rows": len(rows),
         "sessions": len(sessions),
@@ -220,6 +226,7 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
         "unmatched": unmatched,
         "mails": [len(g) for g in received],
         "waits": waits,
+        "slow": sorted(slow, reverse=True),
         "critical": sum(r.kind is AlertKind.CLINIC_HOURS for r in rows),
     }
 
@@ -339,6 +346,8 @@ def run_bench(args) -> None:
             print(f"critical alert raised (or the restart after it) -> its mail: "
                   f"{summary(f['waits'])}; target settle + 5 s = {args.settle + 5:.1f} s, "
                   f"over it: {sum(w > args.settle + 5 for w in f['waits'])}")
+            if f["slow"]:
+                print(f"  the slowest (s, from, that start to READY=1): {f['slow'][:8]}")
 
             # 2. the SMTP outage
             for s in sinks:
