@@ -35,6 +35,7 @@ import random
 import secrets
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -125,6 +126,7 @@ class Cycle:
     plugged: float  # wall time
     unplugged: float = 0.0
     killed: str = ""  # "", "random", "mid-send"
+    killed_after: float = 0.0  # seconds after the plug
     pulled_while_down: bool = False
 
 
@@ -137,8 +139,6 @@ class Run:
 
 def sending(store: Path) -> bool:
     """Return True while a send child holds a claim (it talks to a server)."""
-    import sqlite3
-
     with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
         return db.execute("SELECT 1 FROM alerts WHERE claim_pid IS NOT NULL").fetchone() is not None
 
@@ -172,11 +172,14 @@ def drain(store: Path, limit: float) -> bool:
 def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: float = 0.0):
     """Return the figures of the alerts created at or after ``since`` (wall time)."""
     from monitor.domain.enums import AlertKind
-    from monitor.register import Register
+    from monitor.register import Register, from_iso
 
     with Register.open_readonly(store) as reg:
         rows = [r for r in reg.outbox(include_delivered=True) if r.created_at.timestamp() >= since]
         sessions = reg.sessions()
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
+        ups = [from_iso(at).timestamp() for (at,) in
+               db.execute("SELECT at FROM link_events WHERE online = 1")]
     received = [mails(s.folder) for s in sinks]
     by_row: dict[int, list[list[float]]] = {}
     matched = [0] * len(sinks)
@@ -192,12 +195,18 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
                 if any(len(t) > 1 for t in by_row[r.id])]
     undelivered = sum(1 for per in by_row.values() for t in per if not t)
     unmatched = sum(len(got) for got in received) - sum(matched)
-    lost = 0
+    # A plug with no session overlapping it is lost, unless no daemon could see it: the
+    # daemon was killed before it recorded the link up, and the cable was pulled before
+    # the next one started (then there is no trace of it anywhere: unseen).
+    lost, unseen = [], []
     for c in run.cycles:
-        if not any(s.started_at.timestamp() <= c.unplugged
-                   and (s.ended_at is None or s.ended_at.timestamp() >= c.plugged - 0.001)
-                   for s in sessions):
-            lost += 1
+        if any(s.started_at.timestamp() <= c.unplugged
+               and (s.ended_at is None or s.ended_at.timestamp() >= c.plugged - 0.001)
+               for s in sessions):
+            continue
+        seen = any(c.plugged - 0.001 <= at <= c.unplugged for at in ups)
+        why = (round(c.killed_after, 2), c.killed, c.pulled_while_down, seen)
+        (unseen if c.pulled_while_down and not seen else lost).append(why)
     waits: list[float] = []
     slow: list[tuple] = []  # (wait, measured from, that start's time to READY=1)
     for row in rows:
@@ -219,7 +228,9 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
         "rows": len(rows),
         "sessions": len(sessions),
         "open_sessions": sum(s.ended_at is None for s in sessions),
-        "lost": lost,
+        "lost": len(lost),
+        "lost_why": lost,
+        "unseen": unseen,
         "duplicates": duplicates,
         "dup_rows": dup_rows,
         "undelivered": undelivered,
@@ -275,6 +286,7 @@ def crash_phase(args, ns: str, peer: str, folder: Path, config: Path, rng: rando
                     daemon.kill9()
                     daemon = None
                     c.killed = mode
+                    c.killed_after = time.time() - c.plugged
                     down_since = time.monotonic()
                     down_for = rng.uniform(0.2, 3.0)
                     if c.unplugged == 0.0 and rng.random() < 0.5:
@@ -337,7 +349,9 @@ def run_bench(args) -> None:
                   f"{statistics.median(run.ready):.2f} s, worst {max(run.ready):.2f} s "
                   f"over {len(run.ready)} starts")
             print(f"sessions: {f['sessions']} in the register for {len(run.cycles)} plugs, "
-                  f"lost {f['lost']}, still open {f['open_sessions']}")
+                  f"lost {f['lost']} {f['lost_why'] or ''}, still open {f['open_sessions']}; "
+                  f"plugs no daemon could see (killed that many s after the plug, before "
+                  f"recording it, the cable pulled while down): {f['unseen']}")
             print(f"alerts: {f['rows']} ({f['critical']} critical), mails per destination "
                   f"{f['mails']}, not matching any alert {f['unmatched']}")
             print(f"duplicate mails per (session, kind, destination): {f['duplicates']}"
