@@ -127,8 +127,9 @@ class Daemon:
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.timers.start_heartbeat()
         log.info(
-            "link-monitor %s running (config %s, register %s, socket %s)",
+            "link-monitor %s running (instance %s, config %s, register %s, socket %s)",
             __version__,
+            self.rt.instance,
             self.rt.source,
             self.config.store.path,
             self.config.control.socket,

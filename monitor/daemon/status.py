@@ -154,6 +154,7 @@ class StatusView:
         return {
             "version": __version__,
             "pid": os.getpid(),
+            "instance": rt.instance,
             "started_at": iso(rt.started_at),
             "config": rt.source,
             "language": rt.config.alerts.language,
