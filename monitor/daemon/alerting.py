@@ -40,7 +40,9 @@ class Alerting:
             self._tasks.spawn(cancel(old), "stop old outbox worker")
         try:
             rt.sender = rt.parts.sender(rt.config)
-            rt.open_outbox = rt.parts.outbox(rt.register, rt.config, rt.sender, rt.clock, rt.instance)
+            rt.open_outbox = rt.parts.outbox(
+                rt.register, rt.config, rt.sender, rt.clock, rt.instance
+            )
         except Exception as exc:
             log.exception("cannot build the alert sender")
             if self._faults["outbox"].failed(exc):
