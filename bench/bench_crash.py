@@ -91,9 +91,24 @@ class Daemon:
         self.log = (folder / "daemon.log").open("a")
         self.spawned = time.time()
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-m", "monitor", "run", "-v",
-             "--config", str(config)],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                sys.executable,
+                "-m",
+                "monitor",
+                "run",
+                "-v",
+                "--config",
+                str(config),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
 
     def wait_ready(self) -> float:
         while True:
@@ -178,8 +193,10 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
         rows = [r for r in reg.outbox(include_delivered=True) if r.created_at.timestamp() >= since]
         sessions = reg.sessions()
     with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
-        ups = [from_iso(at).timestamp() for (at,) in
-               db.execute("SELECT at FROM link_events WHERE online = 1")]
+        ups = [
+            from_iso(at).timestamp()
+            for (at,) in db.execute("SELECT at FROM link_events WHERE online = 1")
+        ]
     received = [mails(s.folder) for s in sinks]
     by_row: dict[int, list[list[float]]] = {}
     matched = [0] * len(sinks)
@@ -191,8 +208,11 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
             per.append(times)
         by_row[row.id] = per
     duplicates = sum(max(0, len(t) - 1) for per in by_row.values() for t in per)
-    dup_rows = [(r.session_id, str(r.kind), r.reminder) for r in rows
-                if any(len(t) > 1 for t in by_row[r.id])]
+    dup_rows = [
+        (r.session_id, str(r.kind), r.reminder)
+        for r in rows
+        if any(len(t) > 1 for t in by_row[r.id])
+    ]
     undelivered = sum(1 for per in by_row.values() for t in per if not t)
     unmatched = sum(len(got) for got in received) - sum(matched)
     # A plug with no session overlapping it is lost, unless no daemon could see it: the
@@ -200,9 +220,11 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
     # the next one started (then there is no trace of it anywhere: unseen).
     lost, unseen = [], []
     for c in run.cycles:
-        if any(s.started_at.timestamp() <= c.unplugged
-               and (s.ended_at is None or s.ended_at.timestamp() >= c.plugged - 0.001)
-               for s in sessions):
+        if any(
+            s.started_at.timestamp() <= c.unplugged
+            and (s.ended_at is None or s.ended_at.timestamp() >= c.plugged - 0.001)
+            for s in sessions
+        ):
             continue
         seen = any(c.plugged - 0.001 <= at <= c.unplugged for at in ups)
         why = (round(c.killed_after, 2), c.killed, c.pulled_while_down, seen)
@@ -222,8 +244,13 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
             waits.append(arrived - start)
             if arrived - start > settle + 5:
                 ready = run.ready[after[-1]] if after else None
-                slow.append((round(arrived - start, 2), "restart" if after else "raised",
-                             None if ready is None else round(ready, 2)))
+                slow.append(
+                    (
+                        round(arrived - start, 2),
+                        "restart" if after else "raised",
+                        None if ready is None else round(ready, 2),
+                    )
+                )
     return {
         "rows": len(rows),
         "sessions": len(sessions),
@@ -279,7 +306,8 @@ def crash_phase(args, ns: str, peer: str, folder: Path, config: Path, rng: rando
                 if t >= hold + gap:
                     break
                 due = (mode == "random" and t >= kill_at) or (
-                    mode == "mid-send" and t >= 0.2 and sending(store))
+                    mode == "mid-send" and t >= 0.2 and sending(store)
+                )
                 if mode and not c.killed and due and daemon is not None:
                     if mode == "mid-send":
                         time.sleep(rng.uniform(0.0, 0.3))
@@ -293,8 +321,11 @@ def crash_phase(args, ns: str, peer: str, folder: Path, config: Path, rng: rando
                         link(False)  # the cable pulled while the daemon is down
                         c.unplugged = time.time()
                         c.pulled_while_down = True
-                if daemon is None and down_since is not None and (
-                        time.monotonic() - down_since >= down_for):
+                if (
+                    daemon is None
+                    and down_since is not None
+                    and (time.monotonic() - down_since >= down_for)
+                ):
                     daemon = start()
                     down_since = None
                 time.sleep(0.01)
@@ -314,8 +345,10 @@ def crash_phase(args, ns: str, peer: str, folder: Path, config: Path, rng: rando
 def summary(waits: list[float]) -> str:
     if not waits:
         return "none"
-    return (f"worst {max(waits):.2f} s, p50 {statistics.median(waits):.2f} s, "
-            f"p95 {sorted(waits)[int(0.95 * (len(waits) - 1))]:.2f} s over {len(waits)} mails")
+    return (
+        f"worst {max(waits):.2f} s, p50 {statistics.median(waits):.2f} s, "
+        f"p95 {sorted(waits)[int(0.95 * (len(waits) - 1))]:.2f} s over {len(waits)} mails"
+    )
 
 
 def run_bench(args) -> None:
@@ -327,39 +360,56 @@ def run_bench(args) -> None:
     try:
         ip = ["ip", "-n", ns]
         subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
-        subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"],
-                       check=True)
+        subprocess.run(
+            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
+        )
         subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
         with TemporaryDirectory(prefix="lmbc-") as tmp:
             folder = Path(tmp)
-            sinks = [SmtpSink(folder / f"mail{d}", port=2525 + d, netns=ns).start()
-                     for d in range(2)]
+            sinks = [
+                SmtpSink(folder / f"mail{d}", port=2525 + d, netns=ns).start() for d in range(2)
+            ]
             config = write_config(folder, [s.url for s in sinks], args.settle)
-            print(f"crash phase: {args.cycles} plug/unplug cycles, kill -9 in about "
-                  f"{args.kill_share:.0%} of them, settle {args.settle:.1f} s, 2 destinations, "
-                  f"seed {args.seed}", flush=True)
+            print(
+                f"crash phase: {args.cycles} plug/unplug cycles, kill -9 in about "
+                f"{args.kill_share:.0%} of them, settle {args.settle:.1f} s, 2 destinations, "
+                f"seed {args.seed}",
+                flush=True,
+            )
             daemon, run, drained = crash_phase(args, ns, "peer0", folder, config, rng)
             f = analyse(folder / "register.db", sinks, run, args.settle)
             kills = [c for c in run.cycles if c.killed]
-            print(f"\nkills: {len(kills)} ({sum(c.killed == 'random' for c in kills)} at a "
-                  f"random instant, {sum(c.killed == 'mid-send' for c in kills)} during a send), "
-                  f"cable pulled while down {sum(c.pulled_while_down for c in kills)} times; "
-                  f"outbox drained: {drained}")
-            print(f"start-up to READY=1 (the reference): median "
-                  f"{statistics.median(run.ready):.2f} s, worst {max(run.ready):.2f} s "
-                  f"over {len(run.ready)} starts")
-            print(f"sessions: {f['sessions']} in the register for {len(run.cycles)} plugs, "
-                  f"lost {f['lost']} {f['lost_why'] or ''}, still open {f['open_sessions']}; "
-                  f"plugs no daemon could see (killed that many s after the plug, before "
-                  f"recording it, the cable pulled while down): {f['unseen']}")
-            print(f"alerts: {f['rows']} ({f['critical']} critical), mails per destination "
-                  f"{f['mails']}, not matching any alert {f['unmatched']}")
-            print(f"duplicate mails per (session, kind, destination): {f['duplicates']}"
-                  + (f" {f['dup_rows'][:5]}" if f["dup_rows"] else ""))
+            print(
+                f"\nkills: {len(kills)} ({sum(c.killed == 'random' for c in kills)} at a "
+                f"random instant, {sum(c.killed == 'mid-send' for c in kills)} during a send), "
+                f"cable pulled while down {sum(c.pulled_while_down for c in kills)} times; "
+                f"outbox drained: {drained}"
+            )
+            print(
+                f"start-up to READY=1 (the reference): median "
+                f"{statistics.median(run.ready):.2f} s, worst {max(run.ready):.2f} s "
+                f"over {len(run.ready)} starts"
+            )
+            print(
+                f"sessions: {f['sessions']} in the register for {len(run.cycles)} plugs, "
+                f"lost {f['lost']} {f['lost_why'] or ''}, still open {f['open_sessions']}; "
+                f"plugs no daemon could see (killed that many s after the plug, before "
+                f"recording it, the cable pulled while down): {f['unseen']}"
+            )
+            print(
+                f"alerts: {f['rows']} ({f['critical']} critical), mails per destination "
+                f"{f['mails']}, not matching any alert {f['unmatched']}"
+            )
+            print(
+                f"duplicate mails per (session, kind, destination): {f['duplicates']}"
+                + (f" {f['dup_rows'][:5]}" if f["dup_rows"] else "")
+            )
             print(f"alerts never delivered (alert x destination): {f['undelivered']}")
-            print(f"critical alert raised (or the restart after it) -> its mail: "
-                  f"{summary(f['waits'])}; target settle + 5 s = {args.settle + 5:.1f} s, "
-                  f"over it: {sum(w > args.settle + 5 for w in f['waits'])}")
+            print(
+                f"critical alert raised (or the restart after it) -> its mail: "
+                f"{summary(f['waits'])}; target settle + 5 s = {args.settle + 5:.1f} s, "
+                f"over it: {sum(w > args.settle + 5 for w in f['waits'])}"
+            )
             if f["slow"]:
                 print(f"  the slowest (s, from, that start to READY=1): {f['slow'][:8]}")
 
@@ -381,13 +431,16 @@ def run_bench(args) -> None:
             drain(folder / "register.db", 60)
             time.sleep(2)
             o = analyse(folder / "register.db", sinks, run, args.settle, since=since)
-            arrivals = [at for d in range(len(sinks)) for _, _, at in mails(sinks[d].folder)
-                        if at >= up]
+            arrivals = [
+                at for d in range(len(sinks)) for _, _, at in mails(sinks[d].folder) if at >= up
+            ]
             last = max(arrivals) - up if arrivals else float("nan")
-            print(f"\nSMTP outage: {args.outage_cycles} plug/unplug cycles with both servers "
-                  f"down, then the servers back and a link up: {o['rows']} alerts, duplicates "
-                  f"{o['duplicates']}, never delivered {o['undelivered']}, link up -> last "
-                  f"mail {last:.2f} s (target 10 s)")
+            print(
+                f"\nSMTP outage: {args.outage_cycles} plug/unplug cycles with both servers "
+                f"down, then the servers back and a link up: {o['rows']} alerts, duplicates "
+                f"{o['duplicates']}, never delivered {o['undelivered']}, link up -> last "
+                f"mail {last:.2f} s (target 10 s)"
+            )
             daemon.stop()
             daemon = None
     finally:
