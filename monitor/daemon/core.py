@@ -30,6 +30,7 @@ from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.status import StatusView
+from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers
 from monitor.daemon.traffic import TrafficMeter
@@ -83,7 +84,15 @@ class Daemon:
             self._restart_watcher,
             lambda: self.view.line(rt.now()),
         )
-        self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
+        self.stream = StatusStream(rt, self.faults)
+        self.requests = Requests(
+            rt,
+            self.feed,
+            self.status,
+            self.acknowledge,
+            self.reloader.reload,
+            follow=self.stream.first,
+        )
         self.continuity = Continuity(rt, self.writes, self.faults, self.traffic, self.feed)
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
@@ -123,6 +132,7 @@ class Daemon:
         self.alerting.monitor_alert("started", Severity.INFO)
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
+        self.tasks.spawn(self.stream.run(), "status stream")
         self.timers.start_heartbeat()
         log.info(
             "link-monitor %s running (config %s, register %s, socket %s)",
@@ -154,6 +164,7 @@ class Daemon:
             )
             control = parts.control(rt.config, self.requests.handle)
             await control.start()
+            self.stream.attach(control)
         except MonitorError as exc:
             log.error("cannot start: %s", exc)
             self._close_parts()
@@ -240,6 +251,7 @@ class Daemon:
         self.continuity.stepped(now)
         if step.effects:
             self.view.publish(now)
+            self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
         """Feed an acknowledgement; record it when it silenced the alarm; return that."""

@@ -66,6 +66,8 @@ class Timing:
     stop_grace: float = 5.0
     #: Load the next year's holiday tables this long before New Year (local time).
     holidays_ahead: timedelta = timedelta(hours=6)
+    #: While someone follows the status stream, look for changes this often.
+    stream_every: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class AckSource(StrEnum):
     CLI = "cli"
     GPIO_BUTTON = "gpio button"
     BOX_BUTTON = "box button"
+    SCREEN_LAMP = "screen lamp"  # the 確認 button of ``link-monitor lamp``
 
 
 class Part(StrEnum):
