@@ -205,9 +205,7 @@ def _status(obj: dict[str, Any]) -> StatusRequest:
 def _ack(obj: dict[str, Any]) -> AckRequest:
     source = obj.get("source", "cli")
     if source not in CLIENT_ACK_SOURCES:
-        raise BadRequest(
-            text("bad.ack_source", got=source, choices=", ".join(CLIENT_ACK_SOURCES))
-        )
+        raise BadRequest(text("bad.ack_source", got=source, choices=", ".join(CLIENT_ACK_SOURCES)))
     return AckRequest(source=source)
 
 

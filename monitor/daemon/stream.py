@@ -67,9 +67,7 @@ class StatusStream:
             "can_ack": alarm and not silenced,
             "online": bool(st.online),
             "faults": self._faults.failing(),
-            "session": None
-            if s is None
-            else {"id": s.id, "started_at": s.started_at.isoformat()},
+            "session": None if s is None else {"id": s.id, "started_at": s.started_at.isoformat()},
             "outbox": outbox,
             "language": rt.config.alerts.language,
             "pid": os.getpid(),
