@@ -16,7 +16,6 @@ import os
 import queue
 import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
