@@ -51,6 +51,11 @@ COMMANDS: dict[str, Lazy] = {
         "export_command",
         "Export one month of the register, one row per session, for printing.",
     ),
+    "lamp": Lazy(
+        "monitor.cli.lamp",
+        "lamp_command",
+        "Show the lamp on the screen: a small window that follows the monitor.",
+    ),
     "log": Lazy(
         "monitor.cli.records",
         "log_command",

@@ -52,6 +52,7 @@ class StatusStream:
         alarm = st.pattern is Pattern.ALARM
         silenced = bool(st.silenced and alarm)
         s = st.session
+        outbox: dict[str, Any]
         try:
             summary = rt.register.outbox_summary()
             outbox = {

@@ -26,6 +26,7 @@ AREAS: tuple[str, ...] = (
     "cli",
     "control",
     "indicator",
+    "lamp",
     "printout",
     "reports",
     "status",
