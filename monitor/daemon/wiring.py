@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.daemon.logs import quiet_libraries
+from monitor.daemon.logs import keep_off_status_line, quiet_libraries
 from monitor.daemon.parts import Clock, IndicatorHooks, Parts
 from monitor.daemon.ports import (
     ControlPort,
@@ -100,6 +100,9 @@ def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
     indicator: IndicatorPort = build_indicator(
         config.indicator, on_ack=hooks.on_ack, on_fault=hooks.on_fault, on_restore=hooks.on_restore
     )
+    around = getattr(indicator, "write_around", None)  # the console's status line
+    if around is not None:
+        keep_off_status_line(around)
     return indicator
 
 
