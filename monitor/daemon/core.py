@@ -67,7 +67,8 @@ class Daemon:
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.traffic = TrafficMeter(parts.traffic)
         self.view = StatusView(rt, self.faults, self.writes, self.traffic)
-        self.lamp = Lamp(rt, self.faults, self.view.publish)
+        self.stream = StatusStream(rt, self.faults)
+        self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
             rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
@@ -84,7 +85,6 @@ class Daemon:
             self._restart_watcher,
             lambda: self.view.line(rt.now()),
         )
-        self.stream = StatusStream(rt, self.faults)
         self.requests = Requests(
             rt,
             self.feed,
