@@ -186,21 +186,28 @@ def test_the_screen_lamp_shows_each_pattern_acknowledges_and_greys_out(tmp_path,
             shutil.copy(png, ROOT / "docs" / png.name)
 
 
-def test_the_lamp_is_grey_from_the_start_when_no_monitor_runs(tmp_path, display):
-    path = tmp_path / "link-monitor.toml"
-    path.write_text(config_text(tmp_path, language="en"))
+def test_the_lamp_is_grey_until_the_monitor_runs_then_follows_it(tmp_path, display):
+    r = rig(tmp_path, config_text(tmp_path, language="en"))
     screen = xvfb.Screen(display)
     lamp = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "lamp", "--config", str(path)],
+        [sys.executable, "-m", "monitor", "lamp", "--config", str(r.config_path)],
         cwd=ROOT,
         env=screen.env,
         stderr=subprocess.PIPE,
     )
     try:
         window = screen.find("link-monitor lamp")
-        Eyes(screen, window, tmp_path).wait_for("stopped")
+        eyes = Eyes(screen, window, tmp_path)
+        eyes.wait_for("stopped")
         time.sleep(2.5)  # it keeps trying, and keeps running
         assert lamp.poll() is None
+
+        async def scenario() -> None:
+            async with Running(r):
+                await asyncio.to_thread(eyes.wait_for, "off")  # found it
+
+        asyncio.run(scenario())
+        eyes.wait_for("stopped")  # and lost it again
     finally:
         lamp.terminate()
         lamp.communicate(timeout=10)
