@@ -30,16 +30,24 @@ def has_session_bus(environ: Mapping[str, str] | None = None) -> bool:
 def command(title: str, body: str) -> list[str] | None:
     """Return the command that shows the notification, or None when there is none."""
     if shutil.which("notify-send"):
-        return ["notify-send", "--urgency=critical", f"--app-name={APP}", title, body]
+        return ["notify-send", "--urgency=critical", f"--app-name={APP}", "--", title, body]
     if shutil.which("gdbus"):
+        # Typed GVariant text: without the service's introspection (or with a title
+        # that looks like a number) gdbus would guess the types wrong.
         return [
             "gdbus", "call", "--session",
             "--dest", "org.freedesktop.Notifications",
             "--object-path", "/org/freedesktop/Notifications",
             "--method", "org.freedesktop.Notifications.Notify",
-            APP, "0", "dialog-warning", title, body, "[]", "{'urgency': <byte 2>}", "0",
+            _text(APP), "uint32 0", _text("dialog-warning"), _text(title), _text(body),
+            "@as []", "{'urgency': <byte 2>}", "int32 0",
         ]  # fmt: skip
     return None
+
+
+def _text(value: str) -> str:
+    """Return ``value`` as a GVariant text string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def notify(title: str, body: str) -> bool:

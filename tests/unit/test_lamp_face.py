@@ -85,8 +85,12 @@ def test_notify_send_is_preferred_and_gdbus_calls_the_freedesktop_service(
     (tmp_path / have).chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     cmd = notify.command("診療時間中の接続", "body")
-    assert cmd is not None and cmd[0] == have and "診療時間中の接続" in cmd
+    assert cmd is not None and cmd[0] == have
     if have == "gdbus":
         assert "org.freedesktop.Notifications.Notify" in cmd and "--session" in cmd
+        assert "'診療時間中の接続'" in cmd  # typed: a GVariant string
+        assert notify.command("it's 1", "b")[cmd.index("'診療時間中の接続'")] == "'it\\'s 1'"
+    else:
+        assert cmd[-3:] == ["--", "診療時間中の接続", "body"]
     monkeypatch.setenv("PATH", os.devnull)
     assert notify.command("t", "b") is None
