@@ -4,6 +4,12 @@ On a terminal the console indicator keeps one status line, rewritten in place:
 the pattern's symbol blinks at the LED's rhythm, a heart flashes with the
 heartbeat, colour where the terminal supports it. Anywhere else (a pipe, the
 journal) it writes one plain line per change, so a log shows every transition.
+
+Log lines on the same terminal go through ``write_around``: the status line is
+cleared before a record and drawn again after it, so the two never share a line
+(``monitor.daemon.logs`` routes the daemon's handler through it). The cursor is
+hidden while the status line shows; ``close`` (also at interpreter exit) leaves the
+last pattern on a line of its own, colours reset and the cursor shown.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ state are photographed (``import``) and the lamp's colour read from the pixels; 
 確認 button is clicked with ``xdotool`` and the register must hold the ack, source
 "screen lamp". With ``LAMP_SCREENSHOTS=1`` the pictures are kept as docs/lamp-*.png.
 
-Needs Debian's ``xvfb``, ``xdotool`` and ``imagemagick`` (tests/debian-packages.txt)
+Needs Debian's ``xvfb``, ``xdotool``, ``imagemagick``, ``x11-utils`` (tests/debian-packages.txt)
 and a Python with ``tkinter`` (``python3-tk``; a pyenv-built Python may lack it: run
 the test with the system's python3 then). Skipped, naming what is missing, otherwise.
 """
@@ -134,6 +134,8 @@ def test_the_screen_lamp_shows_each_pattern_acknowledges_and_greys_out(tmp_path,
     async def scenario(eyes_box: list[Eyes]) -> None:
         async with Running(r):
             window = await asyncio.to_thread(screen.find, "link-monitor")
+            state = await asyncio.to_thread(screen.run, "xprop", "-id", window, "_NET_WM_STATE")
+            assert b"_NET_WM_STATE_ABOVE" in state  # it asks to be kept on top
             eyes = Eyes(screen, window, tmp_path)
             eyes_box.append(eyes)
             shot = await asyncio.to_thread(eyes.wait_for, "off")

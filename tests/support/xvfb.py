@@ -2,7 +2,8 @@
 window, take its picture (``import``, from ImageMagick), read its pixels, click.
 
 ``missing()`` names the programs that are not installed (the tests skip with it:
-Debian's ``xvfb``, ``xdotool`` and ``imagemagick``; see tests/debian-packages.txt).
+Debian's ``xvfb``, ``xdotool``, ``imagemagick`` and ``x11-utils``; see
+tests/debian-packages.txt).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-PROGRAMS = {"Xvfb": "xvfb", "xdotool": "xdotool", "import": "imagemagick"}
+PROGRAMS = {"Xvfb": "xvfb", "xdotool": "xdotool", "import": "imagemagick", "xprop": "x11-utils"}
 
 RGB = tuple[int, int, int]
 
