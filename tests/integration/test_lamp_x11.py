@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -213,3 +216,49 @@ def test_the_lamp_is_grey_until_the_monitor_runs_then_follows_it(tmp_path, displ
     finally:
         lamp.terminate()
         lamp.communicate(timeout=10)
+
+
+def test_a_monitor_that_falls_silent_turns_the_lamp_grey(tmp_path, display):
+    """A hung daemon: it accepts, says "off" once, then sends nothing (no keep-alive)."""
+    path = tmp_path / "link-monitor.toml"
+    path.write_text(config_text(tmp_path, language="ja"))
+    sock_path = tmp_path / "run" / "control.sock"
+    sock_path.parent.mkdir()
+    hung = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hung.bind(str(sock_path))
+    hung.listen(4)
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = hung.accept()
+                held.append(conn)
+                if len(held) == 1:  # then hung: later connections get no answer at all
+                    conn.recv(4096)
+                    state = {"ok": True, "kind": "state", "pattern": "off", "follow": True}
+                    conn.sendall(json.dumps(state).encode() + b"\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    screen = xvfb.Screen(display)
+    lamp = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "lamp", "--config", str(path), "--silence", "2"],
+        cwd=ROOT,
+        env=screen.env,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        eyes = Eyes(screen, screen.find("link-monitor"), tmp_path)
+        eyes.wait_for("off")
+        started = time.monotonic()
+        eyes.wait_for("stopped")
+        assert time.monotonic() - started < 4  # the silence (2 s) and a poll
+        time.sleep(3)  # it tries again (and gets no answer): still grey
+        eyes.wait_for("stopped", timeout=0.5)
+        assert len(held) >= 2 and lamp.poll() is None
+    finally:
+        lamp.terminate()
+        lamp.communicate(timeout=10)
+        hung.close()
+        for conn in held:
+            conn.close()
