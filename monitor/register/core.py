@@ -8,6 +8,7 @@ Readers use WAL snapshots and never block the writer.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -17,8 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from monitor.compat import Self
-from monitor.errors import RegisterError
+from monitor.errors import RegisterDamaged, RegisterError
 from monitor.register.chain import chain_append, chain_head
+from monitor.register.damage import is_damage, reading
+from monitor.register.fileid import FileIdentity
 from monitor.register.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -28,12 +31,23 @@ class RegisterCore:
     """The register file and its one connection. Safe to share between threads (one
     lock); several processes may open the same file (SQLite locking, WAL)."""
 
-    def __init__(self, path: str | Path, *, _readonly: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        _readonly: bool = False,
+        origin: dict[str, object] | None = None,
+    ):
         """Open or create the register at ``path`` (creating its folder) and migrate it
-        to the current schema; raise RegisterError if that is impossible."""
+        to the current schema; raise RegisterDamaged if SQLite cannot read the file,
+        RegisterError if it cannot be opened otherwise.
+
+        ``origin``: when the file is created, its first chain record (table
+        ``register``) holds this, e.g. where the damaged register it replaces was moved."""
         self.path = Path(path)
         self.readonly = _readonly
         self._lock = threading.RLock()
+        self._origin = origin
         try:
             self._db = self._connect_readonly() if _readonly else self._connect_writable()
             try:
@@ -44,7 +58,10 @@ class RegisterCore:
                 self._db.close()
                 raise
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise RegisterDamaged(str(self.path), str(exc)) from None
             raise RegisterError(f"{self.path}: cannot open the register: {exc}") from None
+        self.identity = FileIdentity.of(self.path)
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Self:
@@ -144,6 +161,8 @@ class RegisterCore:
         with self._write() as db:
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and self._origin is not None:
+                chain_append(db, "register", "origin", "start", dict(self._origin))
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target - 1].split(";"):
                     if statement.strip():
@@ -155,10 +174,45 @@ class RegisterCore:
 
     def head(self) -> tuple[int, str]:
         """Return ``(seq, hash)`` of the newest chain record (``(0, GENESIS)`` if empty)."""
-        with self._lock:
+        with self._guard():
             return chain_head(self._db)
 
+    def hash_at(self, seq: int) -> str | None:
+        """Return the hash of chain record ``seq``, or None when there is none."""
+        with self._guard():
+            r = self._db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def origin(self) -> dict[str, object] | None:
+        """Return what the first chain record says this register replaced, or None."""
+        with self._guard():
+            r = self._db.execute("SELECT tbl, body FROM chain WHERE seq = 1").fetchone()
+        if r is None or r["tbl"] != "register":
+            return None
+        body: dict[str, object] = json.loads(r["body"])
+        return body
+
+    def check_integrity(self) -> None:
+        """Raise RegisterDamaged if SQLite finds a damaged page (``PRAGMA quick_check``:
+        reads every page, about a second per 100 MB)."""
+        with self._guard():
+            rows = [r[0] for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if rows != ["ok"]:
+            raise RegisterDamaged(str(self.path), "; ".join(rows))
+
+    def file_problem(self) -> str | None:
+        """Return what happened to the file since it was opened (deleted, replaced,
+        truncated, its ``-wal`` removed), or None while it is still the file opened."""
+        problem, self.identity = self.identity.check(self.path)
+        return problem
+
     # -------------------------------------------------------------- transactions
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the lock; turn SQLite's corruption errors into RegisterDamaged."""
+        with self._lock, reading(self.path):
+            yield
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -173,7 +227,8 @@ class RegisterCore:
             # SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR):
             # a second ROLLBACK would then fail and hide the real cause (disk full).
             try:
-                yield self._db
+                with reading(self.path):
+                    yield self._db
             except BaseException:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
@@ -188,7 +243,7 @@ class RegisterCore:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: a consistent WAL snapshot."""
-        with self._lock:
+        with self._guard():
             self._db.execute("BEGIN")
             try:
                 yield self._db

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from monitor.register.events import EventsMixin
 from monitor.register.outbox import OutboxMixin
+from monitor.register.restore import RestoreMixin
 from monitor.register.sessions import SessionsMixin
 from monitor.register.verify import verify
 
 
-class Register(SessionsMixin, OutboxMixin, EventsMixin):
+class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
     migrates) or ``Register.open_readonly(path)``; close it or use ``with``."""
