@@ -17,7 +17,9 @@ from monitor.daemon.parts import Timing
 log = logging.getLogger("monitor.daemon")
 
 #: The parts whose health is tracked (and shown by ``status``), in this order.
-PARTS = ("indicator", "register", "watcher", "engine", "outbox")
+PARTS = ("indicator", "register", "watcher", "engine", "outbox", "integrity")
+# ``integrity``: the register was found altered, replaced or damaged (see
+# ``integrity``); it stays failing until the next start.
 
 
 class Fault:

@@ -26,6 +26,7 @@ from monitor.domain.model import Permit, Session
 from monitor.errors import RegisterAltered
 from monitor.register.chain import check_stored
 from monitor.register.core import RegisterCore
+from monitor.register.outbox import DEFAULT_LEASE
 from monitor.register.rows import from_iso, permit_from, session_from, to_iso
 
 
@@ -56,7 +57,12 @@ class RestoreMixin(RegisterCore):
     """``restore``: the checked state a daemon continues from."""
 
     def restore(
-        self, now: datetime, *, lease: timedelta, max_delay: timedelta, permits: list[Permit]
+        self,
+        now: datetime,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        max_delay: timedelta,
+        permits: list[Permit],
     ) -> Restore:
         """Return what the daemon may continue at ``now``: the newest open session that
         agrees with the chain, ``last_seen`` bounded by the chain, the ``permits`` (the

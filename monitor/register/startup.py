@@ -27,7 +27,7 @@ from monitor.errors import RegisterDamaged
 from monitor.register.damage import move_aside, reading
 from monitor.register.rows import to_iso
 from monitor.register.store import Register
-from monitor.register.witness import Witness, read_witness, write_witness
+from monitor.register.witness import Witness, read_witness
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def open_for_daemon(path: str | Path, now: datetime, *, check_pages: bool = True
     }
     reg = Register(path, origin=origin)
     _witness(reg, now)
+    reg.found_at_start = (finding,)
     return Opened(reg, (finding,))
 
 
@@ -144,6 +145,6 @@ def _witness(reg: Register, now: datetime) -> None:
     """Note the head in the witness; a witness that cannot be written is logged only
     (the register itself is fine)."""
     try:
-        write_witness(reg.path, reg.head(), now)
+        reg.note_witness(now)
     except OSError as exc:
         log.error("cannot write the witness of %s: %s", reg.path, exc)
