@@ -214,6 +214,7 @@ class Daemon:
         await self.tasks.cancel_all()
         self.alerting.kill_sender()
         self.continuity.leave_open(rt.now())
+        self.integrity.beat(rt.now())  # the witness notes the head left behind
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)
         await control.close()
         self._close_parts()

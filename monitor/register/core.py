@@ -125,6 +125,8 @@ class RegisterCore:
             raise RegisterError(f"no register at {self.path} yet")
         if not os.access(self.path, os.R_OK):
             raise denied
+        if self.path.stat().st_size == 0:
+            raise RegisterDamaged(str(self.path), "the file is empty (0 bytes)")
 
     def _check_version(self) -> None:
         version = self.schema_version()
@@ -161,12 +163,13 @@ class RegisterCore:
         with self._write() as db:
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0 and self._origin is not None:
-                chain_append(db, "register", "origin", "start", dict(self._origin))
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target - 1].split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if target == 1 and self._origin is not None:
+                    # A new file's first record: what it replaces (the chain exists now).
+                    chain_append(db, "register", "origin", "start", dict(self._origin))
                 db.execute(f"PRAGMA user_version={target}")
                 chain_append(
                     db, "schema", str(target), "migrate", {"version": target, "from": target - 1}

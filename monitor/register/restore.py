@@ -140,7 +140,7 @@ class RestoreMixin(RegisterCore):
             altered.append(Alteration("meta last_seen", text + " (moved back)"))
             return floor
         if seen > now:
-            altered.append(Alteration("meta last_seen", f"{to_iso(seen)} is in the future"))
+            altered.append(Alteration("meta last_seen", f"{to_iso(seen)} is in the future (edited, or the clock went back)"))
             return floor or now
         return seen
 
@@ -162,7 +162,10 @@ class RestoreMixin(RegisterCore):
             problems = []
             claimed = _time(r["claimed_until"])
             if r["claimed_until"] is not None and (claimed is None or claimed > now + lease):
-                problems.append(f"claimed until {r['claimed_until']}, beyond the lease")
+                problems.append(
+                    f"claimed until {r['claimed_until']}, beyond the lease "
+                    "(edited, or the clock went back)"
+                )
             due = _time(r["next_attempt_at"])
             if due is None or due > now + max_delay:
                 problems.append(

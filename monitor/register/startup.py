@@ -6,6 +6,7 @@ the last run (``witness``) and asks SQLite to read every page. What it finds:
 - ``missing``: the witness says there was a register, there is none;
 - ``empty``: a zero-length file where the register was;
 - ``damaged``: SQLite cannot read it (``database disk image is malformed``);
+- ``reshaped``: a table, column or index dropped, a trigger or view added (``shape``);
 - ``older``: its head is older than the witness (a copy put back, the ``-wal``
   removed after a crash);
 - ``rewritten``: the record the witness names carries another hash.
@@ -23,15 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.errors import RegisterDamaged
+from monitor.errors import ChainBroken, RegisterDamaged
 from monitor.register.damage import move_aside, reading
 from monitor.register.rows import to_iso
+from monitor.register.shape import check_shape
 from monitor.register.store import Register
 from monitor.register.witness import Witness, read_witness
 
 log = logging.getLogger(__name__)
 
-FINDINGS = ("missing", "empty", "damaged", "older", "rewritten")
+FINDINGS = ("missing", "empty", "damaged", "reshaped", "older", "rewritten")
 
 
 @dataclass(frozen=True)
@@ -117,28 +119,39 @@ def _examine(
 
 def _against(path: Path, witness: Witness | None) -> tuple[str, str] | None:
     """Return ``(code, detail)`` when the file at ``path`` is not the register
-    ``witness`` saw. Reads only (a file set aside is left as it was found); raise
-    RegisterDamaged if SQLite cannot read it."""
-    if witness is None:
-        return None
+    ``witness`` saw, or its shape is not one of its schema version (a dropped table, an
+    added trigger: writing on would lose or falsify records). Reads only (a file set
+    aside is left as it was found); raise RegisterDamaged if SQLite cannot read it."""
     with reading(path):
         db = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10.0)
         try:
-            has_chain = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'"
-            ).fetchone()
-            seq, have = 0, None
-            if has_chain:
-                seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM chain").fetchone()[0]
-                r = db.execute("SELECT hash FROM chain WHERE seq = ?", (witness.seq,)).fetchone()
-                have = r[0] if r else None
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                check_shape(db, version)
+            except ChainBroken as exc:
+                return "reshaped", str(exc)
+            seq, have = _head_and(db, witness.seq if witness else 0)
         finally:
             db.close()
+    if witness is None:
+        return None
     if seq < witness.seq:
         return "older", f"its head is record {seq}, the witness saw {witness}"
     if witness.seq and have != witness.hash:
         return "rewritten", f"record {witness.seq} has hash {have}, the witness saw {witness}"
     return None
+
+
+def _head_and(db: sqlite3.Connection, seq: int) -> tuple[int, str | None]:
+    """Return the newest record number of the chain and the hash of record ``seq``."""
+    has_chain = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'"
+    ).fetchone()
+    if not has_chain:
+        return 0, None
+    head = db.execute("SELECT COALESCE(MAX(seq), 0) FROM chain").fetchone()[0]
+    r = db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
+    return head, (r[0] if r else None)
 
 
 def _witness(reg: Register, now: datetime) -> None:

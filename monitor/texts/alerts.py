@@ -120,6 +120,8 @@ JA: dict[str, str] = {
     "detail.register-empty": "台帳のファイルが空（0 バイト）になっていました。"
     "別名で保管し、新しい台帳で監視を続けます。",
     "detail.register-damaged": "台帳のファイルが壊れています。別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-reshaped": "台帳の構造（表・列・索引・トリガー）が変更されています。"
+    "別名で保管し、新しい台帳で監視を続けます。",
     "detail.register-older": "台帳が前回より古いものに置き換えられています（記録が失われています）。"
     "別名で保管し、新しい台帳で監視を続けます。",
     "detail.register-rewritten": "台帳が作り直されています（前回の記録と一致しません）。"
@@ -236,6 +238,9 @@ EN: dict[str, str] = {
     "another name; monitoring goes on with a new register.",
     "detail.register-damaged": "The register file is damaged. It was kept under another "
     "name; monitoring goes on with a new register.",
+    "detail.register-reshaped": "The register's structure (a table, column, index or "
+    "trigger) was changed. It was kept under another name; monitoring goes on with a new "
+    "register.",
     "detail.register-older": "The register was replaced by an older one (records are "
     "missing). It was kept under another name; monitoring goes on with a new register.",
     "detail.register-rewritten": "The register was rebuilt (it does not match the last run). "
