@@ -140,7 +140,12 @@ class RestoreMixin(RegisterCore):
             altered.append(Alteration("meta last_seen", text + " (moved back)"))
             return floor
         if seen > now:
-            altered.append(Alteration("meta last_seen", f"{to_iso(seen)} is in the future (edited, or the clock went back)"))
+            altered.append(
+                Alteration(
+                    "meta last_seen",
+                    f"{to_iso(seen)} is in the future (edited, or the clock went back)",
+                )
+            )
             return floor or now
         return seen
 

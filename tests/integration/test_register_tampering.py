@@ -22,7 +22,6 @@ from monitor.register import Register, read_witness, witness_path
 from tests.support.daemon_parts import START, ManualClock, Running, rig, until
 from tests.support.tampering import TAMPERINGS, Tampering
 
-
 #: The next start: after the base's daemon stopped (START + 1 h 10 min 30 s).
 LATER = START + timedelta(hours=2)
 
@@ -159,7 +158,7 @@ def test_a_register_altered_at_start_is_not_continued_a_new_session_is_opened(
     assert real is not None
     TAMPERINGS_BY_NAME["move the open session's start an hour earlier"].apply(store)
 
-    status, r = start_daemon_on(tmp_path)
+    status, _ = start_daemon_on(tmp_path)
     assert status["session"]["id"] != real.id  # a new session, not the altered one
     with contextlib.closing(Register.open_readonly(store)) as reg:
         stored = reg.session(real.id)
