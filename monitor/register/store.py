@@ -8,7 +8,7 @@ from monitor.register.events import EventsMixin
 from monitor.register.outbox import OutboxMixin
 from monitor.register.restore import RestoreMixin
 from monitor.register.sessions import SessionsMixin
-from monitor.register.verify import verify
+from monitor.register.verify import check_anchor, verify
 from monitor.register.witness import write_witness
 
 
@@ -43,3 +43,9 @@ class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin):
         from scratch by someone who rewrote the whole file."""
         with self._read() as db:
             return verify(db, anchor)
+
+    def check_anchor(self, seq: int, head: str) -> None:
+        """Raise ChainBroken unless chain record ``seq`` carries ``head`` (a head noted
+        earlier: by hand, in an alert, or in the witness beside the file)."""
+        with self._read() as db:
+            check_anchor(db, seq, head)

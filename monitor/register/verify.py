@@ -35,7 +35,7 @@ def verify(db: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> int
     check_shape(db, version)
     count, schema = _walk_chain(db)
     if anchor is not None:
-        _check_anchor(db, *anchor)
+        check_anchor(db, *anchor)
     if version != schema:
         raise ChainBroken("schema", f"file says v{version}, chain says v{schema}")
     for tbl, pk in CHAINED.items():
@@ -101,7 +101,7 @@ def _walk_chain(db: sqlite3.Connection) -> tuple[int, int]:
     return seq, schema
 
 
-def _check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
+def check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
     """Check that chain record ``seq`` still carries the noted hash ``want``."""
     r = db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
     if r is None:

@@ -20,7 +20,7 @@ import pytest
 from monitor.errors import ChainBroken, RegisterError
 from monitor.register import Register, read_witness, witness_path
 from tests.support.daemon_parts import START, ManualClock, Running, rig, until
-from tests.support.tampering import TAMPERINGS, Tampering
+from tests.support.tampering import TAMPERINGS, Tampering, daemon_left_register
 
 #: The next start: after the base's daemon stopped (START + 1 h 10 min 30 s).
 LATER = START + timedelta(hours=2)
@@ -52,30 +52,15 @@ def outbox(store: Path) -> list:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """The state folder a daemon left: register and witness."""
-    tmp = tmp_path_factory.mktemp("base")
-    r = rig(tmp)
-
-    async def scenario():
-        async with Running(r):
-            r.links.plug()
-            await until(lambda: r.lamp.patterns[-1:] == ["alarm"], 2, "the alarm")
-            r.daemon.acknowledge("hoken", "button")
-            r.clock.advance(timedelta(minutes=10))
-            r.links.unplug()
-            await until(lambda: r.lamp.patterns[-1:] == ["off"], 2, "off")
-            r.clock.advance(timedelta(hours=1))
-            r.links.plug()
-            await until(lambda: r.daemon.state.session is not None, 2, "a second session")
-            r.clock.advance(timedelta(seconds=30))
-
-    run(scenario())
-    assert verify_says(r.store) == ""
-    witness = read_witness(r.store)
+    state = daemon_left_register(tmp_path_factory.mktemp("base"))
+    store = state / "register.db"
+    assert verify_says(store) == ""
+    witness = read_witness(store)
     assert witness is not None
-    with contextlib.closing(Register.open_readonly(r.store)) as reg:
+    with contextlib.closing(Register.open_readonly(store)) as reg:
         assert reg.head() == (witness.seq, witness.hash)
         assert len(reg.sessions()) == 2 and reg.current_session() is not None
-    return r.store.parent
+    return state
 
 
 def start_daemon_on(tmp: Path) -> tuple[dict, object]:

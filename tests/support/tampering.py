@@ -403,3 +403,30 @@ def _edit_chain_body(path: Path) -> None:
         row = json.loads(body)
         row["verdicts"] = '["permitted"]'
         db.execute("UPDATE chain SET body = ? WHERE seq = ?", (json.dumps(row), seq))
+
+
+def daemon_left_register(tmp: Path) -> Path:
+    """Run a real daemon (in this process, on test parts) through a session in clinic
+    hours (alarm, acknowledged, unplugged after 10 min) and a second one left open at a
+    clean stop; return the state folder it left (``register.db`` and its witness)."""
+    import asyncio
+
+    from tests.support.daemon_parts import Running, rig, until
+
+    r = rig(tmp)
+
+    async def scenario():
+        async with Running(r):
+            r.links.plug()
+            await until(lambda: r.lamp.patterns[-1:] == ["alarm"], 2, "the alarm")
+            r.daemon.acknowledge("hoken", "button")
+            r.clock.advance(timedelta(minutes=10))
+            r.links.unplug()
+            await until(lambda: r.lamp.patterns[-1:] == ["off"], 2, "off")
+            r.clock.advance(timedelta(hours=1))
+            r.links.plug()
+            await until(lambda: r.daemon.state.session is not None, 2, "a second session")
+            r.clock.advance(timedelta(seconds=30))
+
+    asyncio.run(scenario())
+    return r.store.parent
