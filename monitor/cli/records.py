@@ -249,16 +249,16 @@ def verify_command(config_path: Path | None, anchor: tuple[int, str] | None) -> 
     config, _ = load_or_exit(config_path)
     path = config.store.path
     witness = read_witness(path)  # before the snapshot: it can only be older than it
-    with open_register(config) as reg:
-        try:
+    try:
+        with open_register(config) as reg:  # opening can say a version was set back
             count = reg.verify(anchor)
             if witness is not None:  # the head the monitor last noted, beside the file
                 reg.check_anchor(witness.seq, witness.hash)
-        except ChainBroken as exc:
-            click.echo(say("records.broken", record=exc.record, reason=exc.reason), err=True)
-            click.echo(say("records.register", path=path), err=True)
-            sys.exit(1)
-        seq, head = reg.head()
+            seq, head = reg.head()
+    except ChainBroken as exc:
+        click.echo(say("records.broken", record=exc.record, reason=exc.reason), err=True)
+        click.echo(say("records.register", path=path), err=True)
+        sys.exit(1)
     click.echo(say("records.intact", n=count))
     click.echo(say("records.register", path=path))
     click.echo(say("records.head", seq=seq, head=head))

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from monitor.compat import Self
-from monitor.errors import RegisterDamaged, RegisterError
+from monitor.errors import ChainBroken, RegisterDamaged, RegisterError
 from monitor.register.chain import chain_append, chain_head
 from monitor.register.damage import is_damage, reading
 from monitor.register.fileid import FileIdentity
@@ -137,11 +137,28 @@ class RegisterCore:
             )
         if version < SCHEMA_VERSION:
             if self.readonly:
+                self._check_not_rolled_back(version)
                 raise RegisterError(
                     f"{self.path}: schema v{version} is older than v{SCHEMA_VERSION}; "
                     "start the monitor once to upgrade it"
                 )
             self._migrate()
+
+    def _check_not_rolled_back(self, version: int) -> None:
+        """Raise ChainBroken when the chain recorded a newer schema than the file says
+        (``PRAGMA user_version`` set back by hand), not "start the monitor to upgrade"."""
+        has_chain = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'"
+        ).fetchone()
+        if not has_chain:
+            return
+        r = self._db.execute(
+            "SELECT MAX(CAST(key AS INTEGER)) FROM chain WHERE tbl = 'schema'"
+        ).fetchone()
+        if r[0] is not None and r[0] > version:
+            raise ChainBroken(
+                "schema", f"file says v{version}, chain says v{r[0]} (the version was set back)"
+            )
 
     # -------------------------------------------------------------- lifecycle
 

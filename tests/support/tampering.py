@@ -285,8 +285,8 @@ TAMPERINGS: list[Tampering] = [
     Tampering(
         "roll the schema version back",
         _sql("PRAGMA user_version = 2"),
-        "schema",
-        "schema",
+        "schema: file says v2, chain says v3 (the version was set back)",
+        "schema: file says v2, chain says v3 (the version was set back)",
         "register-reshaped",
         "",
     ),
