@@ -74,12 +74,24 @@ class Integrity:
         if problem is not None:
             if problem != self._file_problem:
                 self._file_problem = problem
-                self._raise(f"register-file: {problem}")
+                self._raise(f"register-file: {problem}{self._rescue(register, now)}")
             return
         try:
             register.note_witness(now)
         except (OSError, RegisterError) as exc:
             log.error("cannot note the register's head in its witness: %s", exc)
+
+    def _rescue(self, register: Any, now: Any) -> str:
+        """Save what the open connection still reads beside the file (the records of a
+        deleted file live only in this process until it ends); return the words that
+        say where, for the alert."""
+        try:
+            saved = register.rescue(now)
+        except Exception as exc:  # noqa: BLE001 - the alert must go out even then
+            log.error("cannot save a copy of the register: %s", exc)
+            return f"; no copy could be saved ({exc})"
+        log.warning("a copy of the register as this process reads it: %s", saved)
+        return f"; a copy of the records held was saved as {saved}"
 
     def _raise(self, detail: str) -> None:
         log.critical("%s", detail)

@@ -60,6 +60,8 @@ class RegisterPort(Protocol):
 
     def note_witness(self, at: datetime) -> bool: ...
 
+    def rescue(self, at: datetime) -> Any: ...
+
 
 class IndicatorPort(Protocol):
     """The lamp and buzzer (``monitor.indicator.Indicator``)."""

@@ -15,12 +15,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from monitor.compat import Self
 from monitor.errors import ChainBroken, RegisterDamaged, RegisterError
 from monitor.register.chain import chain_append, chain_head
-from monitor.register.damage import is_damage, reading
+from monitor.register.damage import aside_name, is_damage, reading
 from monitor.register.fileid import FileIdentity
 from monitor.register.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -219,6 +220,23 @@ class RegisterCore:
             rows = [r[0] for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
         if rows != ["ok"]:
             raise RegisterDamaged(str(self.path), "; ".join(rows))
+
+    def rescue(self, at: datetime) -> Path:
+        """Copy what this connection still reads (a file deleted or replaced under it
+        stays readable through it until it closes) to ``NAME.rescued-TIME`` beside the
+        register, with SQLite's backup (one consistent snapshot); return its path. Raise
+        RegisterError if it cannot be written."""
+        target = aside_name(self.path, at, "rescued")
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                with self._lock:
+                    self._db.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as exc:
+            raise RegisterError(f"{target}: cannot save a copy of the register: {exc}") from None
+        return target
 
     def file_problem(self) -> str | None:
         """Return what happened to the file since it was opened (deleted, replaced,

@@ -81,13 +81,24 @@ def _next_start(tmp_path: Path) -> list[str]:
     return integrity_keys(r.store)
 
 
+def rescued(seen: dict) -> Path:
+    """Return the copy the daemon saved when it noticed, checked intact."""
+    detail = seen["monitor"]["register"]["events"][-1]["detail"]
+    path = Path(detail.split("was saved as ")[1])
+    with contextlib.closing(Register.open_readonly(path)) as reg:
+        assert reg.verify() > 5 and len(reg.sessions()) == 1
+    return path
+
+
 def test_the_file_deleted_while_running_is_alerted_and_the_next_start_says_it_is_missing(
     tmp_path,
 ):
-    _run_and_break(tmp_path, lambda store: store.unlink(), "was deleted")
+    seen = _run_and_break(tmp_path, lambda store: store.unlink(), "was deleted")
     store = tmp_path / "state" / "register.db"
     witness = read_witness(store)
     assert witness is not None and witness.seq > 5
+    copy = rescued(seen)  # what the deleted file held is not lost
+    assert copy.parent == store.parent and copy.name.startswith("register.db.rescued-")
     assert _next_start(tmp_path) == ["register-missing"]
     found = origin(store)
     assert found is not None and found["reason"] == "missing"
@@ -100,7 +111,8 @@ def test_the_file_replaced_by_an_empty_one_while_running_is_alerted_and_set_asid
         empty.touch()
         os.replace(empty, store)
 
-    _run_and_break(tmp_path, replace_by_empty, "was replaced by an empty file")
+    seen = _run_and_break(tmp_path, replace_by_empty, "was replaced by an empty file")
+    rescued(seen)
     store = tmp_path / "state" / "register.db"
     assert store.stat().st_size == 0
     assert _next_start(tmp_path) == ["register-empty"]
@@ -112,6 +124,11 @@ def test_the_file_replaced_by_an_empty_one_while_running_is_alerted_and_set_asid
 
 def test_the_file_truncated_while_running_is_alerted(tmp_path):
     _run_and_break(tmp_path, lambda store: os.truncate(store, 0), "was truncated to 0 bytes")
+
+
+def test_the_wal_deleted_while_running_is_alerted_and_a_copy_saved(tmp_path):
+    seen = _run_and_break(tmp_path, lambda store: Path(f"{store}-wal").unlink(), "-wal was deleted")
+    rescued(seen)
 
 
 CHILD = """
