@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import LookName, Pattern
+from monitor.domain.enums import LookName, Part, Pattern
 from monitor.indicator.looks import Drive, Rhythm, look_for
 from monitor.texts import t
 
@@ -74,7 +74,7 @@ def _hint(language: str, pattern: Pattern, silenced: bool, faults: list[str]) ->
 
 
 def _known_part(name: str) -> bool:
-    return name in ("indicator", "register", "watcher", "engine", "outbox")
+    return name in {p.value for p in Part}
 
 
 def face_for(line: dict[str, Any], language: str, config: IndicatorConfig) -> Face:

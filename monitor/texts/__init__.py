@@ -28,6 +28,7 @@ AREAS: tuple[str, ...] = (
     "indicator",
     "lamp",
     "printout",
+    "register",
     "reports",
     "status",
     "statusline",

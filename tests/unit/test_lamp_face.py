@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Indicator
+from monitor.domain.enums import Part
 from monitor.indicator.looks import Rhythm
 from monitor.lamp import notify
 from monitor.lamp.face import PALETTES, STOPPED, alarm_started, face_for, stopped_face
@@ -49,6 +50,12 @@ def test_the_button_shows_only_while_the_alarm_can_be_silenced():
 def test_failing_parts_are_named_in_words():
     face = face_for(line("off", faults=["register", "outbox"]), "ja", CONFIG)
     assert face.hint.endswith("監視の一部に不具合: 記録、メール送信")
+
+
+def test_every_part_that_can_fail_has_its_words():
+    for part in Part:
+        face = face_for(line("off", faults=[str(part)]), "ja", CONFIG)
+        assert str(part) not in face.hint, part
 
 
 def test_a_line_without_a_known_pattern_is_shown_as_a_stopped_monitor():
