@@ -43,6 +43,13 @@ class AlertKind(StrEnum):
     OVERDUE = "overdue"
     RESOLVED = "resolved"
     MONITOR = "monitor"
+    # Removable media (``monitor.engine.media``): a medium present while online (rule
+    # イ, also a wireless link: rule ア), an unregistered one, one inserted during
+    # clinic hours, one left in after them.
+    MEDIA_ONLINE = "media-online"
+    UNREGISTERED_MEDIA = "unregistered-media"
+    MEDIA_CLINIC_HOURS = "media-clinic-hours"
+    MEDIA_LEFT_IN = "media-left-in"
 
 
 class Severity(StrEnum):
