@@ -6,6 +6,7 @@ from datetime import datetime
 
 from monitor.config import Config
 from monitor.domain.events import Input
+from monitor.engine import media
 from monitor.engine.inputs import apply_input
 from monitor.engine.pattern import update_pattern, wake_at
 from monitor.engine.periods import walk_periods
@@ -26,8 +27,10 @@ def run_step(
     close_if_settled(work)
     evaluate(work)
     flush(work)
+    media.check(work)
     update_pattern(work)
-    return Step(work.freeze(), tuple(work.effects), wake_at(work))
+    due = [t for t in (wake_at(work), media.wake_at(work)) if t is not None]
+    return Step(work.freeze(), tuple(work.effects), min(due, default=None))
 
 
 def _advance(work: Work) -> None:

@@ -107,8 +107,8 @@ class MediaWatcher:
                 data = await loop.sock_recv(sock, 1 << 16)
             except OSError as exc:
                 if exc.errno == errno.ENOBUFS:
-                    for obs in self._resync():
-                        yield obs
+                    for found in self._resync():
+                        yield found
                     continue
                 if self._sock is None:
                     return  # closed meanwhile
