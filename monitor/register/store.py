@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from monitor.register.events import EventsMixin
+from monitor.register.media import MediaMixin
 from monitor.register.outbox import OutboxMixin
 from monitor.register.sessions import SessionsMixin
 from monitor.register.verify import verify
 
 
-class Register(SessionsMixin, OutboxMixin, EventsMixin):
+class Register(SessionsMixin, OutboxMixin, EventsMixin, MediaMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
     migrates) or ``Register.open_readonly(path)``; close it or use ``with``."""
