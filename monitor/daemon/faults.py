@@ -17,7 +17,7 @@ from monitor.daemon.parts import Timing
 log = logging.getLogger("monitor.daemon")
 
 #: The parts whose health is tracked (and shown by ``status``), in this order.
-PARTS = ("indicator", "register", "watcher", "engine", "outbox")
+PARTS = ("indicator", "register", "watcher", "engine", "outbox", "media")
 
 
 class Fault:
