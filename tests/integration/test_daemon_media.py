@@ -160,7 +160,7 @@ def test_stick_in_then_cable_in_raises_one_media_online_recorded_and_shown(rig, 
     ns.unplug("peer0")
     until(lambda: r.status()["pattern"] == "off", 5, "offline")
     assert media_titles(mailbox) == ["[media-online]"]
-    [(title, body, severity)] = [m for m in mailbox.mails if m[0].startswith("[media-online]")]
+    [(_title, body, severity)] = [m for m in mailbox.mails if m[0].startswith("[media-online]")]
     assert "バックアップ1" in body and BACKUP.serial in body and "eth0" in body
     assert severity == "warning"
 
