@@ -57,6 +57,7 @@ JA: dict[str, str] = {
     "log.title": "媒体の記録",
     "log.header": "時刻\t動作\tデバイス\tシリアル番号\t登録名\t機器",
     "log.empty": "媒体の記録はありません。",
+    "status.label": "媒体",
 }
 
 EN: dict[str, str] = {
@@ -107,4 +108,5 @@ EN: dict[str, str] = {
     "log.title": "Media records",
     "log.header": "Time\tAction\tDevice\tSerial\tLabel\tDevice model",
     "log.empty": "No media records.",
+    "status.label": "Media",
 }
