@@ -38,7 +38,10 @@ class MediaWatching:
     def observe(self, obs: MediaObserved) -> None:
         """Look the medium up in the ledger (a removal keeps what the engine knew) and
         feed it; a register that cannot answer is a register fault, and the medium
-        goes in as unregistered (better a false alarm than a silent stick)."""
+        goes in as unregistered (better a false alarm than a silent stick). Nothing
+        is fed after a reload set ``media.watch = false``."""
+        if not self._rt.config.media.watch:
+            return
         if obs.action is not MediaAction.REMOVED and obs.medium.counts:
             rt = self._rt
             found = self._faults.safe(
