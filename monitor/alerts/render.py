@@ -23,7 +23,13 @@ from monitor.texts.formats import format_bytes, format_elapsed, format_local
 LANGUAGES = ("ja", "en")
 
 # Monitor alerts whose detail code means something is broken: staff should look.
-_FAULT_DETAILS = ("indicator-fault", "watcher-fault", "register-fault", "delivery-fault")
+_FAULT_DETAILS = (
+    "indicator-fault",
+    "watcher-fault",
+    "register-fault",
+    "delivery-fault",
+    "media-fault",
+)
 
 
 def _t(language: str, key: str, **values: Any) -> str:

@@ -123,6 +123,7 @@ JA: dict[str, str] = {
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
+    "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
 }
@@ -235,6 +236,7 @@ EN: dict[str, str] = {
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",
     "detail.watcher-fault": "The network link cannot be watched.",
+    "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
 }
