@@ -18,7 +18,7 @@ class FakeMedia:
 
     def __init__(self) -> None:
         self.present: dict[str, Medium] = {}
-        self.queue: asyncio.Queue[MediaObserved] | None = None
+        self.queue: asyncio.Queue[MediaObserved | Exception] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.built = 0
 
@@ -43,7 +43,7 @@ class FakeMedia:
 
 
 class FakeMediaWatcher:
-    def __init__(self, source: FakeMedia, queue: asyncio.Queue[MediaObserved]):
+    def __init__(self, source: FakeMedia, queue: asyncio.Queue[MediaObserved | Exception]):
         self._source = source
         self._queue = queue
         self.closed = False
@@ -54,7 +54,10 @@ class FakeMediaWatcher:
 
     async def changes(self) -> AsyncIterator[MediaObserved]:
         while True:
-            yield await self._queue.get()
+            item = await self._queue.get()
+            if isinstance(item, Exception):
+                raise item  # the watcher's stream fails here
+            yield item
 
     async def close(self) -> None:
         self.closed = True
