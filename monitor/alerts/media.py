@@ -32,19 +32,20 @@ def is_media(alert: Alert) -> bool:
     return alert.kind in MEDIA_KINDS
 
 
-def _wireless(alert: Alert, is_wireless) -> list[str]:
-    s = alert.session
-    return sorted(n for n in (s.interfaces if s else ()) if is_wireless(n))
+def wireless(alert: Alert) -> frozenset[str]:
+    """Return the wireless links the engine saw online (``detail`` ``wireless:wlan0,...``)."""
+    code, _, names = alert.detail.partition(":")
+    return frozenset(n for n in names.split(",") if n) if code == "wireless" else frozenset()
 
 
-def media_lead(alert: Alert, language: str, is_wireless) -> str:
+def media_lead(alert: Alert, language: str) -> str:
     """Return the body's first line; rule ア's wording when a wireless link is online."""
-    if alert.kind == AlertKind.MEDIA_ONLINE and _wireless(alert, is_wireless):
+    if alert.kind == AlertKind.MEDIA_ONLINE and wireless(alert):
         return t(language, "media.lead.media-online.wireless")
     return t(language, f"alerts.lead.{alert.kind}")
 
 
-def media_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str, is_wireless) -> None:
+def media_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str) -> None:
     """Add the fields and the advice of a media alert."""
 
     def field(key: str, value: str) -> None:
@@ -71,9 +72,8 @@ def media_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str, is_wireless)
         field("inserted", format_local(obs.at, tz, L))
     s = alert.session
     if alert.kind == AlertKind.MEDIA_ONLINE and s is not None:
-        names = [
-            t(L, "media.wireless", name=n) if is_wireless(n) else n for n in sorted(s.interfaces)
-        ]
+        air = wireless(alert)
+        names = [t(L, "media.wireless", name=n) if n in air else n for n in sorted(s.interfaces)]
         field("interfaces", ", ".join(names) or t(L, "alerts.unknown_interface"))
     lines += ["", t(L, "alerts.f.todo") + ":"]
     lines += [t(L, f"media.{key}") for key in _TODO.get(alert.kind, ())]

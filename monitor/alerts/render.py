@@ -9,7 +9,7 @@ comes from the catalog area ``alerts`` (``monitor/texts/alerts.py``).
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,26 +74,24 @@ def render(
     machine: str,
     zone: str | tzinfo = "Asia/Tokyo",
     remind_every: timedelta | None = None,
-    is_wireless: Callable[[str], bool] = lambda name: name.startswith("wl"),
 ) -> tuple[str, str]:
     """Return ``(title, body)`` of ``alert`` in ``language`` ("ja" or "en").
 
     The title is ``[<kind>] <text>`` (+ reminder number) ``- <machine>``; the body is
     plain text with one ``label: value`` per line, then what to do. Times are shown in
-    ``zone``. ``remind_every`` (optional) is mentioned in overdue alerts;
-    ``is_wireless(interface)`` names wireless links in media alerts. Raise
+    ``zone``. ``remind_every`` (optional) is mentioned in overdue alerts. Raise
     ValueError for an unknown language or a naive time."""
     _check_language(language)
     tz = _zone(zone)
     L = language  # short on purpose: used on every line below
     title = f"[{alert.kind}] {_kind_title(alert, L)} - {machine}"
     media = is_media(alert)
-    lead = media_lead(alert, L, is_wireless) if media else _t(L, f"lead.{alert.kind}")
+    lead = media_lead(alert, L) if media else _t(L, f"lead.{alert.kind}")
     lines: list[str] = [lead, ""]
     _field(lines, _t(L, "f.machine"), machine)
     _field(lines, _t(L, "f.severity"), _t(L, f"sev.{alert.severity}"))
     if media:
-        media_lines(lines, alert, tz, L, is_wireless)
+        media_lines(lines, alert, tz, L)
     elif alert.kind == AlertKind.MONITOR or alert.session is None:
         _monitor_lines(lines, alert, tz, L)
     else:

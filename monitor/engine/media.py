@@ -46,12 +46,18 @@ def _label_in(observed: MediaObserved, labels: tuple[str, ...]) -> bool:
 
 
 def _raise(work: Work, kind: AlertKind, observed: MediaObserved, with_session: bool) -> None:
+    detail = ""
+    if kind is AlertKind.MEDIA_ONLINE:
+        # Rule ア: say which of the links online now are wireless (``media.wireless``).
+        wireless = sorted(n for n in work.online if work.config.media.is_wireless(n))
+        detail = "wireless:" + ",".join(wireless) if wireless else ""
     alert = Alert(
         kind=kind,
         severity=SEVERITY[kind],
         at=work.now,
         session=work.session if with_session else None,
         period=work.period_now(),
+        detail=detail,
         medium=observed,
     )
     work.effects.append(AlertRaised(alert))
