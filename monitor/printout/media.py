@@ -13,7 +13,8 @@ from monitor.texts import t
 
 
 def media_html(events: tuple[MediaObserved, ...], zone: tzinfo, language: str) -> str:
-    """Return the section's heading and table (one line when the month has none)."""
+    """Return the section's heading and table; one line when the month has none (the
+    page puts that line beside the summary, so a full month still fits one sheet)."""
     L = language
     title = f"<h2>{escape(t(L, 'media.log.title'))}</h2>"
     if not events:
