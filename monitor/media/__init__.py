@@ -5,7 +5,9 @@ CONTRACT:
     MediaWatcher(*, root=Path("/sys"))
         async start() -> list[MediaObserved]       bind the uevent socket, then every
                                                    disk in /sys/block (``present``)
-        changes() -> AsyncIterator[MediaObserved]  each whole disk inserted or removed
+        present() -> list[MediaObserved]           the disks in sysfs now (no socket)
+        changes() -> AsyncIterator[MediaObserved]  each whole disk inserted or removed (a
+                                                   card into or out of a reader: change)
         async close(); status() -> dict
     parse_uevent(bytes) -> Uevent                  one kernel datagram (BadUevent)
     read_medium(root, devname, "MAJ:MIN") -> Medium | None    sysfs attributes

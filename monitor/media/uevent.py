@@ -55,6 +55,13 @@ class Uevent:
             and self.devtype == "disk"
         )
 
+    @property
+    def is_disk_change(self) -> bool:
+        """Return True for a whole disk's ``change``: a card put into or taken out of a
+        reader (``DISK_MEDIA_CHANGE=1``, sent when the kernel polls the reader), a loop
+        device attached or detached, a resize."""
+        return self.action == "change" and self.subsystem == "block" and self.devtype == "disk"
+
 
 class BadUevent(ValueError):
     """A datagram that is not a kernel uevent (the reason says what is wrong)."""

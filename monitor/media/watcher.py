@@ -81,6 +81,10 @@ class MediaWatcher:
 
         Raise WatcherError if the socket cannot be opened."""
         self._sock = self._open_socket()
+        return self.present()
+
+    def present(self) -> list[MediaObserved]:
+        """Read every disk in sysfs now and return them as ``present`` (no socket)."""
         return [self._observed(MediaAction.PRESENT, m) for m in self._scan()]
 
     def _scan(self) -> list[Medium]:
@@ -126,6 +130,8 @@ class MediaWatcher:
             self._bad += 1
             log.warning("uevent skipped: %s", exc)
             return None
+        if event.is_disk_change:
+            return self._changed(event.devname, event.devnum)
         if not event.is_disk:
             self._ignored += 1
             return None
@@ -140,6 +146,24 @@ class MediaWatcher:
             return None
         self._known[name] = read
         return self._observed(MediaAction.INSERTED, read)
+
+    def _changed(self, name: str, devnum: str) -> MediaObserved | None:
+        """A disk's ``change``: read it again; a medium that now counts and did not (a
+        card put in) is an insertion, one that no longer counts (taken out) a removal."""
+        before = self._known.get(name)
+        now = read_medium(self._root, name, devnum)
+        if now is None:
+            return None
+        self._known[name] = now
+        was = before is not None and before.counts
+        if now.counts == was:
+            self._ignored += 1
+            return None
+        self._events += 1
+        if now.counts:
+            return self._observed(MediaAction.INSERTED, now)
+        assert before is not None  # was counted, so known
+        return self._observed(MediaAction.REMOVED, before)
 
     def _resync(self) -> list[MediaObserved]:
         """After lost messages: report the disks that came or went meanwhile."""

@@ -131,3 +131,21 @@ def test_captured_loop_add_is_classified_as_not_usb(sys_root, tmp_path):
     assert w.handle(uevents.LOOP_ADD) is None
     removed = w.handle(uevents.LOOP_REMOVE)
     assert removed is not None and not removed.medium.usb and not removed.medium.counts
+
+
+def test_a_card_put_into_a_readers_empty_slot_is_an_insertion_and_taking_it_out_a_removal(
+    sys_root,
+):
+    w = MediaWatcher(root=sys_root, now=lambda: AT)
+    found = {o.medium.device: o for o in w.present()}
+    assert not found["sde"].medium.counts  # the empty slot
+    size = sys_root / "block" / "sde" / "size"
+    size.write_text("31116288\n")
+    inserted = w.handle(uevents.READER_MEDIA_CHANGE)
+    assert inserted is not None and inserted.action is MediaAction.INSERTED
+    assert inserted.medium.counts and inserted.medium.size_bytes == 31116288 * 512
+    assert w.handle(uevents.READER_MEDIA_CHANGE) is None  # nothing changed since
+    size.write_text("0\n")
+    removed = w.handle(uevents.READER_MEDIA_CHANGE)
+    assert removed is not None and removed.action is MediaAction.REMOVED
+    assert removed.medium == inserted.medium  # as it was known
