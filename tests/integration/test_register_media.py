@@ -115,3 +115,26 @@ def test_a_register_of_the_previous_schema_gains_the_media_tables(tmp_path):
         reg.record_media_event(MediaObserved(MediaAction.INSERTED, STRANGER, T0))
         assert len(reg.media_events()) == 1
         assert reg.verify() > 0
+
+
+def test_the_daemons_media_queries_read_no_whole_table(reg):
+    from tests.integration.test_register import plans_of_every_query
+
+    for i in range(30):
+        reg.register_medium(entry(serial=f"S{i}", label=f"媒体{i}"))
+        reg.record_media_event(
+            MediaObserved(MediaAction.INSERTED, STRANGER, T0 + timedelta(hours=i))
+        )
+
+    def hot_path():
+        found = reg.medium_by_serial("S7")
+        reg.record_media_event(MediaObserved(MediaAction.INSERTED, BACKUP, T0, found))
+        reg.media_events(T0, T0 + timedelta(hours=2))
+
+    plans = plans_of_every_query(reg, hot_path)
+    assert len(plans) >= 3
+    for sql, plan in plans.items():
+        for step in plan:
+            assert step.split()[:2] not in (["SCAN", "media"], ["SCAN", "media_events"]), (
+                f"{sql}\n  {step}"
+            )
