@@ -5,6 +5,7 @@ kernel's documentation (tests/fixtures/sysfs_trees.py)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,33 @@ def test_log_media_lists_the_records_as_a_table_and_as_json(setup):
         "serial",
         "size_bytes",
     }
+
+
+def test_a_session_with_a_media_online_alert_is_logged_exported_and_printed(setup, tmp_path):
+    from dataclasses import replace as copy
+
+    from monitor.domain.enums import AlertKind, EndReason, Severity, Verdict
+    from monitor.domain.model import Alert
+    from tests.support.register import session_at
+
+    config, _, store = setup
+    s = session_at(T0, interfaces=frozenset({"eth0"}), verdicts=(Verdict.NO_PERMIT,))
+    with Register(store) as reg:
+        reg.open_session(s)
+        obs = MediaObserved(MediaAction.INSERTED, STRANGER, T0)
+        reg.record_media_event(obs)
+        alert = Alert(AlertKind.MEDIA_ONLINE, Severity.WARNING, T0, s, medium=obs)
+        assert reg.enqueue_alert(alert, "[media-online] 件名", "本文")
+        reg.close_session(
+            copy(s, ended_at=T0 + timedelta(minutes=5), end_reason=EndReason.UNPLUGGED)
+        )
+    log = run("log", "--config", str(config))
+    assert log.returncode == 0, log.stderr
+    export = run("export", "--config", str(config), "--month", "2026-03")
+    assert export.returncode == 0, export.stderr
+    assert "媒体挿入中の接続" in export.stdout
+    out = tmp_path / "march.html"
+    printed = run("report", "--config", str(config), "--month", "2026-03", "--output", str(out))
+    assert printed.returncode == 0, printed.stderr
+    html = out.read_text()
+    assert "媒体挿入中の接続" in html and "媒体の記録" in html and STRANGER.serial in html
