@@ -14,6 +14,7 @@ from dataclasses import replace
 from monitor.daemon.faults import Faults
 from monitor.daemon.ports import MediaWatcherPort
 from monitor.daemon.runtime import Runtime
+from monitor.domain.enums import Part
 from monitor.domain.events import Input
 from monitor.domain.media import MediaAction, MediaObserved
 from monitor.errors import MonitorError
@@ -61,7 +62,7 @@ class MediaWatching:
 
     async def run(self) -> None:
         """Watch until cancelled, a new watcher after each failure."""
-        fault = self._faults["media"]
+        fault = self._faults[Part.MEDIA]
         make = self._rt.parts.media
         if make is None:
             return
@@ -88,7 +89,7 @@ class MediaWatching:
                     exc_info=first,
                 )
                 if first:
-                    self._faults.alert_episode("media")
+                    self._faults.alert_episode(Part.MEDIA)
             finally:
                 if watcher is not None:
                     with contextlib.suppress(Exception):

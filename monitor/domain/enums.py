@@ -120,6 +120,7 @@ class Part(StrEnum):
     WATCHER = "watcher"
     ENGINE = "engine"
     OUTBOX = "outbox"
+    MEDIA = "media"  # the removable-media watcher
 
 
 class LookName(StrEnum):
