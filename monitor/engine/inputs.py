@@ -16,7 +16,7 @@ from monitor.domain.events import (
 )
 from monitor.domain.media import MediaObserved
 from monitor.domain.model import LinkObserved, Permit
-from monitor.engine import media
+from monitor.engine.media import observe as observe_media
 from monitor.engine.pattern import pattern_now
 from monitor.engine.periods import touch_period, walk_periods
 from monitor.engine.sessions import close_session, open_session
@@ -38,7 +38,7 @@ def apply_input(work: Work, event: Input) -> None:
     elif isinstance(event, Synced):
         sync(work)
     elif isinstance(event, MediaObserved):
-        media.observe(work, event)
+        observe_media(work, event)
     else:
         raise TypeError(f"not an engine input: {event!r}")
 
