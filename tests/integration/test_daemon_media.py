@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +23,7 @@ from monitor.control import DaemonNotRunning, request
 from monitor.daemon import Daemon, build_parts
 from monitor.errors import ControlError
 from monitor.register import Register
+from monitor.reports.status import format_status_report
 from tests.support.daemon import LATER, NOW, hours, until
 from tests.support.daemon_parts import Mailbox
 from tests.support.media_driver import BACKUP, BACKUP_ENTRY, STRANGER
@@ -148,6 +150,8 @@ def test_stick_in_then_cable_in_raises_one_media_online_recorded_and_shown(rig, 
     st = until(lambda: (s := r.status())["media"]["online_alerted"] and s, 5, "media-online")
     assert st["online"] is True and st["pattern"] == "warn"
     assert st["media"]["online_alerted"] == [BACKUP.serial]
+    text = format_status_report(st, "ja", ZoneInfo("Asia/Tokyo"))  # `link-monitor status`
+    assert f"媒体: バックアップ1 (/dev/sdb, {BACKUP.serial})" in text
     until(lambda: media_titles(mailbox) == ["[media-online]"], 5, "the media-online mail")
 
     # The cable wiggles within the session: nothing more.

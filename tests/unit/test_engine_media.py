@@ -313,3 +313,14 @@ def test_switching_every_media_rule_off_raises_no_media_alert(start, plan):
     off = "online = false\nunregistered = false\nclinic_hours = false\nleft_in = false"
     d = run(_script(start, plan), off)
     assert alerts(d) == []
+
+
+def test_after_a_restart_the_same_session_and_stick_raise_media_online_under_the_same_key():
+    # The outbox drops the second one (same idempotency key): one mail.
+    d = run([("2026-06-08 10:00", "in backup"), ("2026-06-08 10:05", "up eth0")])
+    first = [e.alert.key for e in d.of(AlertRaised) if e.alert.kind is AlertKind.MEDIA_ONLINE]
+    t = jst("2026-06-08 10:20")
+    d.restart(t)
+    d.feed(observed("backup", PRESENT, t), t)  # the new watcher finds it at start
+    again = [e.alert.key for e in d.of(AlertRaised) if e.alert.kind is AlertKind.MEDIA_ONLINE]
+    assert len(first) == 1 and again == first * 2
