@@ -26,6 +26,7 @@ AREAS: tuple[str, ...] = (
     "cli",
     "control",
     "indicator",
+    "media",
     "printout",
     "register",
     "reports",
