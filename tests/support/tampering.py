@@ -20,8 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from monitor.domain.model import session_id
-from monitor.register import SCHEMA_VERSION
-from monitor.register import CHAINED, chain_hash, from_iso, to_iso
+from monitor.register import CHAINED, SCHEMA_VERSION, chain_hash, from_iso, to_iso
 
 
 @dataclass(frozen=True)
