@@ -61,6 +61,11 @@ COMMANDS: dict[str, Lazy] = {
         "log_command",
         "List the register's sessions, newest last (times in the configured zone).",
     ),
+    "media": Lazy(
+        "monitor.cli.media",
+        "media",
+        "Keep the ledger of registered USB sticks and cards (add, list, retire).",
+    ),
     "permit": Lazy(
         "monitor.cli.client",
         "permit_command",

@@ -25,6 +25,7 @@ from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
 from monitor.daemon.integrity import Integrity
 from monitor.daemon.lamp import Lamp
+from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
 from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
@@ -100,6 +101,9 @@ class Daemon:
         self.continuity = Continuity(
             rt, self.writes, self.faults, self.traffic, self.feed, self.integrity.restored
         )
+        self.media = MediaWatching(rt, self.faults, self.feed)
+        self.view.media = self.media
+        self._media_task: asyncio.Task[Any] | None = None
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
         self._ready_sent = False
@@ -140,6 +144,8 @@ class Daemon:
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.tasks.spawn(self.stream.run(), "status stream")
+        if self.media.enabled:
+            self._media_task = self.tasks.spawn(self.media.run(), "media watcher")
         self.timers.start_heartbeat()
         log.info(
             "link-monitor %s running (config %s, register %s, socket %s)",
@@ -220,6 +226,8 @@ class Daemon:
         self.faults.cancel_retries()
         if self._watch_task is not None:
             await cancel(self._watch_task)
+        if self._media_task is not None:
+            await cancel(self._media_task)
         self.alerting.monitor_alert("stopped", Severity.WARNING)
         await self.alerting.grace()
         await self.tasks.cancel_all()

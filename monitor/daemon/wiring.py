@@ -20,6 +20,7 @@ from monitor.daemon.ports import (
     ControlPort,
     Handler,
     IndicatorPort,
+    MediaWatcherPort,
     NotifierPort,
     OutboxPort,
     RegisterPort,
@@ -65,6 +66,7 @@ def build_parts(
         notifier=notifier,
         clock=clock or Clock(),
         holidays=holidays,
+        media=media_watcher,
     )
 
 
@@ -137,6 +139,12 @@ def control_server(config: Config, handler: Handler) -> ControlPort:
     from monitor.control import ControlServer
 
     return ControlServer(config.control.socket, handler, max_request=config.control.max_request)
+
+
+def media_watcher(config: Config) -> MediaWatcherPort:
+    from monitor.media import MediaWatcher
+
+    return MediaWatcher()
 
 
 def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, HolidayTable | None]:

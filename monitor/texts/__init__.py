@@ -27,6 +27,7 @@ AREAS: tuple[str, ...] = (
     "control",
     "indicator",
     "lamp",
+    "media",
     "printout",
     "register",
     "reports",
