@@ -336,7 +336,7 @@ class ControlServer:
                 return
             peer = _peer_of(writer.get_extra_info("socket"))
             await self._conversation(reader, writer, peer)
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+        except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError):  # 3.10
             pass  # a slow, vanished or half-open client: just drop it
         except asyncio.CancelledError:
             raise

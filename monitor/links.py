@@ -473,7 +473,7 @@ class PollWatcher:
             try:
                 await asyncio.wait_for(self._closed.wait(), self._interval)
                 return
-            except TimeoutError:
+            except asyncio.TimeoutError:  # the builtin TimeoutError on 3.11+, not on 3.10
                 pass
             try:
                 snapshot = self._snapshot()
