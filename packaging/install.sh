@@ -24,6 +24,11 @@ else
   UNIT=link-monitor.service; CONFIG=$ETC/config.toml
 fi
 
+installed_version() {  # the wheel's version (pip's), not the one the code prints
+  "$PREFIX/bin/python" -c 'from importlib.metadata import version; print(version("link-monitor"))' \
+    2>/dev/null || echo "?"
+}
+
 say() { printf 'link-monitor install: %s\n' "$*"; }
 die() { code=$1; shift; printf 'link-monitor install: ERROR: %s\n' "$*" >&2; exit "$code"; }
 
@@ -101,7 +106,7 @@ install_venv() {
     -r "$HERE/requirements.txt"
   install -m 0644 "$HERE/README.md" "$PREFIX/README.md"
   ln -sfn "$PREFIX/bin/link-monitor" /usr/local/bin/link-monitor
-  say "installed link-monitor $("$PREFIX/bin/link-monitor" --version 2>/dev/null | awk '{print $NF}') in $PREFIX"
+  say "installed link-monitor $(installed_version) in $PREFIX"
 }
 
 install_config() {
@@ -161,9 +166,9 @@ do_install() {
 
 do_upgrade() {
   [ -x "$PREFIX/bin/link-monitor" ] || die 1 "link-monitor is not installed in $PREFIX: run '$0' to install"
-  before=$("$PREFIX/bin/link-monitor" --version 2>/dev/null | awk '{print $NF}' || echo "?")
+  before=$(installed_version)
   do_install
-  say "upgraded $before -> $BUNDLE_VERSION; config ($CONFIG) and register ($STATE) kept"
+  say "upgraded $before -> $(installed_version); config ($CONFIG) and register ($STATE) kept"
 }
 
 do_uninstall() {
