@@ -20,8 +20,12 @@ STATUS = Path(__file__).resolve().parents[2] / ".dev" / "debian-packages.json"
 
 def is_installed(package: str) -> bool:
     try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except FileNotFoundError:
         return False
     return out.returncode == 0 and out.stdout.strip().endswith(" installed")

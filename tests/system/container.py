@@ -30,8 +30,12 @@ CACHE = Path(os.environ.get("LINK_MONITOR_TEST_CACHE", "/var/cache/link-monitor-
 PACKAGES = "systemd,systemd-sysv,dbus,python3,python3-venv,iproute2"
 PYTHON_OF = {"bookworm": "3.11", "trixie": "3.13"}
 CGROUP_HIERARCHIES = ("unified", "systemd")
-CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-             "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb"}
+CLEAN_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/root",
+    "LANG": "C.UTF-8",
+    "TERM": "dumb",
+}
 
 
 class ContainerError(Exception):
@@ -63,8 +67,18 @@ def ensure_rootfs(suite: str, log: Path) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     with open(log, "a") as out:
         made = subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", suite, str(partial),
-             debian_mirror()], stdout=out, stderr=out, check=False)
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={PACKAGES}",
+                suite,
+                str(partial),
+                debian_mirror(),
+            ],
+            stdout=out,
+            stderr=out,
+            check=False,
+        )
     if made.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
         raise ContainerError(f"debootstrap {suite} failed (exit {made.returncode}); see {log}")
@@ -109,26 +123,43 @@ class Container:
 
     def boot(self, timeout: float = 60) -> None:
         """Boot; return once systemd answers (``is-system-running --wait``)."""
-        cmd = ["systemd-nspawn", "-D", str(self.rootfs), "-b", f"--machine={self.name}",
-               "--register=no", "--keep-unit", "--console=read-only", "--private-network",
-               "--volatile=overlay", "--system-call-filter=bpf",
-               "--capability=CAP_BPF,CAP_PERFMON,CAP_NET_ADMIN"]
+        cmd = [
+            "systemd-nspawn",
+            "-D",
+            str(self.rootfs),
+            "-b",
+            f"--machine={self.name}",
+            "--register=no",
+            "--keep-unit",
+            "--console=read-only",
+            "--private-network",
+            "--volatile=overlay",
+            "--system-call-filter=bpf",
+            "--capability=CAP_BPF,CAP_PERFMON,CAP_NET_ADMIN",
+        ]
         cmd += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
-        self._console = open(self.log.with_suffix(".console"), "wb")
+        self._console = open(self.log.with_suffix(".console"), "wb")  # noqa: SIM115 - closed in stop()
         # nspawn's scope goes to its own cgroup (cleaned up in stop()); we move back at once.
         self._move_self(True)
         try:
-            self.nspawn = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console,
-                                           stderr=subprocess.STDOUT, env=env,
-                                           start_new_session=True)
+            self.nspawn = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._console,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         finally:
             self._move_self(False)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.nspawn.poll() is not None:
-                raise ContainerError(f"systemd-nspawn exited ({self.nspawn.returncode}): "
-                                     f"{self.log.with_suffix('.console')}")
+                raise ContainerError(
+                    f"systemd-nspawn exited ({self.nspawn.returncode}): "
+                    f"{self.log.with_suffix('.console')}"
+                )
             self.leader = self._leader_pid()
             if self.leader and Path(f"/proc/{self.leader}/root/run/systemd/private").exists():
                 break
@@ -139,8 +170,9 @@ class Container:
 
     def _leader_pid(self) -> int:
         assert self.nspawn is not None
-        out = subprocess.run(["pgrep", "-P", str(self.nspawn.pid)], capture_output=True,
-                             text=True, check=False).stdout.split()
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.nspawn.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
         return int(out[0]) if out else 0
 
     def stop(self) -> None:
@@ -173,22 +205,32 @@ class Container:
 
     # -------------------------------------------------------------- inside
 
-    def sh(self, command: str, *, check: bool = True, timeout: float = 300,
-           user: str | None = None) -> subprocess.CompletedProcess[str]:
+    def sh(
+        self, command: str, *, check: bool = True, timeout: float = 300, user: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``command`` (sh -c) inside, as root or ``user``; log it and what it printed."""
         inner = ["sh", "-c", command]
         if user:
             inner = ["runuser", "-u", user, "--", *inner]
-        argv = ["nsenter", "-t", str(self.leader), "-a", "env", "-i",
-                *(f"{k}={v}" for k, v in CLEAN_ENV.items()), *inner]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        argv = [
+            "nsenter",
+            "-t",
+            str(self.leader),
+            "-a",
+            "env",
+            "-i",
+            *(f"{k}={v}" for k, v in CLEAN_ENV.items()),
+            *inner,
+        ]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         who = f"{user}$" if user else "#"
         with open(self.log, "a") as out:
             out.write(f"{who} {command}\n{done.stdout}{done.stderr}[exit {done.returncode}]\n\n")
         if check and done.returncode != 0:
-            raise AssertionError(f"in the container: {command!r} exited {done.returncode}:\n"
-                                 f"{done.stdout}{done.stderr}")
+            raise AssertionError(
+                f"in the container: {command!r} exited {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}"
+            )
         return done
 
     def note(self, text: str) -> None:
@@ -199,11 +241,15 @@ class Container:
         """Make a veth pair, move one end into the container as ``inside`` (admin up);
         return the host end's name: ``ip link set HOST up/down`` plugs and unplugs."""
         host, moved = f"lmh{os.getpid() % 100000}", f"lmc{os.getpid() % 100000}"
-        subprocess.run(["ip", "link", "add", moved, "type", "veth", "peer", "name", host],
-                       check=True)
+        subprocess.run(
+            ["ip", "link", "add", moved, "type", "veth", "peer", "name", host], check=True
+        )
         self._veths.append(host)
-        subprocess.run(["ip", "link", "set", moved, "netns", f"/proc/{self.leader}/ns/net"],
-                       check=True)
-        self.sh(f"ip link set {shlex.quote(moved)} name {shlex.quote(inside)} && "
-                f"ip link set {shlex.quote(inside)} up")
+        subprocess.run(
+            ["ip", "link", "set", moved, "netns", f"/proc/{self.leader}/ns/net"], check=True
+        )
+        self.sh(
+            f"ip link set {shlex.quote(moved)} name {shlex.quote(inside)} && "
+            f"ip link set {shlex.quote(inside)} up"
+        )
         return host

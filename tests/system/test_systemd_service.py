@@ -32,8 +32,11 @@ LOGS = ROOT / ".dev"
 UNIT = "link-monitor.service"
 
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root to boot a systemd container "
-                       "(systemd-nspawn, debootstrap); CI runs as root"),
+    pytest.mark.skipif(
+        os.geteuid() != 0,
+        reason="needs root to boot a systemd container "
+        "(systemd-nspawn, debootstrap); CI runs as root",
+    ),
     needs_debian("debootstrap", "systemd-container", "iproute2"),
 ]
 
@@ -152,8 +155,9 @@ def test_the_installer_refuses_a_wrong_bundle_no_root_no_venv_and_no_systemd(wor
     assert done.returncode == 7 and "apt install python3-venv" in done.stderr
     # No systemd: what a machine without it shows (no /run/systemd/system), in a mount
     # namespace of its own with an empty /run.
-    no_systemd = ct.sh(f"unshare -m sh -c 'mount -t tmpfs none /run && {here}/install.sh'",
-                       check=False)
+    no_systemd = ct.sh(
+        f"unshare -m sh -c 'mount -t tmpfs none /run && {here}/install.sh'", check=False
+    )
     assert no_systemd.returncode == 4 and "systemd is not running" in no_systemd.stderr
     assert ct.sh(f"systemctl cat {UNIT}", check=False).returncode != 0  # nothing installed
 
@@ -200,8 +204,10 @@ def test_a_cable_plugged_and_unplugged_is_seen_in_status_journal_and_register(wo
 def test_reload_with_a_bad_config_is_refused_and_the_old_config_stays(world):
     ct = world.ct
     pid = world.main_pid()
-    ct.sh("cp /etc/link-monitor/config.toml /root/config.good && "
-          "printf '\\n[link]\\nsettle = \"soon\"\\n' >> /etc/link-monitor/config.toml")
+    ct.sh(
+        "cp /etc/link-monitor/config.toml /root/config.good && "
+        "printf '\\n[link]\\nsettle = \"soon\"\\n' >> /etc/link-monitor/config.toml"
+    )
     done = ct.sh(f"systemctl reload {UNIT}", check=False)
     assert done.returncode != 0
     ct.sh(f"journalctl -u {UNIT} -b --no-pager -o cat | tail -n 8")
@@ -231,8 +237,9 @@ def test_the_watchdog_restarts_a_stopped_daemon_and_the_open_session_goes_on(wor
     assert took < 30 + 3 + 15  # WatchdogSec, RestartSec and a start
     journal = ct.sh(f"journalctl -u {UNIT} -b --no-pager | grep -iE 'watchdog|restart'")
     assert "Watchdog timeout" in journal.stdout
-    after = world.wait(lambda: world.status_json()["online"] and world.open_sessions(), 15,
-                       "the restored session")
+    after = world.wait(
+        lambda: world.status_json()["online"] and world.open_sessions(), 15, "the restored session"
+    )
     assert [s["id"] for s in after] == [s["id"] for s in before]
     assert after[-1]["started_at"] == before[-1]["started_at"]
     ct.sh(f"journalctl -u {UNIT} -b --no-pager -o cat | grep 'restoring open session'")
@@ -245,19 +252,27 @@ def test_a_service_group_member_may_use_status_and_permit_and_others_may_not(wor
     ct = world.ct
     ct.sh("usermod -aG link-monitor kenko01")
     assert world.status_json(user="kenko01")["online"] is False
-    ct.sh("link-monitor permit --purpose fee-update --company 'ORCA support' "
-          "--staff 'Yamada Taro' --for 1h", user="kenko01")
+    ct.sh(
+        "link-monitor permit --purpose fee-update --company 'ORCA support' "
+        "--staff 'Yamada Taro' --for 1h",
+        user="kenko01",
+    )
     refused = ct.sh("link-monitor status", user="outsider", check=False)
     assert refused.returncode != 0 and "ermission denied" in refused.stdout + refused.stderr
-    refused = ct.sh("link-monitor permit --purpose other --note x --company c --staff s "
-                    "--for 1h", user="outsider", check=False)
+    refused = ct.sh(
+        "link-monitor permit --purpose other --note x --company c --staff s --for 1h",
+        user="outsider",
+        check=False,
+    )
     assert refused.returncode != 0
 
 
 def test_the_register_and_the_socket_are_where_the_readme_says(world):
     ct = world.ct
-    ct.sh("ls -ld /var/lib/link-monitor /var/lib/link-monitor/register.db "
-          "/run/link-monitor /run/link-monitor/control.sock")
+    ct.sh(
+        "ls -ld /var/lib/link-monitor /var/lib/link-monitor/register.db "
+        "/run/link-monitor /run/link-monitor/control.sock"
+    )
     ct.sh("test -S /run/link-monitor/control.sock && test -s /var/lib/link-monitor/register.db")
     owner = ct.sh("stat -c '%U:%G %a' /var/lib/link-monitor/register.db").stdout.strip()
     assert owner.startswith("link-monitor:link-monitor")
@@ -306,8 +321,9 @@ def test_uninstall_leaves_no_unit_and_no_process_and_says_where_the_register_is(
 def test_no_container_veth_or_cgroup_is_left_behind(world):
     world.ct.stop()
     assert world.ct.nspawn is not None and world.ct.nspawn.poll() is not None
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=False).stdout
     assert world.cable not in links
-    assert not any(Path("/sys/fs/cgroup", h, f"sc-{world.ct.name}").exists()
-                   for h in ("unified", "systemd"))
+    assert not any(
+        Path("/sys/fs/cgroup", h, f"sc-{world.ct.name}").exists() for h in ("unified", "systemd")
+    )
     assert shutil.which("systemd-nspawn")
