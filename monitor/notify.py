@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.compat import UTC
+from monitor.compat import UTC, asyncio_timeout
 from monitor.domain.enums import AlertKind, Severity, Verdict
 from monitor.domain.model import Alert
 from monitor.errors import NotifyError
@@ -833,7 +833,7 @@ class OutboxWorker:
         ``wait_for`` swallows a cancellation that arrives just as the awaited event
         is set (a ``kick`` racing a stop), so the worker would run on."""
         try:
-            async with asyncio.timeout(delay):
+            async with asyncio_timeout(delay):
                 await self._wake.wait()
         except TimeoutError:
             pass
