@@ -206,9 +206,16 @@ class Container:
     # -------------------------------------------------------------- inside
 
     def sh(
-        self, command: str, *, check: bool = True, timeout: float = 300, user: str | None = None
+        self,
+        command: str,
+        *,
+        check: bool = True,
+        timeout: float = 300,
+        user: str | None = None,
+        quiet: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` (sh -c) inside, as root or ``user``; log it and what it printed."""
+        """Run ``command`` (sh -c) inside, as root or ``user``; log it and what it printed
+        (not when ``quiet``: a polling loop)."""
         inner = ["sh", "-c", command]
         if user:
             inner = ["runuser", "-u", user, "--", *inner]
@@ -224,7 +231,7 @@ class Container:
         ]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         who = f"{user}$" if user else "#"
-        with open(self.log, "a") as out:
+        with open(self.log if not quiet else os.devnull, "a") as out:
             out.write(f"{who} {command}\n{done.stdout}{done.stderr}[exit {done.returncode}]\n\n")
         if check and done.returncode != 0:
             raise AssertionError(

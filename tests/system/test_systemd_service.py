@@ -79,8 +79,8 @@ class World:
     def open_sessions(self) -> list[dict]:
         return [s for s in self.sessions() if s.get("ended_at") is None]
 
-    def main_pid(self) -> int:
-        return int(self.ct.sh(f"systemctl show -p MainPID --value {UNIT}").stdout)
+    def main_pid(self, quiet: bool = False) -> int:
+        return int(self.ct.sh(f"systemctl show -p MainPID --value {UNIT}", quiet=quiet).stdout)
 
     def wait(self, predicate, seconds: float, what: str):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + seconds
@@ -206,13 +206,14 @@ def test_reload_with_a_bad_config_is_refused_and_the_old_config_stays(world):
     pid = world.main_pid()
     ct.sh(
         "cp /etc/link-monitor/config.toml /root/config.good && "
-        "printf '\\n[link]\\nsettle = \"soon\"\\n' >> /etc/link-monitor/config.toml"
+        "sed -i 's|^timezone = .*|timezone = \"Mars/Olympus_Mons\"|' /etc/link-monitor/config.toml"
     )
     done = ct.sh(f"systemctl reload {UNIT}", check=False)
     assert done.returncode != 0
     ct.sh(f"journalctl -u {UNIT} -b --no-pager -o cat | tail -n 8")
     assert ct.sh(f"systemctl is-active {UNIT}").stdout.strip() == "active"
     assert world.main_pid() == pid
+    assert world.status_json()["next_change"].endswith("+09:00")  # still Asia/Tokyo
     ct.sh("cp /root/config.good /etc/link-monitor/config.toml")
     ct.sh(f"systemctl reload {UNIT}")  # the good one is taken again
 
@@ -227,8 +228,8 @@ def test_the_watchdog_restarts_a_stopped_daemon_and_the_open_session_goes_on(wor
     ct.sh(f"kill -STOP {pid}")
 
     def restarted() -> int:
-        new = world.main_pid()
-        active = ct.sh(f"systemctl is-active {UNIT}", check=False).stdout.strip() == "active"
+        new = world.main_pid(quiet=True)
+        active = ct.sh(f"systemctl is-active {UNIT}", check=False, quiet=True).stdout == "active\n"
         return new if active and new not in (0, pid) else 0
 
     new = world.wait(restarted, 60, "a new daemon after the watchdog")
@@ -265,6 +266,18 @@ def test_a_service_group_member_may_use_status_and_permit_and_others_may_not(wor
         check=False,
     )
     assert refused.returncode != 0
+
+
+@pytest.mark.xfail(
+    reason="refused, but with a traceback: the CLI reads /etc/link-monitor/config.toml "
+    "(0640 root:link-monitor) before it can say 'permission denied' in one line",
+    strict=False,
+)
+def test_someone_outside_the_service_group_is_refused_in_one_line_without_a_traceback(world):
+    refused = world.ct.sh("link-monitor status", user="outsider", check=False)
+    assert refused.returncode != 0
+    assert "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
 
 
 def test_the_register_and_the_socket_are_where_the_readme_says(world):
@@ -313,7 +326,12 @@ def test_uninstall_leaves_no_unit_and_no_process_and_says_where_the_register_is(
     listed = ct.sh("systemctl list-unit-files 'link-monitor*' --no-legend", check=False)
     assert listed.stdout.strip() == ""  # exit 1: no such unit file
     assert ct.sh(f"systemctl is-active {UNIT}", check=False).stdout.strip() == "inactive"
-    assert ct.sh("pgrep -u link-monitor", check=False).stdout.strip() == ""
+    # No process of the service user is left (minbase has no pgrep: read /proc).
+    left = ct.sh(
+        "u=$(id -u link-monitor); for f in /proc/[0-9]*/status; do "
+        "awk -v u=$u -v f=$f '/^Uid:/ && $2 == u {print f}' $f 2>/dev/null; done"
+    )
+    assert left.stdout.strip() == ""
     assert ct.sh("test -e /opt/link-monitor || echo gone").stdout.strip() == "gone"
     ct.sh("test -s /var/lib/link-monitor/register.db && ls -l /var/lib/link-monitor")
 
