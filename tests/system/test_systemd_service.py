@@ -208,13 +208,20 @@ def test_reload_with_a_bad_config_is_refused_and_the_old_config_stays(world):
         "cp /etc/link-monitor/config.toml /root/config.good && "
         "sed -i 's|^timezone = .*|timezone = \"Mars/Olympus_Mons\"|' /etc/link-monitor/config.toml"
     )
-    done = ct.sh(f"systemctl reload {UNIT}", check=False)
-    assert done.returncode != 0
-    ct.sh(f"journalctl -u {UNIT} -b --no-pager -o cat | tail -n 8")
-    assert ct.sh(f"systemctl is-active {UNIT}").stdout.strip() == "active"
+    try:
+        done = ct.sh(f"systemctl reload {UNIT}", check=False)
+        assert done.returncode != 0
+        journal = ct.sh(f"journalctl -u {UNIT} -b --no-pager -o cat | tail -n 8").stdout
+        assert "Mars/Olympus_Mons" in journal and "not reloaded" in journal
+        assert ct.sh(f"systemctl is-active {UNIT}").stdout.strip() == "active"
+        assert world.main_pid() == pid
+        status = ct.sh(f"systemctl status --no-pager --lines=0 {UNIT}").stdout
+        assert re.search(r'Status: ".+"', status), status
+    finally:
+        ct.sh("cp /root/config.good /etc/link-monitor/config.toml")
+    # The daemon never left its config: same process, still in Asia/Tokyo.
     assert world.main_pid() == pid
-    assert world.status_json()["next_change"].endswith("+09:00")  # still Asia/Tokyo
-    ct.sh("cp /root/config.good /etc/link-monitor/config.toml")
+    assert world.status_json()["next_change"].endswith("+09:00")
     ct.sh(f"systemctl reload {UNIT}")  # the good one is taken again
 
 
