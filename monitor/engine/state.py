@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.domain.enums import Pattern
 from monitor.domain.events import Effect
+from monitor.domain.media import MediaState
 from monitor.domain.model import Permit, Session
 
 
@@ -36,6 +37,8 @@ class EngineState:
     # raises later (clinic hours at settle, clinic hours entered later) is silent too,
     # and a second acknowledgement is not a new one (issue 13).
     acked: bool = False
+    # Removable media present and the media-online alerts raised (``engine.media``).
+    media: MediaState = field(default_factory=MediaState)
 
 
 @dataclass(frozen=True)

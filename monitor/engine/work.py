@@ -63,6 +63,7 @@ class Work:
         self.restored = state.restored
         self.settled = state.settled
         self.acked = state.acked
+        self.media = state.media
         self.old_pattern = state.pattern
         self.old_silenced = state.silenced and state.pattern is Pattern.ALARM
         self.effects: list[Effect] = []
@@ -87,6 +88,7 @@ class Work:
             restored=self.restored,
             settled=self.settled,
             acked=self.acked,
+            media=self.media,
         )
 
     def open_session(self) -> Session:
