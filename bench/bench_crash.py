@@ -269,76 +269,86 @@ def analyse(store: Path, sinks: list[SmtpSink], run: Run, settle: float, since: 
     }
 
 
+class Crasher:
+    """Plugs and unplugs, kills and restarts the daemon (the crash phase)."""
+
+    def __init__(self, args, ns: str, peer: str, folder: Path, config: Path, rng):
+        self.args, self.ns, self.peer, self.folder, self.config = args, ns, peer, folder, config
+        self.rng = rng
+        self.store = folder / "register.db"
+        self.run = Run()
+        self.daemon: Daemon | None = None
+        self.down_since: float | None = None
+        self.down_for = 0.0
+
+    def start(self) -> None:
+        d = Daemon(self.ns, self.config, self.folder, len(self.run.restarts) + 1)
+        self.run.restarts.append(d.spawned)
+        self.run.ready.append(d.wait_ready())
+        self.daemon = d
+
+    def link(self, up: bool) -> None:
+        cmd = ["ip", "-n", self.ns, "link", "set", self.peer, "up" if up else "down"]
+        subprocess.run(cmd, check=True)
+
+    def unplug(self, c: Cycle) -> None:
+        self.link(False)
+        c.unplugged = time.time()
+
+    def kill(self, c: Cycle, mode: str) -> None:
+        assert self.daemon is not None
+        if mode == "mid-send":
+            time.sleep(self.rng.uniform(0.0, 0.3))
+        self.daemon.kill9()
+        self.daemon = None
+        c.killed, c.killed_after = mode, time.time() - c.plugged
+        self.down_since = time.monotonic()
+        self.down_for = self.rng.uniform(0.2, 3.0)
+        if c.unplugged == 0.0 and self.rng.random() < 0.5:
+            self.unplug(c)  # the cable pulled while the daemon is down
+            c.pulled_while_down = True
+
+    def cycle(self) -> Cycle:
+        rng, settle = self.rng, self.args.settle
+        hold = settle + rng.uniform(0.5, 4.0)
+        gap = settle + rng.uniform(0.3, 2.0)
+        c = Cycle(plugged=time.time())
+        self.link(True)
+        kill = rng.random() < self.args.kill_share
+        mode = rng.choice(["random", "mid-send"]) if kill else ""
+        kill_at = rng.uniform(0.05, hold + gap - 0.05) if mode == "random" else hold + gap
+        t0 = time.monotonic()
+        while (t := time.monotonic() - t0) < hold + gap:
+            if c.unplugged == 0.0 and t >= hold:
+                self.unplug(c)
+            due = t >= kill_at or (mode == "mid-send" and t >= 0.2 and sending(self.store))
+            if mode and not c.killed and due and self.daemon is not None:
+                self.kill(c, mode)
+            if self.down_since is not None and time.monotonic() - self.down_since >= self.down_for:
+                self.start()
+                self.down_since = None
+            time.sleep(0.01)
+        if c.unplugged == 0.0:
+            self.unplug(c)
+        if self.daemon is None:
+            self.start()
+            self.down_since = None
+        return c
+
+
 def crash_phase(args, ns: str, peer: str, folder: Path, config: Path, rng: random.Random):
-    ip = ["ip", "-n", ns]
-    store = folder / "register.db"
-    run = Run()
-    n = 0
-
-    def start() -> Daemon:
-        nonlocal n
-        n += 1
-        d = Daemon(ns, config, folder, n)
-        run.restarts.append(d.spawned)
-        run.ready.append(d.wait_ready())
-        return d
-
-    def link(up: bool) -> None:
-        subprocess.run([*ip, "link", "set", peer, "up" if up else "down"], check=True)
-
-    daemon = start()
+    crasher = Crasher(args, ns, peer, folder, config, rng)
+    crasher.start()
     try:
         for i in range(args.cycles):
-            hold = args.settle + rng.uniform(0.5, 4.0)
-            gap = args.settle + rng.uniform(0.3, 2.0)
-            c = Cycle(plugged=time.time())
-            link(True)
-            kill = rng.random() < args.kill_share
-            mode = rng.choice(["random", "mid-send"]) if kill else ""
-            kill_at = rng.uniform(0.05, hold + gap - 0.05) if mode == "random" else None
-            t0 = time.monotonic()
-            down_since = None
-            while True:
-                t = time.monotonic() - t0
-                if c.unplugged == 0.0 and t >= hold:
-                    link(False)
-                    c.unplugged = time.time()
-                if t >= hold + gap:
-                    break
-                due = (mode == "random" and t >= kill_at) or (
-                    mode == "mid-send" and t >= 0.2 and sending(store)
-                )
-                if mode and not c.killed and due and daemon is not None:
-                    if mode == "mid-send":
-                        time.sleep(rng.uniform(0.0, 0.3))
-                    daemon.kill9()
-                    daemon = None
-                    c.killed = mode
-                    c.killed_after = time.time() - c.plugged
-                    down_since = time.monotonic()
-                    down_for = rng.uniform(0.2, 3.0)
-                    if c.unplugged == 0.0 and rng.random() < 0.5:
-                        link(False)  # the cable pulled while the daemon is down
-                        c.unplugged = time.time()
-                        c.pulled_while_down = True
-                if (
-                    daemon is None
-                    and down_since is not None
-                    and (time.monotonic() - down_since >= down_for)
-                ):
-                    daemon = start()
-                    down_since = None
-                time.sleep(0.01)
-            if daemon is None:
-                daemon = start()
-            run.cycles.append(c)
+            crasher.run.cycles.append(crasher.cycle())
             if (i + 1) % 10 == 0:
-                print(f"  {i + 1} cycles, {len(run.restarts) - 1} kills so far", flush=True)
-        drained = drain(store, 180)
-        return daemon, run, drained
+                kills = len(crasher.run.restarts) - 1
+                print(f"  {i + 1} cycles, {kills} kills so far", flush=True)
+        return crasher.daemon, crasher.run, drain(crasher.store, 180)
     except BaseException:
-        if daemon is not None:
-            daemon.stop()
+        if crasher.daemon is not None:
+            crasher.daemon.stop()
         raise
 
 

@@ -21,42 +21,22 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
 from monitor.alerts.claims import ORPHAN_POLL, Takeover, proc_alive
 from monitor.alerts.due import DueTimes, backoff
 from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
+from monitor.alerts.transport import Transport, record_accepted, register_head, sender_status
 from monitor.compat import UTC
 from monitor.domain.delivery import Delivery, Receipt, destination_keys
-from monitor.domain.enums import AlertKind
 from monitor.domain.model import Alert
 from monitor.domain.outbox import OutboxRow
 from monitor.errors import NotifyError
 
 log = logging.getLogger(__name__)
-
-
-class Transport(Protocol):
-    """What the worker needs of a sender (``Sender``, ``ChildSender``)."""
-
-    loaded: bool
-    problems: list[tuple[str, str]]
-
-    @property
-    def services(self) -> Sequence[Any]: ...
-
-    def deliver(
-        self,
-        title: str,
-        body: str,
-        *,
-        severity: str = ...,
-        skip: Iterable[int] = ...,
-        receipt: Receipt | None = ...,
-    ) -> list[Delivery]: ...
 
 
 Clock = Callable[[], datetime]
@@ -170,23 +150,11 @@ class OutboxWorker:
             machine=self.machine,
             zone=self.zone,
             remind_every=self.remind_every,
-            head=self._head(alert),
+            head=register_head(self._register, alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
         return alert_id
-
-    def _head(self, alert: Alert) -> tuple[int, str] | None:
-        """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness
-        of the register outside the PC), None for others or when it cannot be read."""
-        if alert.kind not in (AlertKind.RESOLVED, AlertKind.MONITOR):
-            return None
-        head = getattr(self._register, "head", None)
-        try:
-            return head() if callable(head) else None
-        except Exception:  # the alert must go out even then
-            log.exception("cannot read the register's head for the alert")
-            return None
 
     def kick(self) -> None:
         """A new row was written: look at the outbox now. Safe before ``run`` starts."""
@@ -241,13 +209,9 @@ class OutboxWorker:
             await self._sleep(delay)
 
     async def _sleep(self, delay: float) -> None:
-        """Return after ``delay`` seconds or at a ``kick``, whichever comes first; a
-        cancellation always propagates.
-
-        ``asyncio.wait`` on a task rather than ``asyncio.wait_for``: on Python 3.11,
-        ``wait_for`` swallows a cancellation that arrives just as the awaited event
-        is set (a ``kick`` racing a stop), so the worker would run on; and
-        ``asyncio.timeout`` does not exist on 3.10."""
+        """Return after ``delay`` seconds or at a ``kick``; a cancellation always
+        propagates (``asyncio.wait``: on 3.11 ``wait_for`` swallows a cancellation that
+        comes just as the event is set, and ``asyncio.timeout`` is not on 3.10)."""
         assert self._wake is not None
         waiter = asyncio.ensure_future(self._wake.wait())
         try:
@@ -309,7 +273,7 @@ class OutboxWorker:
             log.exception("sending alert %s", row.id)
             failure = NotifyError(f"{type(exc).__name__}: {exc}", permanent=False)
         duration = max(0.0, self._monotonic() - t0)
-        self._record_accepted(row.id, deliveries, started_at)
+        record_accepted(self._register, self._sender, row.id, deliveries, started_at)
         failed = [d for d in deliveries if not d.ok]
         if failure is None and not failed:
             if self._register.complete_delivery(row.id, started_at, duration):
@@ -319,16 +283,6 @@ class OutboxWorker:
             self._last_delivery_at = started_at + timedelta(seconds=duration)
             return
         self._failed(row, failure, failed, duration, started_at, t0)
-
-    def _record_accepted(self, id: int, deliveries: list[Delivery], at: datetime) -> None:
-        """Record each destination that accepted (the send child did already: a no-op)."""
-        ok = [d for d in deliveries if d.ok]
-        if not ok:
-            return
-        keys = destination_keys(list(getattr(self._sender, "urls", None) or []))
-        for d in ok:
-            key = keys[d.index] if d.index < len(keys) else d.url
-            self._register.record_destination(id, key, at, d.elapsed_s)
 
     def _failed(
         self,
@@ -395,20 +349,5 @@ class OutboxWorker:
             "last_error": summary.get("last_error"),
             "last_delivery_at": _iso(self._last_delivery_at),
             "oldest_pending_at": _iso(summary.get("oldest_pending_at")),
-            **self._sender_status(),
-        }
-
-    def _sender_status(self) -> dict[str, Any]:
-        sender = self._sender
-        if sender is None or not sender.loaded:
-            a = self._alerts
-            return {
-                "destinations": len(a.urls) + (a.config is not None) + bool(a.credential),
-                "problems": [],
-                "sender_loaded": False,
-            }
-        return {
-            "destinations": len(sender.services),
-            "problems": [f"{src}: {msg}" for src, msg in sender.problems],
-            "sender_loaded": True,
+            **sender_status(self._sender, self._alerts),
         }
