@@ -19,12 +19,12 @@ from typing import Any
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
-from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
 from monitor.daemon.integrity import Integrity
+from monitor.daemon.jumps import JumpWatch
 from monitor.daemon.lamp import Lamp
 from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
@@ -72,14 +72,14 @@ class Daemon:
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
-        self.clockwatch = ClockWatch(rt, self.writes, self.alerting)
+        self.jumps = JumpWatch(rt, self.writes, self.alerting)
         self.view = StatusView(
             rt,
             self.faults,
             self.writes,
             self.traffic,
             self.integrity.as_dict,
-            clock=self.clockwatch.status,
+            clock=self.jumps.status,
         )
         self.stream = StatusStream(rt, self.faults)
         self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
@@ -262,7 +262,7 @@ class Daemon:
 
         Synchronous on purpose: a step and its effects never interleave with another."""
         rt = self.rt
-        self.clockwatch.check()
+        self.jumps.check()
         now = rt.now()
         try:
             step = rt.engine.step(rt.state, event, now)
@@ -327,7 +327,7 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         """The only periodic work: prove the loop is alive and store ``last_seen``."""
-        self.clockwatch.check()
+        self.jumps.check()
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.save_last_seen(now)

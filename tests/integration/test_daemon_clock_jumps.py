@@ -40,7 +40,7 @@ def test_a_clock_set_back_and_forward_during_a_session_is_recorded_and_no_durati
     tmp_path,
 ):
     r = rig(tmp_path)
-    jumps = r.daemon.clockwatch.jumps
+    jumps = r.daemon.jumps.jumps
 
     async def scenario():
         async with Running(r):

@@ -43,7 +43,7 @@ class Jump:
         return {"old": self.old.isoformat(), "new": self.new.isoformat(), "by_s": self.seconds}
 
 
-class ClockWatch:
+class JumpWatch:
     """``check()`` at each step and heartbeat; ``jumps`` = every jump seen, oldest first."""
 
     def __init__(self, rt: Runtime, writes: WriteQueue, alerting: Alerting):
