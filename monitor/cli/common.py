@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from monitor.cli import words
 from monitor.errors import ConfigError
 from monitor.texts import t
 
@@ -21,11 +22,6 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2
-
-#: The CLI's own messages (errors, summaries) have always been English: scripts, the
-#: README and the tests read them. Replies for people at the PC (``status``, ``ack``,
-#: ``permit``) follow ``alerts.language``.
-CLI_LANGUAGE = "en"
 
 config_option = click.option(
     "--config",
@@ -38,8 +34,9 @@ config_option = click.option(
 
 
 def say(name: str, /, **values: Any) -> str:
-    """Return the CLI text ``cli.<name>`` (in ``CLI_LANGUAGE``) with ``values`` filled in."""
-    return t(CLI_LANGUAGE, f"cli.{name}", **values)
+    """Return the CLI text ``cli.<name>`` in the command's language (``alerts.language``
+    of the config on the command line, see ``monitor.cli.words``) with ``values``."""
+    return t(words.language(), f"cli.{name}", **values)
 
 
 def print_config_error(exc: ConfigError) -> None:

@@ -22,6 +22,13 @@ class PermitGranted:
 
 
 @dataclass(frozen=True)
+class PermitCancelled:
+    """A permit was withdrawn: no longer waiting, and unlinked from the open session."""
+
+    permit_id: int
+
+
+@dataclass(frozen=True)
 class Acknowledged:
     by: str  # OS user, or "" for the button
     source: str  # "cli", "gpio button", "box button"
@@ -40,7 +47,7 @@ class Synced:
     """The watcher's first full dump has been fed in: the link table is now known."""
 
 
-Input = LinkObserved | Tick | PermitGranted | Acknowledged | Restored | Synced
+Input = LinkObserved | Tick | PermitGranted | PermitCancelled | Acknowledged | Restored | Synced
 
 # ---------------------------------------------------------------------------- effects
 
@@ -81,8 +88,11 @@ class PatternChanged:
 
 
 Effect = (
-    LinkChanged | SessionOpened | SessionChanged | SessionClosed | AlertRaised | PatternChanged
+    LinkChanged
+    | SessionOpened
+    | SessionChanged
+    | SessionClosed
+    | AlertRaised
+    | PatternChanged
     | Transition
 )
-
-

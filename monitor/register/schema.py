@@ -128,8 +128,31 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# v4 (issue 17): the permit's whole life. Who attends the work, the effective user
+# beside the login that granted it, a cancellation (kept, never deleted), and the
+# work report staff record after the session.
+_V4 = """
+ALTER TABLE permits ADD COLUMN attendant TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN granted_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN cancelled_at TEXT;
+ALTER TABLE permits ADD COLUMN cancelled_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE work_reports (
+    id            INTEGER PRIMARY KEY,
+    session_id    TEXT NOT NULL UNIQUE REFERENCES sessions(id),
+    done          TEXT NOT NULL,
+    personal_data INTEGER NOT NULL,
+    erased        TEXT NOT NULL,
+    as_planned    INTEGER NOT NULL,
+    note          TEXT NOT NULL,
+    deviations    TEXT NOT NULL,
+    reported_by   TEXT NOT NULL,
+    reported_as   TEXT NOT NULL,
+    at            TEXT NOT NULL
+);
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -141,6 +164,7 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "work_reports": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
@@ -152,4 +176,8 @@ UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
 ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("alerts", "permanent_failure"): 0,
     ("alerts", "last_duration_s"): None,
+    ("permits", "attendant"): "",
+    ("permits", "granted_as"): "",
+    ("permits", "cancelled_at"): None,
+    ("permits", "cancelled_by"): "",
 }

@@ -55,6 +55,10 @@ def permit_json(p: Permit | None, zone: tzinfo) -> dict[str, Any] | None:
         "granted_at": local_iso(p.granted_at, zone),
         "valid_until": local_iso(p.granted_at + p.expected, zone),
         "after_the_fact": p.after_the_fact,
+        "attendant": p.attendant,
+        "granted_as": p.granted_as,
+        "cancelled_at": local_iso(p.cancelled_at, zone) if p.cancelled_at else None,
+        "cancelled_by": p.cancelled_by,
     }
 
 
