@@ -100,14 +100,16 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
     zone = config.zone
     with open_register(config) as reg:
         sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
-        outbox = reg.alerts_for([s.id for s in sessions])
+        ids = [s.id for s in sessions]
+        outbox = reg.alerts_for(ids)
+        acks, reports = reg.acks_for(ids), reg.work_reports_for(ids)
     if as_json:
         out = [session_json(s, outbox[s.id], zone) for s in sessions]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     elif not sessions:
         click.echo(say("records.none_in_period" if since or until else "records.none_yet"))
     else:
-        click.echo(log_table(sessions, outbox, zone))
+        click.echo(log_table(sessions, outbox, zone, config.alerts.language, acks, reports))
 
 
 @click.command("export")
@@ -155,9 +157,11 @@ def export_command(
     start, end = month_bounds(*month, config.zone)
     with open_register(config) as reg:
         sessions = reg.sessions(start, end)
-        outbox = reg.alerts_for([s.id for s in sessions])
+        ids = [s.id for s in sessions]
+        outbox = reg.alerts_for(ids)
+        extra = (reg.acks_for(ids), reg.work_reports_for(ids))
         chain = check_chain(reg)
-    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language)
+    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language, extra)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -185,6 +189,7 @@ def _csv_bytes(
     sessions: list[Session],
     outbox: dict[str, list[OutboxRow]],
     language: str,
+    extra: tuple[Any, Any] = ({}, {}),
 ) -> bytes:
     """Return the monthly CSV file: title lines, header, one row per session."""
     import csv
@@ -196,7 +201,7 @@ def _csv_bytes(
 
     buf = io.StringIO()
     title = csv_title_rows(machine_name(config), *month, chain, language)
-    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language))
+    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language, *extra))
     return buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
 
 

@@ -103,6 +103,7 @@ class AckSource(StrEnum):
     CLI = "cli"
     GPIO_BUTTON = "gpio button"
     BOX_BUTTON = "box button"
+    SCREEN_LAMP = "screen lamp"
 
 
 class Part(StrEnum):

@@ -81,6 +81,17 @@ class Permit:
 
 
 @dataclass(frozen=True)
+class Ack:
+    """Who silenced the alarm, when and from where (``AckSource`` values: the command,
+    the lamp's button, the box's button, the screen lamp)."""
+
+    by: str  # the login behind the control socket's peer, or the source for a button
+    source: str
+    at: datetime  # aware, UTC
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
 class WorkReport:
     """What the staff recorded after a session: the work done, checked against its permit."""
 

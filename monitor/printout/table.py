@@ -26,6 +26,7 @@ COLUMNS = (
     "ack",
     "alerts",
     "traffic",
+    "report",
 )
 _PERIOD_ORDER = (Period.CLINIC, Period.MAINTENANCE, Period.OFF_HOURS)
 
@@ -125,6 +126,7 @@ def cells(
         "after": escape(_w(language, "yes")) if p and p.after_the_fact else none,
         "ack": _lines([_ack(a, zone, language) for a in c.acks], language),
         "alerts": _lines([_alert(a, zone, language) for a in c.alerts], language),
+        "report": _report(c, language),
         "traffic": escape(
             _w(
                 language,
@@ -134,6 +136,18 @@ def cells(
             )
         ),
     }
+
+
+def _report(c: Connection, language: str) -> str:
+    """Return the work report's cell: 未報告 (marked) once the session ended without one."""
+    w = c.report
+    if w is None:
+        if c.session.ended_at is None:
+            return escape(_w(language, "none"))
+        return f'<span class="unreported">{escape(_w(language, "unreported"))}</span>'
+    said = [_w(language, "reported", by=w.reported_by)]
+    said += [t(language, f"words.deviation.{d}") for d in w.deviations]
+    return _lines(said, language)
 
 
 def table_html(month: Month, zone: tzinfo, language: str, now: datetime) -> str:
