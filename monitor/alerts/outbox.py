@@ -28,6 +28,7 @@ from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
 from monitor.compat import UTC
 from monitor.domain.delivery import Delivery
+from monitor.domain.enums import AlertKind
 from monitor.domain.model import Alert
 from monitor.errors import NotifyError
 
@@ -149,10 +150,26 @@ class OutboxWorker:
             machine=self.machine,
             zone=self.zone,
             remind_every=self.remind_every,
+            contact=str(getattr(self._alerts, "contact", "") or ""),
+            acks=self._acks_of(alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
         return alert_id
+
+    def _acks_of(self, alert: Alert) -> list[Any]:
+        """Return who silenced the alarm of the session a ``resolved`` alert closes
+        (empty for other alerts, or when the register cannot say)."""
+        if alert.kind != AlertKind.RESOLVED or alert.session is None:
+            return []
+        acks_for = getattr(self._register, "acks_for", None)
+        if acks_for is None:
+            return []
+        try:
+            return list(acks_for([alert.session.id]).get(alert.session.id, []))
+        except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
+            log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
+            return []
 
     def kick(self) -> None:
         """A new row was written: look at the outbox now. Safe before ``run`` starts."""

@@ -160,6 +160,7 @@ class Alert:
     reminder: int = 0
     period: PeriodInfo | None = None  # the period at `at`, for the text
     detail: str = ""  # monitor alerts: what happened (an English code/sentence)
+    limit: timedelta | None = None  # overdue alerts: the session's limit (max or permit)
 
     @property
     def key(self) -> str:
