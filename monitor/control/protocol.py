@@ -245,18 +245,18 @@ def _flag(obj: dict[str, Any], key: str, default: bool | None = None) -> bool:
 def _permit(obj: dict[str, Any]) -> PermitRequest:
     purpose = _purpose(obj.get("purpose"))
     expected = _expected(obj.get("for", "1h"))
-    note = _text(obj, "note", limit=MAX_NOTE, required=False)
-    if purpose is Purpose.OTHER and not note:
-        raise BadRequest("bad.note_other")
-    return PermitRequest(
+    request = PermitRequest(
         purpose=purpose,
         company=_text(obj, "company", limit=MAX_TEXT, required=True),
         staff=_text(obj, "staff", limit=MAX_TEXT, required=True),
         expected=expected,
-        note=note,
+        note=_text(obj, "note", limit=MAX_NOTE, required=False),
         after_the_fact=_flag(obj, "after_the_fact", False),
         attendant=_text(obj, "attendant", limit=MAX_TEXT, required=False),
     )
+    if purpose is Purpose.OTHER and not request.note:
+        raise BadRequest("bad.note_other")
+    return request
 
 
 def _ack(obj: dict[str, Any]) -> AckRequest:
