@@ -30,7 +30,10 @@ def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
 
 def write_config(path: Path, *urls: str, extra: str = "") -> Path:
     listed = ", ".join(f'"{u}"' for u in urls)
-    path.write_text(f'[alerts]\nurls = [{listed}]\nmachine = "受付PC"\n{extra}', encoding="utf-8")
+    path.write_text(
+        f'[alerts]\nurls = [{listed}]\nmachine = "受付PC"\nlanguage = "en"\n{extra}',
+        encoding="utf-8",
+    )
     return path
 
 

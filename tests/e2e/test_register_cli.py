@@ -65,7 +65,8 @@ def populate(path: Path) -> None:
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     f = tmp_path / "config.toml"
-    f.write_text(f'timezone = "Asia/Tokyo"\n[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
+    f.write_text(f'timezone = "Asia/Tokyo"\n[alerts]\nlanguage = "en"\n'
+                 f'[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
                  encoding="utf-8")
     return f
 
