@@ -39,8 +39,25 @@ def _text(value: str) -> str:
 
 def _ask(key: str, *, default: str | None = None, proc: Any = _text) -> str:
     return str(
-        click.prompt(say(f"cli.ask.{key}"), default=default, value_proc=proc, show_default=True)
+        click.prompt(
+            say(f"cli.ask.{key}"), default=default, value_proc=proc, show_default=bool(default)
+        )
     )
+
+
+def ask_number(key: str, count: int, default: int | None = None) -> int:
+    """Ask for one of the numbers 1..``count`` of a list; ask again until one is given."""
+
+    def number(value: str) -> int:
+        try:
+            n = int(str(value).strip())
+        except ValueError:
+            n = 0
+        if not 1 <= n <= count:
+            raise click.BadParameter(say("cli.ask.number", count=count))
+        return n
+
+    return int(click.prompt(say(key), default=default, value_proc=number))
 
 
 def ask_permit() -> dict[str, Any]:
@@ -49,7 +66,7 @@ def ask_permit() -> dict[str, Any]:
     click.echo(say("cli.ask.purpose_list"))
     for i, purpose in enumerate(PURPOSES, 1):
         click.echo(f"  {i}. {say(f'words.purpose.{purpose}')}")
-    number = click.prompt(say("cli.ask.purpose"), type=click.IntRange(1, len(PURPOSES)), default=1)
+    number = ask_number("cli.ask.purpose", len(PURPOSES), 1)
     fields = {"purpose": PURPOSES[number - 1]}
     fields["company"] = _ask("company")
     fields["staff"] = _ask("staff")

@@ -14,6 +14,7 @@ import click
 
 from monitor.cli.client import daemon_call, quick_or_exit, zone_or_exit
 from monitor.cli.common import config_option
+from monitor.cli.permit import ask_number
 from monitor.cli.words import say
 
 ERASED = ("yes", "no", "none")
@@ -60,11 +61,13 @@ def ask_report() -> dict[str, Any]:
     click.echo(say("cli.report.erased_list"))
     for i, value in enumerate(ERASED, 1):
         click.echo(f"  {i}. {say(f'words.erased.{value}')}")
-    number = click.prompt(say("cli.report.erased"), type=click.IntRange(1, len(ERASED)))
+    number = ask_number("cli.report.erased", len(ERASED))
     fields["erased"] = ERASED[number - 1]
     fields["as_planned"] = _yes("cli.report.as_planned")
     key = "cli.report.note" if fields["as_planned"] else "cli.report.note_required"
-    fields["note"] = str(click.prompt(say(key), default="" if fields["as_planned"] else None))
+    fields["note"] = str(
+        click.prompt(say(key), default="" if fields["as_planned"] else None, show_default=False)
+    ).strip()
     return fields
 
 
