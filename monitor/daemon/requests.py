@@ -24,7 +24,7 @@ from monitor.domain.enums import Purpose
 from monitor.domain.events import Input, PermitCancelled, PermitGranted
 from monitor.domain.model import Permit, Session, WorkReport
 from monitor.errors import ControlError
-from monitor.report import permit_json
+from monitor.reports.views import permit_json
 
 log = logging.getLogger("monitor.daemon")
 
