@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 import click
 
-from monitor.cli import words
 from monitor.cli.common import config_option, exit_config_error, say
 from monitor.cli.quickconfig import QuickConfig, load_quick
+from monitor.cli.words import language
 from monitor.errors import ConfigError, ControlError
 from monitor.texts import has, t
 
@@ -56,7 +56,7 @@ def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
     from monitor.control.client import request
 
     try:
-        return request(socket, payload, language=words.language())
+        return request(socket, payload, language=language())
     except ControlError as exc:
         _refused(payload["cmd"], exc)
 

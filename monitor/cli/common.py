@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from monitor.cli import words
+from monitor.cli.words import language
 from monitor.errors import ConfigError
 from monitor.texts import t
 
@@ -36,7 +36,7 @@ config_option = click.option(
 def say(name: str, /, **values: Any) -> str:
     """Return the CLI text ``cli.<name>`` in the command's language (``alerts.language``
     of the config on the command line, see ``monitor.cli.words``) with ``values``."""
-    return t(words.language(), f"cli.{name}", **values)
+    return t(language(), f"cli.{name}", **values)
 
 
 def print_config_error(exc: ConfigError) -> None:

@@ -151,10 +151,10 @@ class LazyGroup(click.Group):
 
     def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
         """Speak the configured language (``monitor.cli.words``), then run click's main."""
-        from monitor.cli import words
+        from monitor.cli.words import language_of_args, say, use
 
-        words.use(words.language_of_args(sys.argv[1:] if args is None else list(args)))
-        self.help = words.say("help.main")
+        use(language_of_args(sys.argv[1:] if args is None else list(args)))
+        self.help = say("help.main")
         for param in self.params:
             if param.name == "version":
                 param.help = click.core._("Show the version and exit.")
