@@ -102,7 +102,9 @@ def _summary(fields: dict[str, Any]) -> str:
         ("as_planned", yes_no[fields["as_planned"]]),
         ("note", fields["note"] or say("cli.none")),
     ]
-    return "\n".join(say("cli.permit.row", label=say(f"cli.report.{k}"), value=v) for k, v in rows)
+    return "\n".join(
+        say("cli.permit.row", label=say(f"cli.report.label.{k}"), value=v) for k, v in rows
+    )
 
 
 @click.command("work-report")

@@ -114,7 +114,7 @@ def _outbox(reply: dict[str, Any], lang: str) -> str:
 def _indicator(ind: dict[str, Any], lang: str) -> str:
     if not ind or "kind" not in ind:
         return t(lang, "status.indicator.unknown")
-    if "pattern" not in ind:
+    if ind.get("pattern") is None:
         return named(lang, "status.kind", ind.get("kind"))
     text = t(
         lang,
