@@ -26,7 +26,6 @@ COLUMNS = (
     "ack",
     "alerts",
     "traffic",
-    "report",
 )
 _PERIOD_ORDER = (Period.CLINIC, Period.MAINTENANCE, Period.OFF_HOURS)
 
@@ -115,7 +114,7 @@ def cells(
     return {
         "number": str(c.number),
         "start": start,
-        "end": escape(_end(c, zone, language)),
+        "end": escape(_end(c, zone, language)) + _report(c, language),
         "duration": escape(_duration(c, language, now)),
         "periods": _lines(periods, language),
         "verdict": _lines(verdicts, language),
@@ -126,7 +125,6 @@ def cells(
         "after": escape(_w(language, "yes")) if p and p.after_the_fact else none,
         "ack": _lines([_ack(a, zone, language) for a in c.acks], language),
         "alerts": _lines([_alert(a, zone, language) for a in c.alerts], language),
-        "report": _report(c, language),
         "traffic": escape(
             _w(
                 language,
@@ -139,15 +137,17 @@ def cells(
 
 
 def _report(c: Connection, language: str) -> str:
-    """Return the work report's cell: 未報告 (marked) once the session ended without one."""
+    """Return the work report under the session's end (the page keeps its columns): 未報告
+    (marked) once the session ended without one, else who reported and how the work
+    differed from the permit's plan."""
     w = c.report
     if w is None:
         if c.session.ended_at is None:
-            return escape(_w(language, "none"))
-        return f'<span class="unreported">{escape(_w(language, "unreported"))}</span>'
+            return ""
+        return f' <span class="unreported">{escape(_w(language, "unreported"))}</span>'
     said = [_w(language, "reported", by=w.reported_by)]
     said += [t(language, f"words.deviation.{d}") for d in w.deviations]
-    return _lines(said, language)
+    return f'<br><span class="reported">{_lines(said, language)}</span>'
 
 
 def table_html(month: Month, zone: tzinfo, language: str, now: datetime) -> str:
