@@ -104,7 +104,10 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
         outbox = reg.alerts_for(ids)
         acks, reports = reg.acks_for(ids), reg.work_reports_for(ids)
     if as_json:
-        out = [session_json(s, outbox[s.id], zone) for s in sessions]
+        out = [
+            session_json(s, outbox[s.id], zone, acks.get(s.id, ()), reports.get(s.id))
+            for s in sessions
+        ]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     elif not sessions:
         click.echo(say("records.none_in_period" if since or until else "records.none_yet"))

@@ -100,6 +100,7 @@ def test_log_json_lists_sessions_newest_last_with_permit_and_alert_delivery(conf
     assert alert["delivered_at"] is None and alert["attempts"] == 1
     assert alert["last_error"] == "SMTP 421 try again later"
     assert sessions[2]["ended_at"] is None and sessions[2]["permit"] is None
+    assert s["acks"] == [] and s["work_report"] is None
 
 
 def test_log_table_shows_local_times_durations_purpose_and_staff(config, register):

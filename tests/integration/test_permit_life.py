@@ -225,3 +225,28 @@ def _json(obj: dict) -> str:
     import json
 
     return json.dumps(obj)
+
+
+def test_the_resolved_mail_says_who_silenced_the_alarm_when_and_from_where(tmp_path):
+    r = rig(tmp_path)  # 10:00 in Tokyo: clinic hours
+
+    async def scenario():
+        async with Running(r):
+            r.links.plug()
+            await until(lambda: r.lamp.patterns == ["alarm"], 2, "the alarm")
+            assert (await ask(r.socket, {"cmd": "ack"}))["silenced"] is True
+            r.clock.advance(timedelta(minutes=2))
+            r.links.unplug()
+
+            def resolved():
+                return [m for m in r.mailbox.mails if m[0].startswith("[resolved]")]
+
+            await until(resolved, 5, "the resolved mail")
+            _, body, _ = resolved()[0]
+            login = pwd.getpwuid(os.geteuid()).pw_name  # no login uid here: the user
+            assert f"Alarm silenced by: 2026-03-04 (Wed) 10:00:00 JST {login} (the command)" in (
+                body.splitlines()
+            ), body
+            assert "link-monitor work-report" in body
+
+    run(scenario())
