@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from monitor.cli.words import language
-from monitor.errors import ConfigError
-from monitor.texts import t
+from monitor.errors import ConfigError, Problem
+from monitor.texts import has, t
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -43,7 +43,16 @@ def print_config_error(exc: ConfigError) -> None:
     """Print ``exc``'s source and every problem it lists, on stderr."""
     click.echo(say("config.invalid", source=exc.source), err=True)
     for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
+        click.echo(f"  {_problem_words(problem)}", err=True)
+
+
+def _problem_words(problem: Problem) -> str:
+    """Return a problem in the command's language when the catalog has its words (the
+    file-level ones: missing, unreadable); a key's problem as the validation said it."""
+    key = f"cli.problem.{problem.message}"
+    if problem.path or not has(language(), key):
+        return str(problem)
+    return t(language(), key)
 
 
 def exit_config_error(exc: ConfigError) -> NoReturn:

@@ -56,6 +56,10 @@ JA: dict[str, str] = {
     "report.yes_no": "{value!r}: yes か no で答えてください",
     "report.note_deviation": "予定どおりでなかったときは --note に違いを書いてください。",
     "config.invalid": "link-monitor: 設定 {source} に誤りがあります:",
+    "problem.file not found": "ファイルがありません",
+    "problem.is a directory, not a config file": "フォルダーです（設定ファイルではありません）",
+    "problem.permission denied": "読む権限がありません（root か link-monitor グループで実行して"
+    "ください）",
     # check-config
     "check.ok": "{source}: 正常",
     "check.timezone": "  タイムゾーン  {zone}",
@@ -195,6 +199,9 @@ EN: dict[str, str] = {
     "report.yes_no": "{value!r}: answer yes or no",
     "report.note_deviation": "when the work did not go as planned, say how in --note.",
     "config.invalid": "link-monitor: invalid config {source}:",
+    "problem.file not found": "file not found",
+    "problem.is a directory, not a config file": "is a directory, not a config file",
+    "problem.permission denied": "permission denied",
     "check.ok": "{source}: OK",
     "check.timezone": "  timezone      {zone}",
     "check.holidays": "  holidays      {country}; closed {closed}",

@@ -273,3 +273,12 @@ def test_log_lists_acknowledgements_and_unreported_sessions_in_words(world):
     permitted = next(r for r in rows if "点数表の更新" in r)
     assert "09:35 yamada（コマンド）" in permitted and "未報告" in permitted
     assert "許可どおり、予定時間の超過" in permitted
+
+
+def test_a_missing_config_is_said_in_japanese(tmp_path):
+    out = run("status", "--config", str(tmp_path / "nowhere.toml"))
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        f"link-monitor: 設定 {tmp_path}/nowhere.toml に誤りがあります:",
+        "  ファイルがありません",
+    ]
