@@ -152,6 +152,7 @@ class OutboxWorker:
             remind_every=self.remind_every,
             contact=str(getattr(self._alerts, "contact", "") or ""),
             acks=self._acks_of(alert),
+            head=self._head(alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
@@ -170,6 +171,17 @@ class OutboxWorker:
         except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
             log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
             return []
+    def _head(self, alert: Alert) -> tuple[int, str] | None:
+        """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness
+        of the register outside the PC), None for others or when it cannot be read."""
+        if alert.kind not in (AlertKind.RESOLVED, AlertKind.MONITOR):
+            return None
+        head = getattr(self._register, "head", None)
+        try:
+            return head() if callable(head) else None
+        except Exception:  # the alert must go out even then
+            log.exception("cannot read the register's head for the alert")
+            return None
 
     def kick(self) -> None:
         """A new row was written: look at the outbox now. Safe before ``run`` starts."""

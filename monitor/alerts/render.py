@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.alerts.media import is_media, media_lead, media_lines
 from monitor.domain.enums import AlertKind, Severity, Verdict
 from monitor.domain.model import Ack, Alert, Permit, Session
 from monitor.texts import has, t
@@ -22,7 +23,13 @@ from monitor.texts.formats import format_bytes, format_elapsed, format_local, ru
 LANGUAGES = ("ja", "en")
 
 # Monitor alerts whose detail code means something is broken: staff should look.
-_FAULT_DETAILS = ("indicator-fault", "watcher-fault", "register-fault", "delivery-fault")
+_FAULT_DETAILS = (
+    "indicator-fault",
+    "watcher-fault",
+    "register-fault",
+    "delivery-fault",
+    "media-fault",
+)
 
 
 def _t(language: str, key: str, **values: Any) -> str:
@@ -73,6 +80,7 @@ def render(
     remind_every: timedelta | None = None,
     contact: str = "",
     acks: Sequence[Ack] = (),
+    head: tuple[int, str] | None = None,
 ) -> tuple[str, str]:
     """Return ``(title, body)`` of ``alert`` in ``language`` ("ja" or "en").
 
@@ -82,16 +90,22 @@ def render(
     to do under a heading, or a plain note when there is nothing to do. Times are shown
     in ``zone``. ``remind_every`` (optional) is mentioned in overdue alerts; ``contact``
     (``alerts.contact``) is who to call first about a clinic-hours connection; ``acks``
-    are who silenced the alarm (the resolved mail). Raise ValueError for an unknown
+    are who silenced the alarm (the resolved mail). ``head`` (record number, hash) of the
+    register is shown in ``resolved`` and ``monitor`` alerts: the mailbox keeps a trail
+    of heads that ``verify --anchor`` can check. Raise ValueError for an unknown
     language or a naive time."""
     _check_language(language)
     tz = _zone(zone)
     L = language  # short on purpose: used on every line below
     title = f"[{alert.kind}] {_kind_title(alert, L)} - {machine}"
-    lines: list[str] = [_t(L, f"lead.{alert.kind}"), ""]
+    media = is_media(alert)
+    lead = media_lead(alert, L) if media else _t(L, f"lead.{alert.kind}")
+    lines: list[str] = [lead, ""]
     _field(lines, _t(L, "f.machine"), machine)
     _field(lines, _t(L, "f.severity"), _t(L, f"sev.{alert.severity}"))
-    if alert.kind == AlertKind.MONITOR or alert.session is None:
+    if media:
+        media_lines(lines, alert, tz, L)
+    elif alert.kind == AlertKind.MONITOR or alert.session is None:
         _monitor_lines(lines, alert, tz, L)
     else:
         _session_lines(lines, alert, alert.session, tz, L)
@@ -101,6 +115,8 @@ def render(
             _t(L, key, every=every, contact=contact) for key in _todo(alert, remind_every, contact)
         ]
         _todo_lines(lines, todo, L)
+    if head is not None and alert.kind in (AlertKind.RESOLVED, AlertKind.MONITOR):
+        lines += ["", f"{_t(L, 'f.head')}: {_t(L, 'head', seq=head[0], hash=head[1])}"]
     return title, "\n".join([*lines, "", _t(L, "footer")]) + "\n"
 
 
@@ -143,7 +159,10 @@ def _monitor_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str) -> None:
         _field(lines, _t(L, "f.detail"), _monitor_detail(alert.detail, L))
     code = subject_code(alert.detail)
     broken = code in _FAULT_DETAILS or alert.severity != Severity.INFO
-    _todo_lines(lines, [_t(L, "todo.check_monitor")] if broken else [], L)
+    if code.startswith("register-") and code != "register-fault":
+        _todo_lines(lines, [_t(L, "todo.register")], L)
+    else:
+        _todo_lines(lines, [_t(L, "todo.check_monitor")] if broken else [], L)
 
 
 def _session_lines(lines: list[str], alert: Alert, s: Session, tz: tzinfo, L: str) -> None:

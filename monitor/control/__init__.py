@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from monitor.control.client import request
+    from monitor.control.client import follow, request
     from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning
     from monitor.control.protocol import (
         AckRequest,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "request": "client",
+    "follow": "client",
     "BadRequest": "errors",
     "DaemonError": "errors",
     "DaemonNotRunning": "errors",
@@ -69,6 +70,7 @@ __all__ = [
     "StatusRequest",
     "bind_socket",
     "encode",
+    "follow",
     "login_uid_of",
     "parse_request",
     "request",

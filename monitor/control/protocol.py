@@ -2,7 +2,7 @@
 
 One request per line, one reply per line, UTF-8 JSON objects::
 
-    {"cmd": "status"}
+    {"cmd": "status"}                  {"cmd": "status", "follow": true}
     {"cmd": "permit", "purpose": "fee-update", "company": "C", "staff": "S",
      "for": "1h", "note": "", "after_the_fact": false}
     {"cmd": "ack"}                      (optional "source": "cli" or "screen lamp")
@@ -14,6 +14,12 @@ One request per line, one reply per line, UTF-8 JSON objects::
     {"ok": true, ...}          or          {"ok": false, "error": "what is wrong"}
 
 A request may carry an ``"id"`` (string or integer); the reply echoes it.
+
+``status`` with ``"follow": true`` keeps the connection: the first reply is the
+state in short (``kind: "state"``), then one line per change of it and a
+``kind: "keepalive"`` line whenever nothing changed for a few seconds (see
+``monitor.control.server``). ``ack`` may name where it was pressed
+(``"source": "screen lamp"``; default ``"cli"``).
 Pure: no socket, no loop (the server and the client both use it).
 """
 
@@ -60,7 +66,7 @@ MAX_PERMIT = timedelta(days=7)
 
 @dataclass(frozen=True)
 class StatusRequest:
-    pass
+    follow: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class PermitRequest:
     note: str = ""
     after_the_fact: bool = False
     attendant: str = ""
+
+
+#: Where a client may say an acknowledgement came from (``AckSource`` values).
+CLIENT_ACK_SOURCES = ("cli", "screen lamp")
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,6 @@ class ReloadRequest:
 
 
 Request = StatusRequest | PermitRequest | AckRequest | ReloadRequest | CancelRequest | ReportRequest
-ACK_SOURCES = ("cli", "screen lamp")
 ERASED = ("yes", "no", "none")
 
 
@@ -171,7 +180,7 @@ def _text(obj: dict[str, Any], key: str, *, limit: int, required: bool) -> str:
 
 
 _FIELDS = {
-    "status": {"cmd", "id"},
+    "status": {"cmd", "id", "follow"},
     "ack": {"cmd", "id", "source"},
     "reload": {"cmd", "id"},
     "cancel": {"cmd", "id", "permit"},
@@ -259,13 +268,6 @@ def _permit(obj: dict[str, Any]) -> PermitRequest:
     return request
 
 
-def _ack(obj: dict[str, Any]) -> AckRequest:
-    source = obj.get("source", "cli")
-    if source not in ACK_SOURCES:
-        raise BadRequest("bad.choice", field="source", got=source, choices=", ".join(ACK_SOURCES))
-    return AckRequest(source=source)
-
-
 def _cancel(obj: dict[str, Any]) -> CancelRequest:
     pid = obj.get("permit")
     if pid is not None and (isinstance(pid, bool) or not isinstance(pid, int) or pid < 1):
@@ -294,6 +296,20 @@ def _report(obj: dict[str, Any]) -> ReportRequest:
     )
 
 
+def _status(obj: dict[str, Any]) -> StatusRequest:
+    follow = obj.get("follow", False)
+    if not isinstance(follow, bool):
+        raise BadRequest("bad.follow", got=follow)
+    return StatusRequest(follow=follow)
+
+
+def _ack(obj: dict[str, Any]) -> AckRequest:
+    source = obj.get("source", "cli")
+    if source not in CLIENT_ACK_SOURCES:
+        raise BadRequest("bad.ack_source", got=source, choices=", ".join(CLIENT_ACK_SOURCES))
+    return AckRequest(source=source)
+
+
 _PARSERS: dict[str, Callable[[dict[str, Any]], Request]] = {
     "permit": _permit,
     "ack": _ack,
@@ -305,6 +321,10 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Request]] = {
 def parse_request(line: bytes | str) -> Request:
     """Return the typed request of one JSON line; raise ``BadRequest`` naming the problem."""
     cmd, obj = _command_of(line)
+    if cmd == "status" and "follow" in obj:
+        return _status(obj)
+    if cmd == "ack" and "source" in obj:
+        return _ack(obj)
     simple = _SIMPLE.get(cmd)
     return simple if simple is not None else _PARSERS[cmd](obj)
 

@@ -23,13 +23,16 @@ from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
+from monitor.daemon.integrity import Integrity
 from monitor.daemon.lamp import Lamp
+from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
 from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.status import StatusView
+from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers
 from monitor.daemon.traffic import TrafficMeter
@@ -62,11 +65,15 @@ class Daemon:
         self.faults = Faults(
             parts.timing, lambda detail: self.alerting.monitor_alert(detail), lambda: rt.loop
         )
-        self.writes = WriteQueue(self.faults)
+        self.writes = WriteQueue(
+            self.faults, lambda what, exc: self.integrity.write_refused(what, exc)
+        )
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
+        self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic)
-        self.lamp = Lamp(rt, self.faults, self.view.publish)
+        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.integrity.as_dict)
+        self.stream = StatusStream(rt, self.faults)
+        self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
             rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
@@ -83,8 +90,20 @@ class Daemon:
             self._restart_watcher,
             lambda: self.view.line(rt.now()),
         )
-        self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
-        self.continuity = Continuity(rt, self.writes, self.faults, self.traffic, self.feed)
+        self.requests = Requests(
+            rt,
+            self.feed,
+            self.status,
+            self.acknowledge,
+            self.reloader.reload,
+            follow=self.stream.first,
+        )
+        self.continuity = Continuity(
+            rt, self.writes, self.faults, self.traffic, self.feed, self.integrity.restored
+        )
+        self.media = MediaWatching(rt, self.faults, self.feed)
+        self.view.media = self.media
+        self._media_task: asyncio.Task[Any] | None = None
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
         self._ready_sent = False
@@ -118,11 +137,15 @@ class Daemon:
         if control is None:
             return 1
         self._signals()
+        self.integrity.at_start()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
         self.alerting.monitor_alert("started", Severity.INFO)
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
+        self.tasks.spawn(self.stream.run(), "status stream")
+        if self.media.enabled:
+            self._media_task = self.tasks.spawn(self.media.run(), "media watcher")
         self.timers.start_heartbeat()
         log.info(
             "link-monitor %s running (config %s, register %s, socket %s)",
@@ -154,6 +177,7 @@ class Daemon:
             )
             control = parts.control(rt.config, self.requests.handle)
             await control.start()
+            self.stream.attach(control)
         except MonitorError as exc:
             log.error("cannot start: %s", exc)
             self._close_parts()
@@ -202,11 +226,14 @@ class Daemon:
         self.faults.cancel_retries()
         if self._watch_task is not None:
             await cancel(self._watch_task)
+        if self._media_task is not None:
+            await cancel(self._media_task)
         self.alerting.monitor_alert("stopped", Severity.WARNING)
         await self.alerting.grace()
         await self.tasks.cancel_all()
         self.alerting.kill_sender()
         self.continuity.leave_open(rt.now())
+        self.integrity.beat(rt.now())  # the witness notes the head left behind
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)
         await control.close()
         self._close_parts()
@@ -240,6 +267,7 @@ class Daemon:
         self.continuity.stepped(now)
         if step.effects:
             self.view.publish(now)
+            self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
         """Feed an acknowledgement; record it when it silenced the alarm; return that."""
@@ -290,6 +318,7 @@ class Daemon:
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.save_last_seen(now)
+        self.integrity.beat(now)
         if self.timers.overdue(now):
             self.feed(Tick())
         self.view.publish(now)

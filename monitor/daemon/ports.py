@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from monitor.domain.enums import Pattern
+from monitor.domain.media import MediaObserved, RegisteredMedium
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition, WorkReport
 
 
@@ -59,6 +60,25 @@ class RegisterPort(Protocol):
 
     def outbox_summary(self) -> dict[str, Any]: ...
 
+    def restore(
+        self,
+        now: datetime,
+        *,
+        lease: timedelta = ...,
+        max_delay: timedelta,
+        permits: list[Permit],
+    ) -> Any: ...
+
+    def file_problem(self) -> str | None: ...
+
+    def note_witness(self, at: datetime) -> bool: ...
+
+    def rescue(self, at: datetime) -> Any: ...
+
+    def record_media_event(self, obs: MediaObserved) -> int: ...
+
+    def medium_by_serial(self, serial: str) -> RegisteredMedium | None: ...
+
 
 class IndicatorPort(Protocol):
     """The lamp and buzzer (``monitor.indicator.Indicator``)."""
@@ -80,6 +100,19 @@ class WatcherPort(Protocol):
     async def start(self) -> list[LinkObserved]: ...
 
     def changes(self) -> AsyncIterator[LinkObserved]: ...
+
+    async def close(self) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+class MediaWatcherPort(Protocol):
+    """The removable-media watcher (``monitor.media.MediaWatcher``): the media present
+    at start, then each insertion and removal."""
+
+    async def start(self) -> list[MediaObserved]: ...
+
+    def changes(self) -> AsyncIterator[MediaObserved]: ...
 
     async def close(self) -> None: ...
 

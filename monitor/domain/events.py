@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.domain.enums import Pattern
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
 
 # ----------------------------------------------------------------------------- inputs
@@ -47,7 +48,16 @@ class Synced:
     """The watcher's first full dump has been fed in: the link table is now known."""
 
 
-Input = LinkObserved | Tick | PermitGranted | PermitCancelled | Acknowledged | Restored | Synced
+Input = (
+    LinkObserved
+    | Tick
+    | PermitGranted
+    | PermitCancelled
+    | Acknowledged
+    | Restored
+    | Synced
+    | MediaObserved
+)
 
 # ---------------------------------------------------------------------------- effects
 
@@ -87,6 +97,13 @@ class PatternChanged:
     reason: str
 
 
+@dataclass(frozen=True)
+class MediaChanged:
+    """A medium was inserted, removed or found present: a media event for the register."""
+
+    observation: MediaObserved
+
+
 Effect = (
     LinkChanged
     | SessionOpened
@@ -95,4 +112,5 @@ Effect = (
     | AlertRaised
     | PatternChanged
     | Transition
+    | MediaChanged
 )

@@ -28,7 +28,7 @@ class EventsMixin(RegisterCore):
 
     def link_events(self) -> list[LinkObserved]:
         """Return every link event, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM link_events ORDER BY id").fetchall()
         return [link_event_from(r) for r in rows]
 
@@ -39,7 +39,7 @@ class EventsMixin(RegisterCore):
 
     def transitions(self) -> list[Transition]:
         """Return every transition, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM transitions ORDER BY id").fetchall()
         return [transition_from(r) for r in rows]
 
@@ -77,6 +77,6 @@ class EventsMixin(RegisterCore):
 
     def last_seen(self) -> datetime | None:
         """Return the last heartbeat stored by ``set_last_seen``, or None."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT value FROM meta WHERE key = 'last_seen'").fetchone()
         return from_iso(r["value"]) if r else None
