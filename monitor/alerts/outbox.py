@@ -171,6 +171,7 @@ class OutboxWorker:
         except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
             log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
             return []
+
     def _head(self, alert: Alert) -> tuple[int, str] | None:
         """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness
         of the register outside the PC), None for others or when it cannot be read."""

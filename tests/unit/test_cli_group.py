@@ -36,7 +36,9 @@ def test_the_group_lists_every_command_and_refuses_an_unknown_one() -> None:
     ]
     assert listed == sorted(COMMANDS)
     unknown = CliRunner().invoke(main, ["no-such-command"], env={"LINK_MONITOR_CONFIG": ""})
-    assert unknown.exit_code == 2 and "'no-such-command' というコマンドはありません" in unknown.output
+    assert (
+        unknown.exit_code == 2 and "'no-such-command' というコマンドはありません" in unknown.output
+    )
 
 
 def _modules_after(*args: str) -> set[str]:
