@@ -82,6 +82,21 @@ def _schedule_or_exit(config: Config, source: str) -> Any:
     return Schedule(config, holidays=holidays)
 
 
+def _period_words(period: object) -> str:
+    """Return a period in words in the command's language (English keeps the code)."""
+    from monitor.cli.words import language
+    from monitor.texts import t
+
+    return t("ja", f"words.period.{period}") if language() == "ja" else str(period)
+
+
+def _rule_words(rule: str) -> str:
+    from monitor.cli.words import language
+    from monitor.texts.formats import rule_words
+
+    return rule_words(rule, "ja") if language() == "ja" else rule
+
+
 def _line(info: Any, then: Any, as_json: bool) -> str:
     if as_json:
         import json
@@ -98,10 +113,10 @@ def _line(info: Any, then: Any, as_json: bool) -> str:
             ensure_ascii=False,
         )
     return (
-        say("explain.line", at=human_time(info.at), period=info.period)
-        + (say("explain.rule", rule=info.rule) if info.rule else "")
+        say("explain.line", at=human_time(info.at), period=_period_words(info.period))
+        + (say("explain.rule", rule=_rule_words(info.rule)) if info.rule else "")
         + (say("explain.holiday", name=info.holiday) if info.holiday else "")
-        + say("explain.until", time=human_time(info.next_change), period=then)
+        + say("explain.until", time=human_time(info.next_change), period=_period_words(then))
     )
 
 

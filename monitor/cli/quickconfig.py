@@ -139,3 +139,13 @@ def load_quick(option: str | Path | None) -> QuickConfig:
     if problems:
         raise ConfigError(str(path), problems)
     return QuickConfig(socket, language, timezone, str(path))
+
+
+def read_language(option: str | Path | None) -> str:
+    """Return ``alerts.language`` as written in the config ``option`` resolves to (the
+    default when it has none); raise ``ConfigError`` when the file cannot be read."""
+    path = resolve_config_path(option)
+    if path is None:
+        return DEFAULT_LANGUAGE
+    alerts = _read(path).get("alerts", {})
+    return str(alerts.get("language", DEFAULT_LANGUAGE)) if isinstance(alerts, dict) else ""

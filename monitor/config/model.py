@@ -168,6 +168,9 @@ class Alerts(_Section):
     credential: str | None = None
     language: Literal["ja", "en"] = "ja"
     machine: str | None = None  # shown in every alert; default: the host name
+    # Who to call first about a connection during clinic hours (e.g. the clinic's
+    # phone): the clinic-hours mail names it before "unplug".
+    contact: str = ""
     retry_first: Duration = timedelta(seconds=5)
     retry_max: Duration = timedelta(minutes=5)
 

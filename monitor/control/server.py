@@ -29,12 +29,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from monitor.control.errors import Refused
 from monitor.control.protocol import (
     BadRequest,
     Peer,
     Request,
     encode,
     error_reply,
+    login_uid_of,
     parse_request,
     request_id,
     text,
@@ -52,7 +54,9 @@ def _peer_of(sock: socket.socket | None) -> Peer:
     if sock is None:
         return Peer(0, -1, -1)
     raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return Peer(*struct.unpack("3i", raw))
+    pid, uid, gid = struct.unpack("3i", raw)
+    # Read at once: the kernel's audit login uid of the peer (the person behind sudo).
+    return Peer(pid, uid, gid, login_uid_of(pid))
 
 
 def _socket_answers(path: Path) -> bool:
@@ -225,7 +229,7 @@ class ControlServer:
         try:
             if len(self._clients) > self.max_clients:
                 self.rejected += 1
-                await self._send(writer, error_reply(text("busy")))
+                await self._send(writer, error_reply(text("busy"), {"key": "busy", "values": {}}))
                 # Read what the client already sent before closing: a Unix socket closed
                 # with unread data resets the connection, and the client loses the reply
                 # (seen on Python 3.12 and 3.13 about every other time).
@@ -271,7 +275,13 @@ class ControlServer:
                 line = await self._read_line(reader)
             except _TooLong:
                 self.rejected += 1
-                await self._send(writer, error_reply(text("too_long", limit=self.max_request)))
+                await self._send(
+                    writer,
+                    error_reply(
+                        text("too_long", limit=self.max_request),
+                        {"key": "too_long", "values": {"limit": self.max_request}},
+                    ),
+                )
                 return  # the rest of the line is unread garbage: end the conversation
             if line is None:
                 return
@@ -318,9 +328,11 @@ class ControlServer:
         except BadRequest as exc:
             self.rejected += 1
             log.info("control socket: bad request from %s (pid %d): %s", peer.user, peer.pid, exc)
-            return error_reply(str(exc))
+            return error_reply(str(exc), exc.wire())
         try:
             fields = await self.handler(request, peer)
+        except Refused as exc:
+            return error_reply(str(exc), exc.wire())
         except (MonitorError, ValueError) as exc:
             return error_reply(str(exc))
         except Exception as exc:

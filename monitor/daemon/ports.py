@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from monitor.domain.enums import Pattern
 from monitor.domain.media import MediaObserved, RegisteredMedium
-from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
+from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition, WorkReport
 
 
 class RegisterPort(Protocol):
@@ -31,6 +31,18 @@ class RegisterPort(Protocol):
     def valid_permits(self, now: datetime) -> list[Permit]: ...
 
     def add_permit(self, p: Permit) -> Permit: ...
+
+    def permit(self, permit_id: int) -> Permit | None: ...
+
+    def cancel_permit(self, permit_id: int, by: str, at: datetime) -> Permit: ...
+
+    def session(self, session_id: str) -> Session | None: ...
+
+    def unreported(self, since: datetime, *, limit: int = 20) -> list[Session]: ...
+
+    def work_reports_for(self, session_ids: list[str]) -> dict[str, WorkReport]: ...
+
+    def add_work_report(self, w: WorkReport) -> WorkReport: ...
 
     def record_ack(
         self, by: str, source: str, at: datetime, session_id: str | None = None

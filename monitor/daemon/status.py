@@ -11,6 +11,7 @@ from typing import Any
 from monitor import __version__
 from monitor.compat import UTC
 from monitor.daemon.faults import Faults
+from monitor.daemon.requests import unreported_json
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
@@ -142,6 +143,7 @@ class StatusView:
             "silenced": bool(st.silenced and st.pattern is Pattern.ALARM),
             "session": self.session_json(st.session, now),
             "pending_permits": [permit_json(p, UTC) for p in st.pending_permits],
+            "unreported": _guarded(lambda: unreported_json(rt, now)),
             "indicator": _guarded(lambda: rt.indicator.state()),
             "outbox": _guarded(lambda: rt.outbox.status()),
             "watcher": _guarded(watcher.status) if watcher is not None else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.domain.model import LinkObserved, Transition
+from monitor.domain.model import Ack, LinkObserved, Transition
 from monitor.register.chain import insert_chained
 from monitor.register.core import RegisterCore
 from monitor.register.rows import (
@@ -48,6 +48,22 @@ class EventsMixin(RegisterCore):
         values = {"by": by, "source": source, "session_id": session_id, "at": to_iso(at)}
         with self._write() as db:
             return insert_chained(db, "acks", values)
+
+    def acks_for(self, session_ids: list[str]) -> dict[str, list[Ack]]:
+        """Return the acknowledgements of these sessions, oldest first, by session id."""
+        out: dict[str, list[Ack]] = {sid: [] for sid in session_ids}
+        if not session_ids:
+            return out
+        marks = ",".join("?" * len(session_ids))
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT * FROM acks WHERE session_id IN ({marks}) ORDER BY id", session_ids
+            ).fetchall()
+        for r in rows:
+            out[r["session_id"]].append(
+                Ack(r["by"], r["source"], from_iso(r["at"]), r["session_id"])
+            )
+        return out
 
     def set_last_seen(self, at: datetime) -> None:
         """Store the daemon's heartbeat. Not chained: it is overwritten every few seconds

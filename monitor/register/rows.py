@@ -14,7 +14,14 @@ from typing import Any, overload
 
 from monitor.compat import UTC
 from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
-from monitor.domain.model import AlertRecord, LinkObserved, Permit, Session, Transition
+from monitor.domain.model import (
+    AlertRecord,
+    LinkObserved,
+    Permit,
+    Session,
+    Transition,
+    WorkReport,
+)
 from monitor.domain.outbox import OutboxRow
 from monitor.register.chain import canonical
 
@@ -80,6 +87,10 @@ def permit_row(p: Permit) -> dict[str, Any]:
         "granted_by": p.granted_by,
         "granted_at": to_iso(p.granted_at),
         "after_the_fact": int(p.after_the_fact),
+        "attendant": p.attendant,
+        "granted_as": p.granted_as,
+        "cancelled_at": to_iso(p.cancelled_at),
+        "cancelled_by": p.cancelled_by,
     }
 
 
@@ -94,6 +105,43 @@ def permit_from(r: sqlite3.Row) -> Permit:
         granted_at=from_iso(r["granted_at"]),
         note=r["note"],
         after_the_fact=bool(r["after_the_fact"]),
+        id=r["id"],
+        attendant=r["attendant"],
+        granted_as=r["granted_as"],
+        cancelled_at=from_iso(r["cancelled_at"]),
+        cancelled_by=r["cancelled_by"],
+    )
+
+
+def work_report_row(w: WorkReport) -> dict[str, Any]:
+    """Return the ``work_reports`` columns of ``w`` (without its id)."""
+    return {
+        "session_id": w.session_id,
+        "done": w.done,
+        "personal_data": int(w.personal_data),
+        "erased": w.erased,
+        "as_planned": int(w.as_planned),
+        "note": w.note,
+        "deviations": ",".join(w.deviations),
+        "reported_by": w.reported_by,
+        "reported_as": w.reported_as,
+        "at": to_iso(w.at),
+    }
+
+
+def work_report_from(r: sqlite3.Row) -> WorkReport:
+    """Return the work report of a ``work_reports`` table row."""
+    return WorkReport(
+        session_id=r["session_id"],
+        done=r["done"],
+        personal_data=bool(r["personal_data"]),
+        erased=r["erased"],
+        as_planned=bool(r["as_planned"]),
+        note=r["note"],
+        deviations=tuple(d for d in r["deviations"].split(",") if d),
+        reported_by=r["reported_by"],
+        reported_as=r["reported_as"],
+        at=from_iso(r["at"]),
         id=r["id"],
     )
 

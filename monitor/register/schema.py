@@ -172,8 +172,33 @@ CREATE INDEX media_events_at ON media_events(at);
 # daemon looks a serial up at every insertion; media_events_at: `log --media` and
 # the monthly printout read one month.
 
+
+# words (issue 17): the permit's whole life. Who attends the work, the effective user
+# beside the login that granted it, a cancellation (kept, never deleted), and the
+# work report staff record after the session. Keep it after media (issue 19):
+# renumber it when another one lands before it.
+_V_WORDS = """
+ALTER TABLE permits ADD COLUMN attendant TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN granted_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN cancelled_at TEXT;
+ALTER TABLE permits ADD COLUMN cancelled_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE work_reports (
+    id            INTEGER PRIMARY KEY,
+    session_id    TEXT NOT NULL UNIQUE REFERENCES sessions(id),
+    done          TEXT NOT NULL,
+    personal_data INTEGER NOT NULL,
+    erased        TEXT NOT NULL,
+    as_planned    INTEGER NOT NULL,
+    note          TEXT NOT NULL,
+    deviations    TEXT NOT NULL,
+    reported_by   TEXT NOT NULL,
+    reported_as   TEXT NOT NULL,
+    at            TEXT NOT NULL
+);
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V_MEDIA)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V_MEDIA, _V_WORDS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -187,6 +212,7 @@ CHAINED: dict[str, str] = {
     "acks": "id",
     "media": "id",
     "media_events": "id",
+    "work_reports": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
@@ -198,4 +224,8 @@ UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
 ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("alerts", "permanent_failure"): 0,
     ("alerts", "last_duration_s"): None,
+    ("permits", "attendant"): "",
+    ("permits", "granted_as"): "",
+    ("permits", "cancelled_at"): None,
+    ("permits", "cancelled_by"): "",
 }

@@ -11,7 +11,7 @@ CORPUS = cli.ROOT / "tests" / "fixtures" / "bad-configs"
 def test_sample_config_checks_ok_with_exit_0():
     result = cli.run("check-config", "--config", str(SAMPLE))
     assert result.returncode == 0, result.stderr
-    assert "OK" in result.stdout and "clinic[0]     sun,holiday 17:00-22:00" in result.stdout
+    assert "正常" in result.stdout and "診療時間[0]   sun,holiday 17:00-22:00" in result.stdout
 
 
 def test_broken_config_exits_2_with_every_problem_and_no_traceback(tmp_path: Path):

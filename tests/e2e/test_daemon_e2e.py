@@ -262,7 +262,8 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     idle.connect(str(m.socket))
     idle.sendall(b'{"cmd": "sta')
-    bad_permit = m.cli("permit", "--purpose", "other", "--company", "", "--staff", "x")
+    bad_permit = m.cli("permit", "--purpose", "other", "--company", "", "--staff", "x",
+                       "--note", "n")
     assert bad_permit.returncode == 1
     assert "company" in bad_permit.stderr
     assert m.status()["ok"] is True
@@ -273,7 +274,7 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     out = m.cli("reload")  # the CLI checks the file first and says why
     assert out.returncode == 2
     assert "limits.max_session" in out.stderr
-    assert "keeps its current config" in out.stderr
+    assert "今の設定のまま" in out.stderr
     assert "Traceback" not in out.stderr
     with pytest.raises(ControlError, match="limits.max_session"):  # the daemon refuses too
         request(m.socket, {"cmd": "reload"})
@@ -300,11 +301,12 @@ def test_the_client_commands_say_plainly_when_the_daemon_is_not_running(tmp_path
     cfg.write_text(f'[control]\nsocket = "{tmp_path}/none.sock"\n'
                    f'[store]\npath = "{tmp_path}/r.db"\n')
     for args in (["status"], ["status", "--json"], ["ack"], ["reload"],
-                 ["permit", "--purpose", "other", "--company", "c", "--staff", "s"]):
+                 ["permit", "--purpose", "other", "--company", "c", "--staff", "s", "--note", "n"]):
         out = subprocess.run([*command(), *args, "--config", str(cfg)], capture_output=True,
                              text=True, timeout=30, env=env(), check=False)
         assert out.returncode == 1
-        assert out.stderr.strip() == f"link-monitor is not running (no socket at {tmp_path}/none.sock)"
+        assert out.stderr.strip() == (
+            f"link-monitor は動いていません（{tmp_path}/none.sock にソケットがありません）")
 
 
 def test_run_refuses_an_invalid_config_with_every_problem(tmp_path):

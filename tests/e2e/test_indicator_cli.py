@@ -20,6 +20,8 @@ fast_blink = "20ms"
 beep = "20ms"
 heartbeat_every = "100ms"
 heartbeat_on = "20ms"
+[alerts]
+language = "en"
 """
 
 

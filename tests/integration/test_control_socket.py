@@ -276,6 +276,13 @@ def test_garbage_lines_get_error_replies_and_the_conversation_goes_on(tmp_path):
     assert len(handler.seen) == 1
 
 
+TOO_LONG = {
+    "ok": False,
+    "error": "request too long (more than 256 bytes)",
+    "text": {"key": "too_long", "values": {"limit": 256}},
+}
+
+
 def test_an_oversized_line_gets_an_error_and_the_server_keeps_serving(tmp_path):
     run, _, _ = serve(tmp_path, max_request=256)
 
@@ -287,8 +294,8 @@ def test_an_oversized_line_gets_an_error_and_the_server_keeps_serving(tmp_path):
         return first, no_newline, after
 
     first, no_newline, after = run(body)
-    assert replies(first) == [{"ok": False, "error": "request too long (more than 256 bytes)"}]
-    assert replies(no_newline) == [{"ok": False, "error": "request too long (more than 256 bytes)"}]
+    assert replies(first) == [TOO_LONG]
+    assert replies(no_newline) == [TOO_LONG]
     assert after["ok"] is True
 
 
@@ -342,7 +349,13 @@ def test_connections_beyond_the_limit_are_told_busy_without_blocking_others(tmp_
         return third, after
 
     third, after = run(body)
-    assert replies(third) == [{"ok": False, "error": "busy: too many connections"}]
+    assert replies(third) == [
+        {
+            "ok": False,
+            "error": "busy: too many connections",
+            "text": {"key": "busy", "values": {}},
+        }
+    ]
     assert after["ok"] is True
 
 

@@ -200,6 +200,7 @@ def test_a_restarted_daemon_re_arms_a_valid_permit(tmp_path):
                     "company": "ACME",
                     "staff": "Sato",
                     "for": "2h",
+                    "note": "a test",
                 },
             )
 

@@ -100,7 +100,7 @@ def test_missing_file_is_a_config_error_naming_the_file(tmp_path):
 
 def test_valid_config_prints_summary_and_exits_0(tmp_path):
     f = tmp_path / "ok.toml"
-    f.write_text('[limits]\nmax_session = "1h30m"\n', encoding="utf-8")
+    f.write_text('[limits]\nmax_session = "1h30m"\n[alerts]\nlanguage = "en"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["check-config", "--config", str(f)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "max_session 1h30m" in result.output

@@ -65,13 +65,16 @@ def test_log_table_columns_line_up_with_japanese_names():
         Session("S1", t, frozenset({"eth0"}), permit=permit),
         Session("S2", t + timedelta(days=1), frozenset({"eth0"})),
     ]
-    lines = log_table(sessions, {}, TOKYO).splitlines()
-    alerts_col = lines[0].index("ALERTS")
-    # Japanese characters take two columns: the ALERTS column starts at the same place.
-    widths = [
-        sum(2 if ord(c) > 0x2E80 else 1 for c in line[: line.rindex("-")]) for line in lines[1:]
-    ]
-    assert widths == [alerts_col, alerts_col]
+    lines = log_table(sessions, {}, TOKYO, "ja").splitlines()
+
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    # Japanese characters take two columns: the last column (番号) starts at one place.
+    id_col = width(lines[0][: lines[0].index("番号")])
+    widths = [width(line[: line.index(sid)]) for line, sid in zip(lines[1:], ["S1", "S2"])]
+    assert widths == [id_col, id_col]
+    assert "その他" in lines[1] and "other" not in lines[1]
 
 
 def test_a_reminder_reads_as_in_the_alerts_and_unsent_alerts_say_so():
