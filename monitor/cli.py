@@ -490,6 +490,8 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
     import csv
     import io
 
+    from monitor.printout import check_chain, csv_title_rows
+    from monitor.printout.command import machine_name
     from monitor.report import export_rows, month_bounds
 
     config, _ = load_or_exit(config_path)
@@ -498,8 +500,11 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
     with _open_register(config) as reg:
         sessions = reg.sessions(start, end)
         outbox = reg.alerts_for([s.id for s in sessions])
+        chain = check_chain(reg)
     buf = io.StringIO()
-    csv.writer(buf).writerows(export_rows(sessions, outbox, zone, lang or config.alerts.language))
+    language = lang or config.alerts.language
+    csv.writer(buf).writerows(csv_title_rows(machine_name(config), *month, chain, language)
+                              + export_rows(sessions, outbox, zone, language))
     data = buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
     if output is None:
         sys.stdout.buffer.write(data)
@@ -511,6 +516,9 @@ def export_command(config_path: Path | None, month, fmt: str, lang: str | None,
         click.echo(f"link-monitor: cannot write {output}: {exc.strerror}", err=True)
         sys.exit(1)
     click.echo(f"{output}: {len(sessions)} session(s) of {month[0]}-{month[1]:02d}", err=True)
+    if not chain.ok:
+        click.echo(f"BROKEN: {chain.broken_record}: {chain.broken_reason}", err=True)
+        sys.exit(1)
 
 
 def _anchor_option(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -549,6 +557,56 @@ def verify_command(config_path: Path | None, anchor) -> None:
     click.echo(f"  head     {seq}:{head}")
     if anchor:
         click.echo(f"  anchor   {anchor[0]}:{anchor[1].lower()} matches")
+
+
+# ============================================================ report (printout)
+
+
+@main.command("report")
+@config_option
+@click.option("--month", callback=lambda c, p, v: v and _month_option(c, p, v), metavar="YYYY-MM",
+              help="The month to print (in the configured time zone).")
+@click.option("--year", type=click.IntRange(1970, 9999), default=None, metavar="YYYY",
+              help="Print a whole year instead: a summary page, then one page per month.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Language of the page (default: alerts.language).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (\"-\": standard output); default report-YYYY-MM.html here.")
+def report_command(config_path: Path | None, month, year: int | None, lang: str | None,
+                   output: Path | None) -> None:
+    """Make the printable register of a month (or --year): one HTML file with a timeline
+    picture, the list of connections, a summary and sign-off boxes, for A4 landscape.
+
+    Exit 1 when the register's hash chain is broken (the file is still written, with a
+    red banner naming the first broken record)."""
+    import getpass
+
+    from monitor.jobs import local_holidays
+    from monitor.printout.command import build_report
+    from monitor.schedule import Schedule
+
+    if (month is None) == (year is None):
+        raise click.UsageError("give either --month YYYY-MM or --year YYYY")
+    config, _ = load_or_exit(config_path)
+    with _open_register(config) as reg:
+        schedule = Schedule(config, holidays=local_holidays(config))
+        report = build_report(reg, config, schedule, year=month[0] if month else year,
+                              month=month[1] if month else None,
+                              language=lang or config.alerts.language,
+                              made_by=getpass.getuser(), now=datetime.now(UTC))
+    if str(output) == "-":
+        sys.stdout.write(report.html)
+    else:
+        target = output or Path(report.name)
+        try:
+            target.write_text(report.html, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"link-monitor: cannot write {target}: {exc.strerror}", err=True)
+            sys.exit(1)
+        click.echo(f"{target}: {report.connections} connection(s)", err=True)
+    if not report.chain.ok:
+        click.echo(f"BROKEN: {report.chain.broken_record}: {report.chain.broken_reason}", err=True)
+        sys.exit(1)
 
 
 # ============================================================ test-alert (alerts)

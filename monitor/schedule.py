@@ -51,6 +51,8 @@ HORIZON = timedelta(days=400)
 
 _MINUTES_PER_DAY = 24 * 60
 _ONE_DAY = timedelta(days=1)
+# ``at`` looks at occurrences up to two days around the instants it walks.
+_YEARS_MARGIN = timedelta(days=3)
 # Per-instance caches are bounded so a long-running daemon does not grow them forever.
 _MAX_CACHED_DAYS = 4096
 
@@ -99,10 +101,10 @@ class Schedule:
         nxt = self._next_change_utc(u, _period_of(occ))
         local = self.local(u)
         if occ is None:
-            return PeriodInfo(local, Period.OFF_HOURS, self.holiday_name(local.date()), None,
-                              self.local(nxt))
-        return PeriodInfo(local, occ.period, self.holiday_name(occ.day), occ.rule,
-                          self.local(nxt))
+            return PeriodInfo(
+                local, Period.OFF_HOURS, self.holiday_name(local.date()), None, self.local(nxt)
+            )
+        return PeriodInfo(local, occ.period, self.holiday_name(occ.day), occ.rule, self.local(nxt))
 
     def period(self, t: datetime) -> Period:
         """Return the period of aware instant ``t``; raise ValueError if ``t`` is naive."""
@@ -118,6 +120,15 @@ class Schedule:
         change, but a safe instant at which to ask again."""
         u = _to_utc(t)
         return self.local(self._next_change_utc(u, _period_of(self._occurrence_at(u))))
+
+    def holiday_years(self, t: datetime) -> range:
+        """Return the years whose holiday tables ``at(t)`` may ask for (a few days before
+        ``t`` to ``HORIZON`` after it, in the configured zone); raise ValueError if ``t``
+        is naive. Load these ahead and the engine never waits for a table (issue 11)."""
+        u = _to_utc(t)
+        first = self._local_day(u) - _YEARS_MARGIN
+        last = self._local_day(min(u + HORIZON, _LATEST)) + _YEARS_MARGIN
+        return range(first.year, last.year + 1)
 
     def local(self, t: datetime) -> datetime:
         """Return aware ``t`` as local time of the configured zone, with a *fixed* UTC
@@ -244,8 +255,13 @@ class Schedule:
             # Boundaries of occurrences starting on d-1..d+1 cover every boundary that
             # can fall on local day d (see _occurrence_at); check them in time order.
             candidates = sorted(
-                {b for day in (d - _ONE_DAY, d, d + _ONE_DAY) for occ in self._occurrences(day)
-                 for b in (occ.start, occ.end) if u < b <= limit and b not in seen}
+                {
+                    b
+                    for day in (d - _ONE_DAY, d, d + _ONE_DAY)
+                    for occ in self._occurrences(day)
+                    for b in (occ.start, occ.end)
+                    if u < b <= limit and b not in seen
+                }
             )
             day_end = self._wall_to_utc(d + _ONE_DAY, 0)
             for b in candidates:
@@ -293,8 +309,14 @@ def _to_utc(t: datetime) -> datetime:
 
 def load_holidays(config: Config, year: int) -> dict[date, str]:
     """Return ``{date: name}`` of the national holidays of ``year`` under ``config``
-    (see ``offload.national_holidays``; imports the holiday library)."""
-    from monitor.offload import national_holidays
+    (see ``calendar.national_holidays``; imports the holiday library).
 
-    return national_holidays(config.calendar.country, config.calendar.subdivision,
-                             config.alerts.language, year)
+    TEMPORARY (issue 11): the one upward import of this layer-1 module, the default
+    source of ``Schedule``. Once every caller passes ``Schedule(config, holidays=...)``
+    (``monitor.jobs.local_holidays`` for commands and tests; cli.py ``explain``,
+    bench/bench_explain.py and tests/e2e/test_explain_cli.py do not yet), it goes."""
+    from monitor.calendar import national_holidays
+
+    return national_holidays(
+        config.calendar.country, config.calendar.subdivision, config.alerts.language, year
+    )

@@ -17,6 +17,7 @@ import os
 import socket
 from datetime import timedelta
 
+from monitor.texts import has, t
 from monitor.texts.formats import short_duration
 
 log = logging.getLogger(__name__)
@@ -97,35 +98,38 @@ class SystemdNotifier:
             self._sock = None
 
 
-_PERIOD = {
-    "ja": {"clinic": "診療時間", "maintenance": "保守時間", "off-hours": "時間外"},
-    "en": {"clinic": "clinic hours", "maintenance": "maintenance window",
-           "off-hours": "off-hours"},
-}
-_PATTERN = {
-    "ja": {"off": "消灯", "on": "点灯", "warn": "注意", "alarm": "警報"},
-    "en": {"off": "off", "on": "on", "warn": "WARN", "alarm": "ALARM"},
-}
-
-
-def format_status(*, online: bool, since: timedelta | None, period: str, pattern: str,
-                  language: str = "ja", pending: int = 0, silenced: bool = False) -> str:
+def format_status(
+    *,
+    online: bool,
+    since: timedelta | None,
+    period: str,
+    pattern: str,
+    language: str = "ja",
+    pending: int = 0,
+    silenced: bool = False,
+) -> str:
     """Return the one-line state for systemd's STATUS=.
 
     ``"接続中 12分, 診療時間: 警報"`` / ``"online 12m, clinic hours: ALARM"``;
     ``"未接続, 時間外: 消灯"`` / ``"offline, off-hours: off"``; a queued-alert count is added."""
     lang = "ja" if language == "ja" else "en"
-    if online:
-        head = "接続中" if lang == "ja" else "online"
-        if since is not None:
-            head += " " + short_duration(since, lang)
+    if not online:
+        head = t(lang, "statusline.offline")
+    elif since is not None:
+        head = t(lang, "statusline.online_for", elapsed=short_duration(since, lang))
     else:
-        head = "未接続" if lang == "ja" else "offline"
-    period_text = _PERIOD[lang].get(str(period), str(period))
-    pattern_text = _PATTERN[lang].get(str(pattern), str(pattern))
+        head = t(lang, "statusline.online")
+    period_text = _name(lang, "period", str(period))
+    pattern_text = _name(lang, "pattern", str(pattern))
     if silenced and str(pattern) == "alarm":
-        pattern_text += "（確認済み）" if lang == "ja" else " (acknowledged)"
-    text = f"{head}, {period_text}: {pattern_text}"
+        pattern_text = t(lang, "statusline.acknowledged", pattern=pattern_text)
+    text = t(lang, "statusline.line", head=head, period=period_text, pattern=pattern_text)
     if pending:
-        text += f", 未送信の通知 {pending}件" if lang == "ja" else f", {pending} alert(s) queued"
+        text += t(lang, "statusline.queued", count=pending)
     return text
+
+
+def _name(language: str, kind: str, value: str) -> str:
+    """Return the catalog's name of a period or pattern; an unknown one as it is."""
+    key = f"statusline.{kind}.{value}"
+    return t(language, key) if has(language, key) else value

@@ -113,3 +113,39 @@ class Part(StrEnum):
     WATCHER = "watcher"
     ENGINE = "engine"
     OUTBOX = "outbox"
+
+
+class LookName(StrEnum):
+    """What an indicator shows (its ``state()["pattern"]``): an engine ``Pattern``
+    under the same value, or the box's ``lost`` (no signal from the PC)."""
+
+    OFF = "off"
+    ON = "on"
+    WARN = "warn"
+    ALARM = "alarm"
+    LOST = "lost"
+
+
+class OutputState(StrEnum):
+    """What one indicator output really does right now (the indicators' ``state()``)."""
+
+    OFF = "off"
+    ON = "on"
+    BLINKING = "blinking"
+    BEEPING = "beeping"  # the buzzer's blinking
+    SILENCED = "silenced"  # the buzzer, off because the alarm was acknowledged
+    RELEASED = "released"  # the device was closed
+
+
+class BoxConnection(StrEnum):
+    """Whether the PC's serial port to the indicator box is open."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+class ConsoleOutput(StrEnum):
+    """How the console indicator writes: one status line on a terminal, else lines."""
+
+    STATUS_LINE = "status line"
+    LINES = "lines"

@@ -12,29 +12,36 @@ import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import ConsoleOutput, LookName, OutputState, Pattern
 from monitor.indicator.looks import (
-    HEARTBEAT_LABEL,
     Look,
     Rhythm,
     describe_drive,
+    heartbeat_label,
     heartbeat_rhythm,
     look_for,
 )
+from monitor.texts import t
 
-# ANSI SGR colours per pattern name; unknown looks (the box's) stay uncoloured.
-COLOURS = {"off": "2", "on": "32", "warn": "33;1", "alarm": "31;1"}
+# ANSI SGR colours per look; other looks (the box's `lost`) stay uncoloured.
+COLOURS: dict[str, str] = {
+    LookName.OFF: "2",
+    LookName.ON: "32",
+    LookName.WARN: "33;1",
+    LookName.ALARM: "31;1",
+}
 HEART = "♥"
 
 
 def supports_colour(stream: TextIO) -> bool:
     """Return True when ``stream`` is a terminal that takes ANSI colour: not ``dumb``,
     and ``$NO_COLOR`` (https://no-color.org) unset."""
-    return _isatty(stream) and os.environ.get("TERM", "") != "dumb" and not os.environ.get(
-        "NO_COLOR")
+    return (
+        _isatty(stream) and os.environ.get("TERM", "") != "dumb" and not os.environ.get("NO_COLOR")
+    )
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -93,8 +100,10 @@ class ConsoleIndicator:
     def show(self, pattern: Pattern, *, silenced: bool = False) -> None:
         """Show ``pattern`` (``silenced``: the alarm's buzzer is acknowledged)."""
         pattern = Pattern(pattern)
-        self.play(look_for(pattern, silenced, self._config),
-                  silenced=silenced and pattern is Pattern.ALARM)
+        self.play(
+            look_for(pattern, silenced, self._config),
+            silenced=silenced and pattern is Pattern.ALARM,
+        )
 
     def play(self, look: Look, *, silenced: bool = False) -> None:
         """Show any ``look``; a repeat of the current one writes nothing."""
@@ -113,7 +122,7 @@ class ConsoleIndicator:
                 return
             self._heartbeat = True
             self._beat_since = time.monotonic()
-            self._changed(f"{HEARTBEAT_LABEL[0]} {HEARTBEAT_LABEL[1]}: heartbeat started")
+            self._changed(t("en", "indicator.console.heartbeat_started", label=heartbeat_label()))
 
     def stop_heartbeat(self) -> None:
         """Stop the heartbeat."""
@@ -121,9 +130,9 @@ class ConsoleIndicator:
             if self._closed or not self._heartbeat:
                 return
             self._heartbeat = False
-            self._changed("heartbeat stopped")
+            self._changed(t("en", "indicator.console.heartbeat_stopped"))
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """Return the current state: pattern, silenced, heartbeat. JSON-able."""
         with self._lock:
             return {
@@ -133,11 +142,15 @@ class ConsoleIndicator:
                 "silenced": self._silenced,
                 "heartbeat": self._heartbeat,
                 "led": describe_drive(self._look.led),
-                "buzzer": "silenced" if self._silenced else (
-                    "beeping" if isinstance(self._look.buzzer, Rhythm) else "off"),
-                "output": "status line" if self._tty else "lines",
+                "buzzer": self._buzzer_state(),
+                "output": ConsoleOutput.STATUS_LINE if self._tty else ConsoleOutput.LINES,
                 "closed": self._closed,
             }
+
+    def _buzzer_state(self) -> OutputState:
+        if self._silenced:
+            return OutputState.SILENCED
+        return OutputState.BEEPING if isinstance(self._look.buzzer, Rhythm) else OutputState.OFF
 
     def close(self, *, keep_led: bool = True) -> None:
         """Stop the animation; on a TTY end the status line with a newline (the last
@@ -160,12 +173,13 @@ class ConsoleIndicator:
     def _changed(self, message: str) -> None:
         """Report a change (lock held): redraw the status line, or write one line."""
         if not self._tty:
-            self._write(f"indicator: {message}\n")
+            self._write(t("en", "indicator.console.line", message=message) + "\n")
             return
         self._draw()
         if self._animator is None:
-            self._animator = threading.Thread(target=self._animate, name="indicator-console",
-                                              daemon=True)
+            self._animator = threading.Thread(
+                target=self._animate, name="indicator-console", daemon=True
+            )
             self._animator.start()
         self._wake.set()
 
@@ -246,11 +260,16 @@ class NullIndicator:
         with self._lock:
             self._heartbeat = False
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """Return what was last asked: pattern, silenced, heartbeat."""
         with self._lock:
-            return {"kind": self.kind, "pattern": str(self._pattern), "silenced": self._silenced,
-                    "heartbeat": self._heartbeat, "closed": self._closed}
+            return {
+                "kind": self.kind,
+                "pattern": self._pattern,
+                "silenced": self._silenced,
+                "heartbeat": self._heartbeat,
+                "closed": self._closed,
+            }
 
     def close(self, *, keep_led: bool = True) -> None:
         with self._lock:

@@ -18,119 +18,27 @@ nobody touches the button). One lock guards the indicator's state; callbacks (``
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import LED, Buzzer, DigitalInputDevice, DigitalOutputDevice
-from gpiozero.threads import GPIOThread
+from gpiozero import LED, Buzzer, DigitalInputDevice
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
-from monitor.errors import IndicatorError
-from monitor.indicator.looks import Drive, Look, Rhythm, heartbeat_rhythm, look_for
+from monitor.domain.enums import AckSource, LookName, OutputState, Pattern
+from monitor.indicator.looks import Drive, Look, heartbeat_rhythm, look_for
+from monitor.indicator.outputs import (
+    HoldTimer,
+    Output,
+    describe_outputs,
+    light_in_turn,
+    make_device,
+)
 
-BUTTON_SOURCE = "gpio button"
+BUTTON_SOURCE = AckSource.GPIO_BUTTON
 # A cheap push button bounces for a few milliseconds: one press, one acknowledgement.
 BUTTON_BOUNCE = 0.05
-OUTPUTS = ("led", "status_led", "buzzer")  # also the self-test order
-
-
-class _RhythmThread(GPIOThread):
-    """Play a ``Rhythm`` on one output until stopped (or its ``n`` repeats are done).
-
-    A GPIOThread, so gpiozero stops it at interpreter exit like its own blinkers.
-    A pin that fails ends the thread with ``failed`` set, after calling
-    ``on_error(exc)``: an exception would otherwise die with the thread, unseen,
-    and the lamp would stop blinking without anyone knowing. ``on_ok()`` is called
-    once the first step has been driven."""
-
-    def __init__(self, device: DigitalOutputDevice, rhythm: Rhythm, name: str,
-                 on_error: Callable[[BaseException], None], on_ok: Callable[[], None]):
-        self._device = device
-        self._rhythm = rhythm
-        self._on_error = on_error
-        self._on_ok = on_ok
-        self.failed = False
-        super().__init__(self._play, name=f"indicator-{name}")
-
-    def _play(self) -> None:
-        repeats = itertools.repeat(None) if self._rhythm.n is None else range(self._rhythm.n)
-        first = True
-        for _ in repeats:
-            for i, seconds in enumerate(self._rhythm.steps):
-                try:
-                    if i % 2 == 0:
-                        self._device.on()
-                    else:
-                        self._device.off()
-                except Exception as exc:  # noqa: BLE001 - handed to on_error, never lost
-                    self.failed = True
-                    self._on_error(exc)
-                    return
-                if first:
-                    first = False
-                    self._on_ok()
-                if self.stopping.wait(seconds):
-                    return
-
-
-class _Output:
-    """One output device, the drive it plays, and the thread playing it.
-
-    ``on_error(output, exc)`` when its rhythm thread's pin fails; ``on_ok(output)``
-    each time a drive has been applied without error."""
-
-    def __init__(self, name: str, pin: int, device: DigitalOutputDevice, *,
-                 on_error: Callable[[_Output, BaseException], None],
-                 on_ok: Callable[[_Output], None]):
-        self.name = name
-        self.pin = pin
-        self.device = device
-        self.drive: Drive = False
-        self.thread: _RhythmThread | None = None
-        self._on_error = on_error
-        self._on_ok = on_ok
-
-    def set(self, drive: Drive, *, force: bool = False) -> None:
-        """Play ``drive`` from its start, unless it is already playing (then leave it
-        alone, so an unchanged blink keeps its phase). A rhythm whose pin failed is
-        not playing: it starts again. Raise what the pin raises for a steady drive."""
-        failed = self.thread is not None and self.thread.failed
-        if drive == self.drive and not force and not failed:
-            return
-        self.stop()
-        self.drive = False
-        if isinstance(drive, Rhythm):
-            self.thread = _RhythmThread(self.device, drive, self.name,
-                                        on_error=lambda exc: self._on_error(self, exc),
-                                        on_ok=lambda: self._on_ok(self))
-            self.thread.start()
-        else:
-            if drive:
-                self.device.on()
-            else:
-                self.device.off()
-            self._on_ok(self)
-        self.drive = drive
-
-    def stop(self) -> None:
-        """Stop any rhythm, leaving the output as it is at this instant."""
-        if self.thread is not None:
-            self.thread.stop()
-            self.thread = None
-
-    def actual(self) -> str:
-        """Return what the output really does: "blinking", "on" or "off"."""
-        if self.thread is not None and self.thread.is_alive():
-            return "blinking"
-        return "on" if self.device.is_active else "off"
-
-    def close(self) -> None:
-        self.stop()
-        self.device.close()
 
 
 class GpioIndicator:
@@ -174,15 +82,15 @@ class GpioIndicator:
         self._log = log or logging.getLogger("monitor.indicator")
         self._lock = threading.Lock()
         self._look = look_for(Pattern.OFF, False, config)
-        self._pattern: str = str(Pattern.OFF)
+        self._pattern: LookName | str = LookName.OFF
         self._silenced = False
         self._heartbeat = False
         self._closed = False
         self._self_test: threading.Thread | None = None
         self._cancel_self_test = threading.Event()
-        self._outputs: dict[str, _Output] = {}
+        self._outputs: dict[str, Output] = {}
         self._button: DigitalInputDevice | None = None
-        self._hold_timer: threading.Timer | None = None
+        self._hold = HoldTimer(config.self_test_hold.total_seconds(), self._held)
         try:
             self._build()
         except Exception:
@@ -195,25 +103,22 @@ class GpioIndicator:
             pin = getattr(cfg, name)
             if pin is None:
                 continue
-            device = self._device(name, pin, cls, active_high=cfg.active_high)
-            self._outputs[name] = _Output(name, pin, device, on_error=self._output_failed,
-                                          on_ok=self._output_ok)
+            device = make_device(self._factory, name, pin, cls, active_high=cfg.active_high)
+            self._outputs[name] = Output(
+                name, pin, device, on_error=self._output_failed, on_ok=self._output_ok
+            )
         if cfg.button is not None:
             # Wired to GND with the internal pull-up: pressed = low = active.
-            self._button = self._device(
-                "button", cfg.button, DigitalInputDevice, pull_up=True,
+            self._button = make_device(
+                self._factory,
+                "button",
+                cfg.button,
+                DigitalInputDevice,
+                pull_up=True,
                 bounce_time=BUTTON_BOUNCE,
             )
             self._button.when_activated = self._pressed
             self._button.when_deactivated = self._released
-
-    def _device(self, name: str, pin: int, cls: type, **kwargs: Any) -> Any:
-        try:
-            return cls(pin, pin_factory=self._factory, **kwargs)
-        except Exception as exc:  # gpiozero's errors, OSError from /dev/gpiochip*, ...
-            raise IndicatorError(
-                f"cannot set up indicator.{name} on GPIO{pin}: {type(exc).__name__}: {exc}"
-            ) from exc
 
     # ------------------------------------------------------------------ the protocol
 
@@ -221,8 +126,10 @@ class GpioIndicator:
         """Show ``pattern``; ``silenced`` stops the alarm's buzzer but not its blink.
         Outputs whose drive does not change are left undisturbed."""
         pattern = Pattern(pattern)
-        self.play(look_for(pattern, silenced, self._config),
-                  silenced=silenced and pattern is Pattern.ALARM)
+        self.play(
+            look_for(pattern, silenced, self._config),
+            silenced=silenced and pattern is Pattern.ALARM,
+        )
 
     def play(self, look: Look, *, silenced: bool = False) -> None:
         """Drive the main LED and buzzer as ``look`` says; ``state()`` then reports
@@ -248,25 +155,12 @@ class GpioIndicator:
             if not self._closed:
                 self._apply()
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """Return the real current state: pattern, silenced, heartbeat, and what each
         device is doing right now (``on`` / ``off`` / ``blinking``; the buzzer also
         ``beeping`` or ``silenced``). JSON-able."""
         with self._lock:
-            devices: dict[str, dict] = {}
-            for name in OUTPUTS:
-                out = self._outputs.get(name)
-                if out is None:
-                    continue
-                devices[name] = {"pin": out.pin, "state": out.actual() if not out.device.closed
-                                 else "released"}
-            buzzer = devices.get("buzzer")
-            if buzzer is not None:
-                if buzzer["state"] == "blinking":
-                    buzzer["state"] = "beeping"
-                elif self._silenced and buzzer["state"] == "off":
-                    buzzer["state"] = "silenced"
-                buzzer["silenced"] = self._silenced
+            devices = describe_outputs(self._outputs, silenced=self._silenced)
             if self._button is not None:
                 devices["button"] = {
                     "pin": self._config.button,
@@ -278,8 +172,9 @@ class GpioIndicator:
                 "pattern": self._pattern,
                 "label": self._look.label,
                 "silenced": self._silenced,
-                "heartbeat": self._heartbeat and status is not None
-                and status.actual() == "blinking",
+                "heartbeat": self._heartbeat
+                and status is not None
+                and status.actual() is OutputState.BLINKING,
                 "self_test": self._self_test is not None and self._self_test.is_alive(),
                 "closed": self._closed,
                 "pin_factory": type(self._factory).__name__,
@@ -307,7 +202,7 @@ class GpioIndicator:
                     out.stop()
                     out.device.off()
                     out.close()
-            self._cancel_hold()
+            self._hold.cancel()
             if self._button is not None and not self._button.closed:
                 self._button.close()
             led = self._outputs.get("led")
@@ -328,8 +223,9 @@ class GpioIndicator:
             if self._closed or (self._self_test is not None and self._self_test.is_alive()):
                 return False
             self._cancel_self_test.clear()
-            thread = threading.Thread(target=self._run_self_test, name="indicator-self-test",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=self._run_self_test, name="indicator-self-test", daemon=True
+            )
             self._self_test = thread
             thread.start()
         self._log.info("indicator self-test started (%s)", source)
@@ -340,25 +236,14 @@ class GpioIndicator:
         return True
 
     def _run_self_test(self) -> None:
-        step = self._config.slow_blink.total_seconds()
         try:
-            with self._lock:
-                for out in self._outputs.values():
-                    out.set(False, force=True)
-            for name in OUTPUTS:
-                out = self._outputs.get(name)
-                if out is None:
-                    continue
-                with self._lock:
-                    if self._closed:
-                        return
-                    out.device.on()
-                cancelled = self._cancel_self_test.wait(step)
-                with self._lock:
-                    if not out.device.closed:
-                        out.device.off()
-                if cancelled:
-                    return
+            light_in_turn(
+                self._outputs,
+                self._lock,
+                step=self._config.slow_blink.total_seconds(),
+                cancel=self._cancel_self_test,
+                closed=lambda: self._closed,
+            )
         finally:
             with self._lock:
                 self._self_test = None
@@ -385,12 +270,7 @@ class GpioIndicator:
         with self._lock:
             if self._closed:
                 return
-            self._cancel_hold()
-            timer = threading.Timer(self._config.self_test_hold.total_seconds(), self._held)
-            timer.name = "indicator-button-hold"
-            timer.daemon = True
-            self._hold_timer = timer
-            timer.start()
+            self._hold.start()
         self._log.info("indicator button pressed: acknowledge")
         if self._on_ack is not None:
             self._call(self._on_ack, BUTTON_SOURCE)
@@ -403,25 +283,19 @@ class GpioIndicator:
     def _released(self) -> None:
         """Button released (a gpiozero thread): it was not held long enough."""
         with self._lock:
-            self._cancel_hold()
-
-    def _cancel_hold(self) -> None:
-        """Stop timing a hold (lock held)."""
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+            self._hold.cancel()
 
     def _held(self) -> None:
         """Button held for ``self_test_hold`` (the hold timer's thread): self-test,
         unless it was released or the indicator closed just as the timer fired."""
         with self._lock:
-            self._hold_timer = None
+            self._hold.forget()
             button = self._button
             if self._closed or button is None or button.closed or not button.is_active:
                 return
         self.self_test(BUTTON_SOURCE)
 
-    def _output_failed(self, out: _Output, exc: BaseException) -> None:
+    def _output_failed(self, out: Output, exc: BaseException) -> None:
         """A blink's pin failed (its thread): report it, at every failure (the daemon
         counts the episode and retries with backoff), or log it when nobody listens."""
         message = f"indicator.{out.name} on GPIO{out.pin}: {type(exc).__name__}: {exc}"
@@ -431,7 +305,7 @@ class GpioIndicator:
         else:
             self._log.error("indicator: the blink stopped: %s", message)
 
-    def _output_ok(self, out: _Output) -> None:
+    def _output_ok(self, out: Output) -> None:
         """``out`` was driven without error: end the episode once every output works."""
         if out.name not in self._failing:
             return
@@ -450,6 +324,6 @@ class GpioIndicator:
         for out in self._outputs.values():
             if not out.device.closed:
                 out.close()
-        self._cancel_hold()
+        self._hold.cancel()
         if self._button is not None and not self._button.closed:
             self._button.close()

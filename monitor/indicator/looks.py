@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import LookName, OutputState, Pattern
+from monitor.texts import t
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,20 @@ class Rhythm:
 Drive = bool | Rhythm
 
 
-def describe_drive(drive: Drive) -> str:
-    """Return "off", "on" or "blinking" for ``drive`` (what ``state()`` reports)."""
+def describe_drive(drive: Drive) -> OutputState:
+    """Return off, on or blinking for ``drive`` (what ``state()`` reports)."""
     if drive is True:
-        return "on"
+        return OutputState.ON
     if drive is False:
-        return "off"
-    return "blinking"
+        return OutputState.OFF
+    return OutputState.BLINKING
 
 
 @dataclass(frozen=True)
 class Look:
     """What the main LED and the buzzer do, under a name that ``state()`` reports."""
 
-    name: str
+    name: LookName | str  # the patterns and `lost` are LookName; a new look may bring its own
     led: Drive
     buzzer: Drive = False
     label_ja: str = ""
@@ -70,21 +71,35 @@ class Look:
         return f"{self.label_ja} {self.label_en}".strip()
 
 
-# Labels people read on the console; symbols first so a glance is enough.
-LABELS: dict[Pattern, tuple[str, str, str]] = {
-    Pattern.OFF: ("○", "未接続", "OFFLINE"),
-    Pattern.ON: ("●", "接続中", "ONLINE"),
-    Pattern.WARN: ("!", "接続中・要確認", "WARN"),
-    Pattern.ALARM: ("!!", "診療時間中の接続", "ALARM"),
+# Symbols first on the console's labels, so a glance is enough (the words: texts.indicator).
+SYMBOLS: dict[LookName, str] = {
+    LookName.OFF: "○",
+    LookName.ON: "●",
+    LookName.WARN: "!",
+    LookName.ALARM: "!!",
+    LookName.LOST: "✕",
 }
-SILENCED_LABEL = ("ブザー停止", "silenced")
-HEARTBEAT_LABEL = ("監視中", "monitoring")
+
+
+def labels(name: LookName, *, silenced: bool = False) -> tuple[str, str]:
+    """Return the Japanese (with the symbol) and English labels of the look ``name``;
+    ``silenced`` adds that the buzzer was stopped."""
+    ja = f"{SYMBOLS[name]} {t('ja', f'indicator.look.{name}')}"
+    en = t("en", f"indicator.look.{name}")
+    if silenced:
+        ja = f"{ja} ({t('ja', 'indicator.silenced')})"
+        en = f"{en} ({t('en', 'indicator.silenced')})"
+    return ja, en
+
+
+def heartbeat_label() -> str:
+    """Return the bilingual label of the heartbeat ("監視中 monitoring")."""
+    return f"{t('ja', 'indicator.heartbeat')} {t('en', 'indicator.heartbeat')}"
 
 
 def look_for(pattern: Pattern, silenced: bool, config: IndicatorConfig) -> Look:
     """Return the look of ``pattern``: off, steady, slow blink, or fast blink plus a
     beeping buzzer (buzzer off once ``silenced``). Timings come from ``config``."""
-    symbol, ja, en = LABELS[pattern]
     if pattern is Pattern.OFF:
         led: Drive = False
     elif pattern is Pattern.ON:
@@ -96,9 +111,9 @@ def look_for(pattern: Pattern, silenced: bool, config: IndicatorConfig) -> Look:
     buzzer: Drive = False
     if pattern is Pattern.ALARM and not silenced:
         buzzer = Rhythm.blink(config.beep.total_seconds())
-    if pattern is Pattern.ALARM and silenced:
-        ja, en = f"{ja} ({SILENCED_LABEL[0]})", f"{en} ({SILENCED_LABEL[1]})"
-    return Look(str(pattern), led, buzzer, f"{symbol} {ja}", en)
+    name = LookName(pattern)
+    ja, en = labels(name, silenced=pattern is Pattern.ALARM and silenced)
+    return Look(name, led, buzzer, ja, en)
 
 
 def heartbeat_rhythm(config: IndicatorConfig) -> Rhythm:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.boxlink import PatternMsg, encode
 from monitor.domain.enums import Pattern
-from monitor.indicator.boxlink import PatternMsg, encode
 from tests.support.ptyport import PtyPort
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,9 @@ def test_box_command_says_hello_shows_the_pattern_and_stops_on_sigterm(port, tmp
     config.write_text('[indicator]\nled = 23\nfast_blink = "100ms"\n')
     proc = subprocess.Popen(
         command("box", "--port", str(port.path), "--config", str(config)),
-        env=environment(GPIOZERO_PIN_FACTORY="mock"), stderr=subprocess.PIPE, text=True,
+        env=environment(GPIOZERO_PIN_FACTORY="mock"),
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         hello = json.loads(port.wait_line(lambda line: b'"hello"' in line, timeout=15))
@@ -71,8 +73,14 @@ def test_box_command_says_hello_shows_the_pattern_and_stops_on_sigterm(port, tmp
 
 
 def test_box_command_without_gpio_fails_with_one_clear_line(port):
-    result = subprocess.run(command("box", "--port", str(port.path)), env=environment(),
-                            capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        command("box", "--port", str(port.path)),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 1
     assert "no GPIO pin factory could be loaded" in result.stderr
     assert "Traceback" not in result.stderr
@@ -81,8 +89,13 @@ def test_box_command_without_gpio_fails_with_one_clear_line(port):
 def test_box_command_with_a_bad_config_names_the_key(port, tmp_path):
     config = tmp_path / "box.toml"
     config.write_text("[indicator]\nled = 99\n")
-    result = subprocess.run(command("box", "--port", str(port.path), "--config", str(config)),
-                            env=environment(GPIOZERO_PIN_FACTORY="mock"), capture_output=True,
-                            text=True, timeout=30, check=False)
+    result = subprocess.run(
+        command("box", "--port", str(port.path), "--config", str(config)),
+        env=environment(GPIOZERO_PIN_FACTORY="mock"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 2
     assert "indicator.led" in result.stderr and "Traceback" not in result.stderr

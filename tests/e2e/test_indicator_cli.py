@@ -40,8 +40,10 @@ def test_test_indicator_shows_every_pattern_on_mock_gpio_pins(tmp_path):
     done = cli(tmp_path, "gpio", "--seconds", "0.1")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "indicator gpio (MockFactory; BCM pins: led GPIO17, status_led GPIO5, buzzer GPIO27, " \
-           "button GPIO22)" in out
+    assert (
+        "indicator gpio (MockFactory; BCM pins: led GPIO17, status_led GPIO5, buzzer GPIO27, "
+        "button GPIO22)" in out
+    )
     assert "status LED heartbeat: 20ms flash every 100ms" in out
     for pattern in ("off", "on", "warn", "alarm"):
         assert f"showing {pattern} for 0.1s" in out
@@ -83,8 +85,17 @@ def test_test_indicator_rejects_an_unknown_pattern(tmp_path):
 
 
 def test_ctrl_c_leaves_every_output_off(tmp_path):
-    proc = cli(tmp_path, "console", "--pattern", "alarm", "--seconds", "30", factory=None,
-               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = cli(
+        tmp_path,
+        "console",
+        "--pattern",
+        "alarm",
+        "--seconds",
+        "30",
+        factory=None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         seen = ""
@@ -98,5 +109,9 @@ def test_ctrl_c_leaves_every_output_off(tmp_path):
             proc.wait()
     assert proc.returncode == 130, err
     lines = (seen + out).splitlines()
-    assert lines[-4:] == ["interrupted", "indicator: ○ 未接続 OFFLINE",
-                          "indicator: heartbeat stopped", "every output off"]
+    assert lines[-4:] == [
+        "interrupted",
+        "indicator: ○ 未接続 OFFLINE",
+        "indicator: heartbeat stopped",
+        "every output off",
+    ]

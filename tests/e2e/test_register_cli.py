@@ -140,6 +140,7 @@ def test_export_is_a_utf8_bom_csv_of_the_month_in_local_time_with_japanese_heade
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    rows = rows[6:]  # after the title lines (machine, month, head, verify; see test_printout_csv)
     assert rows[0][:14] == ["番号", "開始日時", "終了日時", "接続時間", "インターフェース", "判定",
                             "目的", "業者名", "担当者", "許可者", "事後届出", "備考", "警報",
                             "送信バイト"]
@@ -158,7 +159,7 @@ def test_export_in_english_to_standard_output(config, register):
     argv = [*cli.command(), "export", "--config", str(config), "--month", "2026-04", "--lang", "en"]
     result = subprocess.run(argv, capture_output=True, env=cli.env(), check=False, timeout=60)
     assert result.returncode == 0, result.stderr
-    rows = list(csv.reader(io.StringIO(result.stdout.decode("utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(result.stdout.decode("utf-8-sig"), newline="")))[6:]
     assert rows[0][:3] == ["No.", "Start", "End"]
     assert rows[1][5] == "permitted; overdue" and rows[1][6] == "fee-table / master data update"
 
@@ -182,7 +183,8 @@ WRITER = r"""
 import sys
 from datetime import datetime, timedelta
 from monitor.compat import UTC
-from monitor.policy import EndReason, Session
+from monitor.domain.enums import EndReason
+from monitor.domain.model import Session
 from monitor.register import Register
 
 with Register(sys.argv[1]) as r:

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from monitor.domain.enums import Pattern
-from monitor.indicator import box
+from monitor import boxlink
+from monitor.boxlink import Ack, Hello, encode
+from monitor.domain.enums import BoxConnection, Pattern
 from monitor.indicator.box import BoxIndicator
-from monitor.indicator.boxlink import Ack, Hello, encode
 from tests.support.ptyport import PtyPort
 
 FAST = {"backoff_first": 0.05, "backoff_max": 0.2}
@@ -44,8 +44,10 @@ class Calls:
 def is_pattern(pattern: str, silenced: bool | None = None):
     def match(line: bytes) -> bool:
         msg = json.loads(line)
-        return msg.get("t") == "pattern" and msg["pattern"] == pattern and (
-            silenced is None or msg["silenced"] is silenced
+        return (
+            msg.get("t") == "pattern"
+            and msg["pattern"] == pattern
+            and (silenced is None or msg["silenced"] is silenced)
         )
 
     return match
@@ -93,8 +95,8 @@ def test_the_pattern_repeats_as_a_heartbeat_with_rising_sequence_numbers(port):
 
 
 def test_the_default_repeat_and_lost_timings_keep_the_box_fed():
-    assert box.LOST_AFTER == 5.0
-    assert box.REPEAT_EVERY <= 2.0 and box.REPEAT_EVERY * 2 < box.LOST_AFTER
+    assert boxlink.LOST_AFTER == 5.0
+    assert boxlink.REPEAT_EVERY <= 2.0 and boxlink.REPEAT_EVERY * 2 < boxlink.LOST_AFTER
 
 
 def test_stop_heartbeat_stops_the_repeats_but_a_change_still_goes_out(port):
@@ -129,7 +131,7 @@ def test_box_ack_reaches_on_ack_as_box_button_despite_noise_around_it(port):
     ind = BoxIndicator(str(port.path), on_ack=calls("ack"), repeat_every=30, **FAST)
     try:
         port.wait_line(is_pattern("off"))
-        port.write(b"\x00\xff garbage\n" + b"z" * 2000 + b"\n{\"v\":9}\n" + encode(Ack(1)))
+        port.write(b"\x00\xff garbage\n" + b"z" * 2000 + b'\n{"v":9}\n' + encode(Ack(1)))
         assert calls.wait("ack") == ["box button"]
         received = ind.state()["received"]
         assert received["accepted"] == 1
@@ -140,8 +142,13 @@ def test_box_ack_reaches_on_ack_as_box_button_despite_noise_around_it(port):
 
 def test_a_vanished_port_is_reported_once_and_the_pattern_restored_when_it_returns(port):
     calls = Calls()
-    ind = BoxIndicator(str(port.path), on_fault=calls("fault"), on_restore=calls("restore"),
-                       repeat_every=0.2, **FAST)
+    ind = BoxIndicator(
+        str(port.path),
+        on_fault=calls("fault"),
+        on_restore=calls("restore"),
+        repeat_every=0.2,
+        **FAST,
+    )
     try:
         ind.show(Pattern.ALARM, silenced=True)
         port.wait_line(is_pattern("alarm", True))
@@ -158,6 +165,7 @@ def test_a_vanished_port_is_reported_once_and_the_pattern_restored_when_it_retur
         port.wait_line(is_pattern("alarm", False), timeout=5.0)
         state = ind.state()
         assert state["connected"] is True and state["reconnects"] == 1
+        assert state["state"] is BoxConnection.CONNECTED and state["pattern"] is Pattern.ALARM
         assert calls.of("fault") == faults
     finally:
         ind.close()

@@ -12,11 +12,12 @@ import time
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from monitor.box import start_box
+from monitor.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
 from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import Pattern
-from monitor.indicator import Indicator, build_indicator
-from monitor.indicator.box import BoxIndicator, lost_look, start_box
-from monitor.indicator.boxlink import MAX_LINE, Heartbeat, PatternMsg, encode
+from monitor.indicator import Indicator, build_box_display, build_indicator, lost_look
+from monitor.indicator.box import BoxIndicator
 from tests.support.ptyport import PtyCable, PtyPort
 
 LED, BUZZER, BUTTON, STATUS = 17, 27, 22, 5
@@ -25,9 +26,15 @@ LINK = {"backoff_first": 0.05, "backoff_max": 0.2}
 
 
 def box_config(**changes) -> IndicatorConfig:
-    values = {"kind": "auto", "slow_blink": "100ms", "fast_blink": f"{int(BLINK * 1000)}ms",
-              "beep": "50ms", "heartbeat_every": "200ms", "heartbeat_on": "50ms",
-              "self_test_hold": "5s"}
+    values = {
+        "kind": "auto",
+        "slow_blink": "100ms",
+        "fast_blink": f"{int(BLINK * 1000)}ms",
+        "beep": "50ms",
+        "heartbeat_every": "200ms",
+        "heartbeat_on": "50ms",
+        "self_test_hold": "5s",
+    }
     values.update(changes)
     return IndicatorConfig(**values)
 
@@ -51,10 +58,15 @@ class Box:
     def __init__(self, port: PtyPort, **kwargs):
         self.factory = MockFactory()
         kwargs.setdefault("lost_after", 0.5)
-        kwargs.setdefault("chirp_every", 0.6)
-        self.runner, self.indicator = start_box(
-            box_config(), str(port.path), pin_factory=self.factory, **LINK, **kwargs
-        )
+        chirp_every = kwargs.pop("chirp_every", 0.6)
+
+        def display(on_ack):
+            return build_box_display(
+                box_config(), pin_factory=self.factory, on_ack=on_ack, chirp_every=chirp_every
+            )
+
+        self.runner, shown = start_box(str(port.path), display, **LINK, **kwargs)
+        self.indicator = shown.indicator
 
     def shows(self, pattern: str) -> bool:
         return not self.runner.is_lost and self.indicator.state()["pattern"] == pattern
@@ -168,6 +180,23 @@ def test_silence_from_the_pc_turns_into_lost_then_the_right_pattern_comes_back(p
     wait_for(lambda: box.indicator.state()["heartbeat"], what="heartbeat again")
 
 
+def test_a_box_whose_link_cannot_start_closes_its_display(tmp_path):
+    factory = MockFactory()
+    made = []
+
+    def display(on_ack):
+        made.append(build_box_display(box_config(), pin_factory=factory, on_ack=on_ack))
+        return made[0]
+
+    try:
+        with pytest.raises(TypeError):
+            start_box(str(tmp_path / "ttyGS0"), display, no_such_option=1)
+        assert made[0].state()["closed"] is True
+    finally:
+        made[0].indicator.close(keep_led=False)
+        factory.close()
+
+
 def test_the_lost_look_differs_from_every_engine_pattern():
     config = box_config()
     look = lost_look(config, chirp_every=60)
@@ -189,8 +218,11 @@ def test_ten_thousand_noise_lines_through_the_pty_lose_no_valid_message(ports, b
     for i in range(10_000):
         kind = rnd.randrange(3)
         if kind == 0:
-            stream += b"~" + bytes(rnd.randrange(256) for _ in range(rnd.randrange(60))).replace(
-                b"\n", b"") + b"\n"
+            stream += (
+                b"~"
+                + bytes(rnd.randrange(256) for _ in range(rnd.randrange(60))).replace(b"\n", b"")
+                + b"\n"
+            )
         elif kind == 1:
             stream += b"#" * rnd.randrange(MAX_LINE, 3 * MAX_LINE) + b"\n"
         else:
@@ -203,8 +235,11 @@ def test_ten_thousand_noise_lines_through_the_pty_lose_no_valid_message(ports, b
     writer = threading.Thread(target=port.write, args=(bytes(stream),))
     writer.start()
     writer.join(60)
-    wait_for(lambda: box.runner.state()["received"]["accepted"] == valid, timeout=20,
-             what=f"{valid} valid messages")
+    wait_for(
+        lambda: box.runner.state()["received"]["accepted"] == valid,
+        timeout=20,
+        what=f"{valid} valid messages",
+    )
     received = box.runner.state()["received"]
     assert sum(received["rejected"].values()) == noise
     assert received["seq_gaps"] == 0
@@ -234,9 +269,9 @@ class Pc:
         self.faults: list[str] = []
         self.restores: list[str] = []
         config = IndicatorConfig(kind="box", port=str(port.path))
-        self.indicator = build_indicator(config, on_ack=self.on_ack,
-                                         on_fault=self.faults.append,
-                                         on_restore=self.restores.append)
+        self.indicator = build_indicator(
+            config, on_ack=self.on_ack, on_fault=self.faults.append, on_restore=self.restores.append
+        )
         assert isinstance(self.indicator, BoxIndicator) and isinstance(self.indicator, Indicator)
 
     def on_ack(self, source: str) -> None:
@@ -252,8 +287,10 @@ def test_the_box_button_silences_the_alarm_on_the_pc_and_back_on_the_box(ports, 
     try:
         box = boxes(box_port, lost_after=3)
         pc.indicator.show(Pattern.ALARM)
-        wait_for(lambda: box.shows("alarm") and box.device("buzzer") == "beeping",
-                 what="alarm on the box")
+        wait_for(
+            lambda: box.shows("alarm") and box.device("buzzer") == "beeping",
+            what="alarm on the box",
+        )
         wait_for(lambda: pc.indicator.state()["box_version"] is not None, what="hello on the PC")
         box.press()
         wait_for(lambda: pc.acks == ["box button"], what="ack on the PC")

@@ -7,7 +7,8 @@ Why in-process: ``link-monitor run`` builds its own pin factory from
 runs in a thread with its own event loop, real register, real control socket and a
 real netlink watcher on the namespace (``netns=``); its indicator is a real
 ``GpioIndicator`` on gpiozero's ``MockFactory`` whose pins can be broken and
-repaired. The only change to the daemon is that indicator (``_open_parts``).
+repaired. The only change to the daemon is that indicator, through its one seam
+(``Parts.indicator``).
 
 The box indicator's fault (reported through ``on_fault``, never raised) is covered
 end to end in tests/e2e/test_faults_e2e.py; this covers a ``show`` that raises.
@@ -27,7 +28,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import parse_config_text
 from monitor.control import DaemonNotRunning, request
-from monitor.daemon import Daemon
+from monitor.daemon import Daemon, IndicatorHooks, build_parts
 from monitor.errors import ControlError
 from monitor.indicator.gpio import GpioIndicator
 from monitor.register import Register
@@ -49,20 +50,18 @@ class BreakablePin(MockPin):
         return super()._change_state(value)
 
 
-class DaemonOnTestPins(Daemon):
-    """The real daemon; its indicator is a ``GpioIndicator`` on the test's pins."""
+def daemon_on_test_pins(config, *, netns: str, pins: MockFactory) -> Daemon:
+    """The real daemon and its real parts, but for the indicator: a ``GpioIndicator``
+    on the test's pins, wired as ``build_indicator`` wires the real one."""
+    parts = build_parts(netns=netns)
 
-    def __init__(self, *args, pins: MockFactory, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pins = pins
+    def indicator(config, hooks: IndicatorHooks) -> GpioIndicator:
+        return GpioIndicator(
+            config.indicator, pins, on_fault=hooks.on_fault, on_restore=hooks.on_restore
+        )
 
-    def _open_parts(self) -> None:
-        super()._open_parts()  # the config says kind "none": a NullIndicator to replace
-        self.indicator.close()
-        # Wired as build_indicator wires the real one.
-        self.indicator = GpioIndicator(self.config.indicator, self.pins,
-                                       on_fault=self._in_loop(self._indicator_fault),
-                                       on_restore=self._in_loop(self._indicator_restored))
+    parts.indicator = indicator
+    return Daemon(config, parts, source="test")
 
 
 class Running:
@@ -166,7 +165,7 @@ def pins():
 @pytest.fixture
 def running(tmp_path, ns, pins):
     config = parse_config_text(config_text(tmp_path), "test")
-    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
     try:
         yield r
     finally:
@@ -181,12 +180,16 @@ def indicator_fault(r: Running) -> dict:
 def indicator_alerts(store: Path) -> list:
     """Return the bodies of the ``monitor`` alerts about the lamp in the outbox."""
     with contextlib.closing(Register.open_readonly(store)) as reg:
-        return [r.body for r in reg.outbox(include_delivered=True)
-                if str(r.kind) == "monitor" and "lamp / buzzer" in r.body]
+        return [
+            r.body
+            for r in reg.outbox(include_delivered=True)
+            if str(r.kind) == "monitor" and "lamp / buzzer" in r.body
+        ]
 
 
 def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_goes_on(
-        tmp_path, ns, pins, running, caplog):
+    tmp_path, ns, pins, running, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     led = pins.pin(LED)
@@ -196,8 +199,11 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
     pins.broken.add(LED)
     ns.plug("peer0")
     until(lambda: running.status()["pattern"] == "on", 1.0, "status follows the cable")
-    fault = until(lambda: (f := indicator_fault(running))["failing"] and f, 2,
-                  "status shows the indicator fault")
+    fault = until(
+        lambda: (f := indicator_fault(running))["failing"] and f,
+        2,
+        "status shows the indicator fault",
+    )
     assert "does not answer" in fault["last_error"]
     [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
     assert "GPIO17 does not answer" in body
@@ -220,7 +226,8 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
 
 
 def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
-        tmp_path, ns, pins, running, caplog):
+    tmp_path, ns, pins, running, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     running.start()
@@ -237,11 +244,12 @@ def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
 
 
 def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovered(
-        tmp_path, ns, pins, caplog):
+    tmp_path, ns, pins, caplog
+):
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     config = parse_config_text(config_text(tmp_path, clinic_now=True), "test")
-    r = Running(DaemonOnTestPins(config, "test", netns=ns.name, pins=pins))
+    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
     try:
         r.start()
 
@@ -252,22 +260,30 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
         until(lambda: r.status()["pattern"] == "alarm", 1.0, "status follows the cable")
         until(lambda: led_state() == "blinking", 1.0, "the lamp blinks")
         pins.broken.add(LED)  # fails at the blink's next step, inside its thread
-        fault = until(lambda: (f := indicator_fault(r))["failing"] and f, 2,
-                      "status shows the fault of the blink's thread")
+        fault = until(
+            lambda: (f := indicator_fault(r))["failing"] and f,
+            2,
+            "status shows the fault of the blink's thread",
+        )
         assert "GPIO17 does not answer" in fault["last_error"]
         assert led_state() != "blinking"  # status tells what the lamp really does
         [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
         assert "GPIO17 does not answer" in body
-        until(lambda: indicator_fault(r)["errors"] >= 3, 8,
-              "the blink restarted after 1 s and 2 s, failing again each time")
+        until(
+            lambda: indicator_fault(r)["errors"] >= 3,
+            8,
+            "the blink restarted after 1 s and 2 s, failing again each time",
+        )
         assert len(indicator_alerts(store)) == 1  # one alert per episode
 
         pins.broken.discard(LED)  # the chip answers again: the next restart blinks
         until(lambda: not indicator_fault(r)["failing"], 6, "the fault clears (retry <= 4 s)")
         assert led_state() == "blinking"
         assert r.status()["pattern"] == "alarm"
-        assert any(m.getMessage() == "indicator: indicator.led on GPIO17 works again"
-                   for m in caplog.records)
+        assert any(
+            m.getMessage() == "indicator: indicator.led on GPIO17 works again"
+            for m in caplog.records
+        )
     finally:
         pins.broken.clear()
         r.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import logging
 import os
 import select
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import ConsoleOutput, LookName, OutputState, Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import ConsoleIndicator, Indicator, NullIndicator, build_indicator
 
@@ -72,6 +73,18 @@ def test_console_state_reports_pattern_silenced_and_heartbeat():
     ind.close()
 
 
+def test_console_and_null_state_values_are_enums_with_the_printed_strings():
+    ind = ConsoleIndicator(config(), stream=io.StringIO())
+    ind.show(Pattern.ALARM)
+    state = ind.state()
+    assert state["pattern"] is LookName.ALARM and state["led"] is OutputState.BLINKING
+    assert state["buzzer"] is OutputState.BEEPING and state["output"] is ConsoleOutput.LINES
+    null = NullIndicator()
+    null.show(Pattern.WARN)
+    assert null.state()["pattern"] is Pattern.WARN
+    assert json.loads(json.dumps(state | null.state()))["pattern"] == "warn"
+
+
 # ---------------------------------------------------------------------------- terminal
 
 
@@ -114,7 +127,8 @@ def test_console_on_a_terminal_keeps_one_coloured_status_line(pty_stream):
 def test_console_on_a_terminal_blinks_the_symbol_and_flashes_the_heart(pty_stream):
     master, stream = pty_stream
     ind = ConsoleIndicator(
-        config(slow_blink="30ms", heartbeat_every="60ms", heartbeat_on="20ms"), stream=stream)
+        config(slow_blink="30ms", heartbeat_every="60ms", heartbeat_on="20ms"), stream=stream
+    )
     ind.start_heartbeat()
     ind.show(Pattern.WARN)
 
@@ -123,17 +137,21 @@ def test_console_on_a_terminal_blinks_the_symbol_and_flashes_the_heart(pty_strea
 
     def blinked_and_flashed(frames: list[str]) -> bool:
         warn = [f for f in frames if "WARN" in f]
-        return (any("! 接続中・要確認" in f for f in warn)  # symbol shown ...
-                and any("  接続中・要確認" in f and "!" not in f for f in warn)  # ... and blanked
-                and any(f.startswith("♥") for f in frames)
-                and any(f.startswith("·") for f in frames))
+        return (
+            any("! 接続中・要確認" in f for f in warn)  # symbol shown ...
+            and any("  接続中・要確認" in f and "!" not in f for f in warn)  # ... and blanked
+            and any(f.startswith("♥") for f in frames)
+            and any(f.startswith("·") for f in frames)
+        )
 
     # Read until both the blink and the heart were seen (a bound, not a target: a
     # loaded machine may draw fewer frames per second).
     data = b""
     deadline = time.monotonic() + 5
-    while (not blinked_and_flashed(frames_of(data.decode(errors="ignore")))
-           and time.monotonic() < deadline):
+    while (
+        not blinked_and_flashed(frames_of(data.decode(errors="ignore")))
+        and time.monotonic() < deadline
+    ):
         if select.select([master], [], [], 0.05)[0]:
             data += os.read(master, 65536)
     ind.close()
@@ -166,8 +184,13 @@ def test_none_indicator_shows_nothing_but_reports_its_state():
     assert isinstance(ind, NullIndicator) and isinstance(ind, Indicator)
     ind.show(Pattern.ALARM, silenced=True)
     ind.start_heartbeat()
-    assert ind.state() == {"kind": "none", "pattern": "alarm", "silenced": True,
-                           "heartbeat": True, "closed": False}
+    assert ind.state() == {
+        "kind": "none",
+        "pattern": "alarm",
+        "silenced": True,
+        "heartbeat": True,
+        "closed": False,
+    }
     ind.stop_heartbeat()
     ind.close()
     assert ind.state()["heartbeat"] is False
@@ -196,8 +219,9 @@ def test_gpio_without_a_pin_factory_is_a_clear_startup_error():
 
 def test_box_kind_builds_the_box_indicator_even_when_its_port_is_missing(tmp_path):
     faults = []
-    ind = build_indicator(config(kind="box", port=str(tmp_path / "ttyACM9")),
-                          on_fault=faults.append)
+    ind = build_indicator(
+        config(kind="box", port=str(tmp_path / "ttyACM9")), on_fault=faults.append
+    )
     try:
         assert ind.state()["kind"] == "box" and ind.state()["connected"] is False
     finally:
@@ -214,8 +238,14 @@ print("KIND", ind.state()["kind"])
 
 def run_build(kind: str, factory_env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GPIOZERO_PIN_FACTORY": factory_env}
-    return subprocess.run([sys.executable, "-c", BUILD.format(kind=kind)], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", BUILD.format(kind=kind)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_auto_with_an_unloadable_gpiozero_pin_factory_env_uses_the_console():

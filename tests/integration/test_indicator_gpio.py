@@ -18,7 +18,7 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
+from monitor.domain.enums import LookName, OutputState, Pattern
 from monitor.errors import IndicatorError
 from monitor.indicator import Indicator, Look, Rhythm, build_indicator
 from monitor.indicator.gpio import GpioIndicator
@@ -30,9 +30,13 @@ HB_EVERY, HB_ON = 0.08, 0.02
 
 def short_config(**changes) -> IndicatorConfig:
     values = {
-        "kind": "gpio", "slow_blink": f"{int(SLOW * 1000)}ms", "fast_blink": f"{int(FAST * 1000)}ms",
-        "beep": f"{int(BEEP * 1000)}ms", "heartbeat_every": f"{int(HB_EVERY * 1000)}ms",
-        "heartbeat_on": f"{int(HB_ON * 1000)}ms", "self_test_hold": "50ms",
+        "kind": "gpio",
+        "slow_blink": f"{int(SLOW * 1000)}ms",
+        "fast_blink": f"{int(FAST * 1000)}ms",
+        "beep": f"{int(BEEP * 1000)}ms",
+        "heartbeat_every": f"{int(HB_EVERY * 1000)}ms",
+        "heartbeat_on": f"{int(HB_ON * 1000)}ms",
+        "self_test_hold": "50ms",
     }
     values.update(changes)
     return IndicatorConfig(**values)
@@ -113,6 +117,8 @@ def test_every_output_starts_off_and_off_pattern_keeps_them_off(factory, make):
     assert states(factory, BUZZER) == [False]
     assert states(factory, STATUS) == [False]
     assert ind.state()["devices"]["led"] == {"pin": LED, "state": "off"}
+    assert ind.state()["devices"]["led"]["state"] is OutputState.OFF
+    assert ind.state()["pattern"] is LookName.OFF
 
 
 def test_on_pattern_lights_the_led_steadily_and_a_repeat_changes_nothing(factory, make):
@@ -258,7 +264,7 @@ def test_a_new_alarm_after_acknowledgement_sounds_again(factory, make):
     ind.show(Pattern.ALARM, silenced=False)
     wait_changes(factory, BUZZER, silenced_len + 3)
     assert ind.state()["devices"]["buzzer"]["state"] == "beeping"
-    after = states(factory, BUZZER)[silenced_len - 1:]
+    after = states(factory, BUZZER)[silenced_len - 1 :]
     assert after[:2] == [False, True]  # silenced, then sounding again from the start
     assert all(a != b for a, b in itertools.pairwise(after))
     assert_blink_history(factory.pin(LED).states, FAST, FAST)
@@ -275,14 +281,18 @@ def test_holding_the_button_runs_a_self_test_lighting_each_output_in_turn(factor
     assert acks == ["gpio button"]  # the press itself still acknowledges
     outputs = [c for c in factory.changes if c[0] != BUTTON]
     assert outputs == [
-        (LED, True), (LED, False), (STATUS, True), (STATUS, False), (BUZZER, True), (BUZZER, False),
+        (LED, True),
+        (LED, False),
+        (STATUS, True),
+        (STATUS, False),
+        (BUZZER, True),
+        (BUZZER, False),
     ]
 
 
 def test_a_short_press_acknowledges_without_a_self_test(factory, make):
     acks, tests = [], []
-    make(config=short_config(self_test_hold="200ms"), on_ack=acks.append,
-         on_self_test=tests.append)
+    make(config=short_config(self_test_hold="200ms"), on_ack=acks.append, on_self_test=tests.append)
     press(factory)
     time.sleep(0.3)  # past the hold time: a cancelled hold timer must not fire
     assert acks == ["gpio button"]

@@ -34,8 +34,12 @@ ROOT = Path(__file__).parents[2]
 def reality(ns: Netns) -> dict[str, bool]:
     """Return {name: online} from `ip -j link` (independent of our parser)."""
     links = json.loads(ns.ip("-j", "link", "show").stdout)
-    return {link["ifname"]: "LOWER_UP" in link["flags"] and "UP" in link["flags"]
-            and link.get("operstate") in ("UP", "UNKNOWN") for link in links}
+    return {
+        link["ifname"]: "LOWER_UP" in link["flags"]
+        and "UP" in link["flags"]
+        and link.get("operstate") in ("UP", "UNKNOWN")
+        for link in links
+    }
 
 
 async def next_change(changes: AsyncIterator[LinkObserved], timeout: float = 3.0) -> LinkObserved:
@@ -67,8 +71,7 @@ def test_every_toggle_of_the_peer_is_reported_once():
         ns.veth("eth0", "peer0")
         watcher, current = await started(Link(interfaces=("eth*",)), ns)
         try:
-            assert [(o.interface, o.online, o.admin_up) for o in current] == [
-                ("eth0", False, True)]
+            assert [(o.interface, o.online, o.admin_up) for o in current] == [("eth0", False, True)]
             changes = aiter(watcher.changes())
             seen = []
             for _ in range(5):
@@ -96,12 +99,15 @@ def test_hot_plugged_matching_interface_is_watched_from_its_appearance():
             changes = aiter(watcher.changes())
             ns.veth("usb0", "phone0")  # a tethered phone's interface turns up, no carrier yet
             appeared = await next_change(changes)
-            assert (appeared.interface, appeared.online, appeared.present) == (
-                "usb0", False, True)
+            assert (appeared.interface, appeared.online, appeared.present) == ("usb0", False, True)
             ns.plug("phone0")
             online = await next_change(changes)
             assert (online.interface, online.online, online.carrier, online.operstate) == (
-                "usb0", True, True, "up")
+                "usb0",
+                True,
+                True,
+                "up",
+            )
             assert watcher.status()["online"] == ["usb0"]
         finally:
             await watcher.close()
@@ -123,7 +129,9 @@ def test_removed_interface_is_reported_offline_and_not_present():
             reports = [await next_change(changes)] + await collect(changes, quiet=0.3)
             # the kernel closes the device (admin down: offline), then deletes it
             assert [(r.interface, r.online, r.present) for r in reports] == [
-                ("eth0", False, True), ("eth0", False, False)]
+                ("eth0", False, True),
+                ("eth0", False, False),
+            ]
             assert watcher.status()["watching"] == []
         finally:
             await watcher.close()
@@ -193,12 +201,17 @@ def test_burst_of_toggles_ends_with_a_report_matching_reality():
         watcher, _ = await started(Link(interfaces=("eth*",)), ns)
         try:
             changes = aiter(watcher.changes())
-            batch = "".join(f"link set peer0 {'up' if i % 2 == 0 else 'down'}\n"
-                            for i in range(toggles))
+            batch = "".join(
+                f"link set peer0 {'up' if i % 2 == 0 else 'down'}\n" for i in range(toggles)
+            )
             began = time.monotonic()
             # blocking on purpose: the whole burst is over before the watcher reads
-            subprocess.run(["ip", "-n", ns.name, "-batch", "-"], input=batch,  # noqa: ASYNC221
-                           text=True, check=True)
+            subprocess.run(  # noqa: ASYNC221
+                ["ip", "-n", ns.name, "-batch", "-"],
+                input=batch,
+                text=True,
+                check=True,
+            )
             elapsed = time.monotonic() - began
             reports = await collect(changes)
             truth = reality(ns)["eth0"]
@@ -219,6 +232,7 @@ def test_burst_of_toggles_ends_with_a_report_matching_reality():
 @require_root
 def test_receive_buffer_overflow_is_recovered_by_resync():
     """ENOBUFS for real: a tiny SO_RCVBUF and a burst of changes while the loop is blocked."""
+
     async def scenario(ns: Netns) -> None:
         ns.veth("eth0", "peer0")
         link = Link(interfaces=("eth*", "usb*"))
@@ -228,23 +242,28 @@ def test_receive_buffer_overflow_is_recovered_by_resync():
             changes = aiter(watcher.changes())
             # The blocking subprocess keeps the event loop from reading the socket,
             # so the kernel drops events once the small buffer is full.
-            batch = "".join(f"link add usb{i} type veth peer name up{i}\n"
-                            f"link set usb{i} up\nlink set up{i} up\n" for i in range(40))
+            batch = "".join(
+                f"link add usb{i} type veth peer name up{i}\n"
+                f"link set usb{i} up\nlink set up{i} up\n"
+                for i in range(40)
+            )
             batch += "".join(f"link del usb{i}\n" for i in range(0, 40, 2))
             batch += "link set peer0 up\n"
-            subprocess.run(["ip", "-n", ns.name, "-batch", "-"], input=batch,  # noqa: ASYNC221
-                           text=True, check=True)
+            subprocess.run(  # noqa: ASYNC221
+                ["ip", "-n", ns.name, "-batch", "-"],
+                input=batch,
+                text=True,
+                check=True,
+            )
             reports = await collect(changes, quiet=1.0)
             status = watcher.status()
             assert status["resyncs"] >= 1, status
             assert "ENOBUFS" in status["last_error"]
-            truth = {name: online for name, online in reality(ns).items()
-                     if link.watches(name)}
+            truth = {name: online for name, online in reality(ns).items() if link.watches(name)}
             assert sorted(status["watching"]) == sorted(truth)
             assert sorted(status["online"]) == sorted(n for n, up in truth.items() if up)
             # what a consumer of the reports believes is reality too (no change lost)
-            believed = {name: r.online for name, r in last_by_name(reports).items()
-                        if r.present}
+            believed = {name: r.online for name, r in last_by_name(reports).items() if r.present}
             believed.setdefault("eth0", False)
             assert believed == truth
         finally:
@@ -257,6 +276,7 @@ def test_receive_buffer_overflow_is_recovered_by_resync():
 @require_root
 def test_opening_a_namespace_never_signals_our_own_process():
     """Regression: pyroute2's netns= forks and SIGTERMs the child, which our loop heard."""
+
     async def scenario(ns: Netns) -> list[int]:
         heard: list[int] = []
         loop = asyncio.get_running_loop()
@@ -316,20 +336,35 @@ def test_poll_watcher_sees_plug_and_unplug_inside_a_namespace(tmp_path):
     with Netns() as ns:
         ns.veth("eth0", "peer0")
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns.name, sys.executable, "-m", "monitor", "watch",
-             "--config", str(config), "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns.name,
+                sys.executable,
+                "-m",
+                "monitor",
+                "watch",
+                "--config",
+                str(config),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         try:
             first = json.loads(proc.stdout.readline())
-            assert (first["interface"], first["online"], first["event"]) == (
-                "eth0", False, "state")
+            assert (first["interface"], first["online"], first["event"]) == ("eth0", False, "state")
             ns.plug("peer0")
             up = json.loads(proc.stdout.readline())
             ns.unplug("peer0")
             down = json.loads(proc.stdout.readline())
             assert [(r["interface"], r["online"], r["carrier"]) for r in (up, down)] == [
-                ("eth0", True, None), ("eth0", False, None)]
+                ("eth0", True, None),
+                ("eth0", False, None),
+            ]
         finally:
             proc.terminate()
             _out, err = proc.communicate(timeout=10)

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.enums import Pattern
-from monitor.indicator.boxlink import (
+from monitor.boxlink import (
     MAX_LINE,
     TO_BOX,
     TO_PC,
@@ -24,6 +23,7 @@ from monitor.indicator.boxlink import (
     decode,
     encode,
 )
+from monitor.domain.enums import Pattern
 
 
 def test_every_message_encodes_to_one_short_line_and_decodes_back():
@@ -64,6 +64,9 @@ def test_the_documented_example_lines_decode():
         (b'{"v":1,"seq":-1,"t":"hb"}', Reject.BAD_FIELD),
         (b'{"v":1,"seq":1.5,"t":"hb"}', Reject.BAD_FIELD),
         (b'{"v":1,"seq":1,"t":"pattern","pattern":"disco","silenced":false}', Reject.BAD_FIELD),
+        (b'{"v":1,"seq":1,"t":"pattern","pattern":1,"silenced":false}', Reject.BAD_FIELD),
+        (b'{"v":1,"seq":1,"t":"pattern","silenced":false}', Reject.BAD_FIELD),
+        (b'{"v":1,"seq":true,"t":"hb"}', Reject.BAD_FIELD),
         (b'{"v":1,"seq":1,"t":"pattern","pattern":"on","silenced":0}', Reject.BAD_FIELD),
         (b'{"v":1,"seq":1,"t":"hello","version":3}', Reject.BAD_FIELD),
         (b'{"v":1,"seq":1,"t":"reboot"}', Reject.UNKNOWN_TYPE),
@@ -169,9 +172,10 @@ def test_ten_thousand_garbage_lines_interleaved_with_valid_ones_lose_no_valid_me
     for seq in range(10_000):
         kind = rnd.randrange(4)
         if kind == 0:
-            stream += bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 80))).replace(
-                b"\n", b""
-            ) + b"\n"
+            stream += (
+                bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 80))).replace(b"\n", b"")
+                + b"\n"
+            )
         elif kind == 1:
             stream += b"{" * rnd.randrange(MAX_LINE, 4 * MAX_LINE) + b"\n"
         elif kind == 2:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import Indicator as IndicatorConfig
-from monitor.domain.enums import Pattern
-from monitor.indicator.looks import Look, Rhythm, heartbeat_rhythm, look_for
+from monitor.domain.enums import LookName, Pattern
+from monitor.indicator.looks import (
+    Look,
+    Rhythm,
+    heartbeat_label,
+    heartbeat_rhythm,
+    labels,
+    look_for,
+)
+from monitor.texts import t
 
-CONFIG = IndicatorConfig(slow_blink="1s", fast_blink="200ms", beep="250ms",
-                         heartbeat_every="3s", heartbeat_on="100ms")
+CONFIG = IndicatorConfig(
+    slow_blink="1s", fast_blink="200ms", beep="250ms", heartbeat_every="3s", heartbeat_on="100ms"
+)
 
 
 def test_off_and_on_are_steady_and_silent():
@@ -40,8 +49,32 @@ def test_heartbeat_is_a_short_flash_each_period():
     assert heartbeat_rhythm(CONFIG) == Rhythm((0.1, 2.9))
 
 
-@pytest.mark.parametrize("steps,n", [((), None), ((0.1,), None), ((0.1, 0.1, 0.1), None),
-                                     ((0.1, 0.0), None), ((0.1, -1.0), None), ((0.1, 0.1), 0)])
+@pytest.mark.parametrize(
+    "steps,n",
+    [
+        ((), None),
+        ((0.1,), None),
+        ((0.1, 0.1, 0.1), None),
+        ((0.1, 0.0), None),
+        ((0.1, -1.0), None),
+        ((0.1, 0.1), 0),
+    ],
+)
 def test_a_rhythm_rejects_unpaired_or_non_positive_steps(steps, n):
     with pytest.raises(ValueError):
         Rhythm(steps, n)
+
+
+def test_labels_come_from_the_catalog_with_the_symbol_first():
+    assert labels(LookName.WARN) == ("! 接続中・要確認", "WARN")
+    assert labels(LookName.LOST) == (
+        "✕ 監視停止 (PCから信号なし)",
+        "LOST: no signal from the PC monitor",
+    )
+    assert t("en", "indicator.look.alarm") in look_for(Pattern.ALARM, False, CONFIG).label
+    assert heartbeat_label() == "監視中 monitoring"
+
+
+def test_a_pattern_look_is_named_by_the_enum_of_the_same_value():
+    look = look_for(Pattern.ALARM, True, CONFIG)
+    assert look.name is LookName.ALARM and look.name == Pattern.ALARM

@@ -27,8 +27,9 @@ def messages(step: str) -> list:
     """Return the pyroute2 messages the kernel sent in one captured step, in order."""
     steps = {s["step"]: s for s in json.loads(FIXTURE.read_text())["steps"]}
     marshal = MarshalRtnl()
-    return [msg for hexdata in steps[step]["datagrams"]
-            for msg in marshal.parse(bytes.fromhex(hexdata))]
+    return [
+        msg for hexdata in steps[step]["datagrams"] for msg in marshal.parse(bytes.fromhex(hexdata))
+    ]
 
 
 def observations(step: str) -> list[LinkObserved]:
@@ -62,7 +63,12 @@ def test_dump_gives_carrier_operstate_and_admin_flag_of_each_interface():
     assert sorted(dump) == ["eth0", "lo", "peer0"]
     eth0 = dump["eth0"]
     assert (eth0.index, eth0.online, eth0.carrier, eth0.operstate, eth0.admin_up) == (
-        3, False, False, "lowerlayerdown", True)
+        3,
+        False,
+        False,
+        "lowerlayerdown",
+        True,
+    )
     assert eth0.present and eth0.at.tzinfo is not None
 
 
@@ -75,20 +81,27 @@ def test_admin_down_interface_with_carrier_is_offline():
 def test_carrier_without_operstate_up_is_not_yet_online():
     first_peer_msg = observations("plug")[0]
     assert (first_peer_msg.interface, first_peer_msg.carrier, first_peer_msg.operstate) == (
-        "peer0", True, "lowerlayerdown")
+        "peer0",
+        True,
+        "lowerlayerdown",
+    )
     assert first_peer_msg.online is False
 
 
 def test_plugging_the_peer_reports_eth0_online_exactly_once():
     _table, (plug,) = table_after("plug", link=ETH)
     assert [(r.interface, r.online, r.carrier, r.operstate) for r in plug] == [
-        ("eth0", True, True, "up")]
+        ("eth0", True, True, "up")
+    ]
 
 
 def test_unplug_and_replug_each_report_one_change():
     _table, (plug, unplug, replug) = table_after("plug", "unplug", "replug", link=ETH)
     assert [(r.interface, r.online) for r in plug + unplug + replug] == [
-        ("eth0", True), ("eth0", False), ("eth0", True)]
+        ("eth0", True),
+        ("eth0", False),
+        ("eth0", True),
+    ]
     assert unplug[0].operstate == "lowerlayerdown" and unplug[0].carrier is False
 
 
@@ -96,7 +109,11 @@ def test_admin_down_reports_offline_with_admin_flag_cleared():
     _table, reports = table_after("plug", "admin-down", link=ETH)
     (down,) = reports[1]
     assert (down.interface, down.online, down.admin_up, down.operstate) == (
-        "eth0", False, False, "down")
+        "eth0",
+        False,
+        False,
+        "down",
+    )
 
 
 def test_rename_is_followed_by_index_old_name_vanishes_new_name_appears():
@@ -108,8 +125,7 @@ def test_rename_is_followed_by_index_old_name_vanishes_new_name_appears():
 
 
 def test_rename_to_an_unwatched_name_reports_only_the_vanishing():
-    table, reports = table_after("plug", "admin-down", "rename",
-                                 link=Link(interfaces=("eth0",)))
+    table, reports = table_after("plug", "admin-down", "rename", link=Link(interfaces=("eth0",)))
     assert [(r.interface, r.present) for r in reports[2]] == [("eth0", False)]
     assert table.watched() == []
 
@@ -120,7 +136,11 @@ def test_removal_reports_the_interface_offline_and_not_present_once():
     assert {o.interface for o in dellink} == {"eth9", "peer0"}
     (gone,) = reports[3]
     assert (gone.interface, gone.online, gone.present, gone.operstate) == (
-        "eth9", False, False, "notpresent")
+        "eth9",
+        False,
+        False,
+        "notpresent",
+    )
     assert table.watched() == []
 
 
@@ -136,8 +156,7 @@ def test_bridge_port_messages_are_not_link_changes():
     bridge_msgs = [m for m in messages("bridge-port") if m["family"] == 7]
     assert any(m["header"]["type"] == 17 for m in bridge_msgs)  # RTM_DELLINK, AF_BRIDGE
     assert all(observe_message(m, T0) is None for m in bridge_msgs)
-    _table, reports = table_after("hotplug-unknown", "bridge-port",
-                                  link=Link(interfaces=("usb*",)))
+    _table, reports = table_after("hotplug-unknown", "bridge-port", link=Link(interfaces=("usb*",)))
     assert reports[1] == []  # usb0 joined and left br0: still there, still online
 
 
@@ -165,7 +184,9 @@ def test_reconcile_sees_an_interface_replaced_under_the_same_name():
     new = LinkObserved("eth0", 7, True, True, "up", True, T0)
     reports = table.reconcile([new], T0)
     assert [(r.interface, r.index, r.present, r.online) for r in reports] == [
-        ("eth0", old.index, False, False), ("eth0", 7, True, True)]
+        ("eth0", old.index, False, False),
+        ("eth0", 7, True, True),
+    ]
 
 
 @pytest.mark.parametrize("obs", observations("plug"))
@@ -173,4 +194,8 @@ def test_observation_serializes_to_json_with_iso_time(obs):
     data = json.loads(json.dumps(obs.as_dict()))
     assert datetime.fromisoformat(data["at"]) == obs.at
     assert (data["interface"], data["online"], data["carrier"], data["operstate"]) == (
-        obs.interface, obs.online, obs.carrier, obs.operstate)
+        obs.interface,
+        obs.online,
+        obs.carrier,
+        obs.operstate,
+    )

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from monitor.compat import UTC
 from monitor.config import DAY_NAMES, validate_config
 from monitor.domain.enums import Period
+from monitor.jobs import local_holidays
 from monitor.schedule import HORIZON, Schedule
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -29,7 +30,8 @@ OFF = Period.OFF_HOURS
 
 
 def schedule(**overrides) -> Schedule:
-    return Schedule(validate_config(overrides))
+    config = validate_config(overrides)
+    return Schedule(config, holidays=local_holidays(config))
 
 
 DEFAULT = schedule()
@@ -141,8 +143,12 @@ def test_clinic_beats_maintenance_where_both_match():
 
 
 def test_adjacent_windows_of_one_period_are_one_stretch():
-    split = schedule(maintenance=[{"days": ["weekday"], "hours": "08:30-12:00"},
-                                  {"days": ["weekday"], "hours": "12:00-17:15"}])
+    split = schedule(
+        maintenance=[
+            {"days": ["weekday"], "hours": "08:30-12:00"},
+            {"days": ["weekday"], "hours": "12:00-17:15"},
+        ]
+    )
     assert split.at(jst("2026-05-11T12:00")).rule == "maintenance[1] weekday 12:00-17:15"
     assert split.next_change(jst("2026-05-11T09:00")) == jst("2026-05-11T17:15")
 
@@ -188,8 +194,10 @@ BERLIN_RULES = {
     "calendar": {"country": "DE", "closed": []},
     "alerts": {"language": "en"},
     "clinic": [{"days": ["sun"], "hours": "01:30-02:30"}],
-    "maintenance": [{"days": ["sun"], "hours": "02:30-04:00"},
-                 {"days": ["all"], "hours": "08:00-09:00"}],
+    "maintenance": [
+        {"days": ["sun"], "hours": "02:30-04:00"},
+        {"days": ["all"], "hours": "08:00-09:00"},
+    ],
 }
 
 
@@ -206,8 +214,9 @@ def test_spring_forward_boundary_inside_the_gap_falls_on_the_jump():
 
 
 def test_window_wholly_inside_the_spring_forward_gap_is_empty_that_day():
-    gap = schedule(**{**BERLIN_RULES, "clinic": [{"days": ["sun"], "hours": "02:10-02:40"}],
-                      "maintenance": []})
+    gap = schedule(
+        **{**BERLIN_RULES, "clinic": [{"days": ["sun"], "hours": "02:10-02:40"}], "maintenance": []}
+    )
     assert gap.at(utc("2026-03-29T01:00")).period is OFF
     # The next clinic hours are the following Sunday's, 02:10 CEST.
     assert gap.next_change(utc("2026-03-29T00:00")) == utc("2026-04-05T00:10")
@@ -227,8 +236,7 @@ def test_fall_back_repeated_hour_does_not_reopen_a_window():
 
 def test_daily_window_keeps_its_wall_clock_hours_across_dst_changes():
     berlin = schedule(**BERLIN_RULES)
-    for day, offset in (("2026-03-28", 1), ("2026-03-30", 2), ("2026-10-24", 2),
-                        ("2026-10-26", 1)):
+    for day, offset in (("2026-03-28", 1), ("2026-03-30", 2), ("2026-10-24", 2), ("2026-10-26", 1)):
         eight = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=BERLIN)
         assert eight.utcoffset() == timedelta(hours=offset)
         assert berlin.at(eight).period is MAINT
@@ -315,17 +323,31 @@ def _reference_period(s: Schedule, t: datetime) -> Period:
     return CLINIC if CLINIC in found else MAINT if MAINT in found else OFF
 
 
-instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31),
-                        timezones=st.just(UTC))
-hours = st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]),
-                  st.integers(0, 23), st.sampled_from([0, 15, 30, 45])).filter(
-    lambda h: (h[0], h[1]) != (h[2], h[3])).map(lambda h: f"{h[0]:02d}:{h[1]:02d}-{h[2]:02d}:{h[3]:02d}")
+instants = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)
+)
+hours = (
+    st.tuples(
+        st.integers(0, 23),
+        st.sampled_from([0, 15, 30, 45]),
+        st.integers(0, 23),
+        st.sampled_from([0, 15, 30, 45]),
+    )
+    .filter(lambda h: (h[0], h[1]) != (h[2], h[3]))
+    .map(lambda h: f"{h[0]:02d}:{h[1]:02d}-{h[2]:02d}:{h[3]:02d}")
+)
 windows = st.lists(
-    st.fixed_dictionaries({
-        "days": st.lists(st.sampled_from([*DAY_NAMES, "weekday", "holiday", "all"]),
-                         min_size=1, max_size=3, unique=True),
-        "hours": hours,
-    }),
+    st.fixed_dictionaries(
+        {
+            "days": st.lists(
+                st.sampled_from([*DAY_NAMES, "weekday", "holiday", "all"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            ),
+            "hours": hours,
+        }
+    ),
     max_size=3,
 )
 zones = st.sampled_from(["Asia/Tokyo", "Europe/Berlin", "America/Santiago"])
@@ -342,8 +364,10 @@ def _cached(key: str, make) -> Schedule:
 @settings(max_examples=150, deadline=None)
 @given(t=instants, zone=zones, clinic=windows, maintenance=windows)
 def test_period_is_constant_until_next_change_and_differs_there(t, zone, clinic, maintenance):
-    s = _cached(repr((zone, clinic, maintenance)), lambda: schedule(
-        timezone=zone, clinic=clinic, maintenance=maintenance))
+    s = _cached(
+        repr((zone, clinic, maintenance)),
+        lambda: schedule(timezone=zone, clinic=clinic, maintenance=maintenance),
+    )
     period = s.at(t).period
     nxt = s.next_change(t)
     assert nxt > t
@@ -360,8 +384,9 @@ def test_period_is_constant_until_next_change_and_differs_there(t, zone, clinic,
 @settings(max_examples=200, deadline=None)
 @given(t=instants, clinic=windows, maintenance=windows)
 def test_period_agrees_with_a_plain_wall_clock_reading_in_tokyo(t, clinic, maintenance):
-    s = _cached(repr(("jst", clinic, maintenance)), lambda: schedule(
-        clinic=clinic, maintenance=maintenance))
+    s = _cached(
+        repr(("jst", clinic, maintenance)), lambda: schedule(clinic=clinic, maintenance=maintenance)
+    )
     assert s.at(t).period is _reference_period(s, t)
 
 
@@ -380,3 +405,32 @@ def test_holiday_tables_are_loaded_once_per_year():
     for day in range(365):
         s.is_holiday(date(2026, 1, 1) + timedelta(days=day))
     assert sorted(s._holiday_years) == [2026]
+
+
+def _recording(config_overrides: dict) -> tuple[Schedule, list[int]]:
+    asked: list[int] = []
+
+    def source(year: int) -> dict[date, str]:
+        asked.append(year)
+        return {date(year, 1, 1): "New Year's Day"}
+
+    return Schedule(validate_config(config_overrides), holidays=source), asked
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["2026-12-31 23:59:59", "2027-01-01 00:00:00", "2026-06-08 10:00:00", "2026-11-30 12:00:00"],
+)
+def test_holiday_years_covers_every_table_a_lookup_asks_for(when):
+    s, asked = _recording({})
+    t = jst(when)
+    s.at(t)
+    assert asked and set(asked) <= set(s.holiday_years(t))
+
+
+@given(t=instants, zone=zones, clinic=windows, maintenance=windows)
+@settings(max_examples=40, deadline=None)
+def test_holiday_years_covers_every_table_in_any_zone(t, zone, clinic, maintenance):
+    s, asked = _recording({"timezone": zone, "clinic": clinic, "maintenance": maintenance})
+    s.at(t)
+    assert set(asked) <= set(s.holiday_years(t))

@@ -26,7 +26,7 @@ from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Verdict
 from monitor.domain.events import Acknowledged, PatternChanged, Restored, Synced, Tick
 from monitor.domain.model import LinkObserved, Session, session_id
 from monitor.schedule import Schedule
-from tests.support.policy_driver import Driver, jst, link, make_config, permit
+from tests.support.engine_driver import Driver, jst, link, make_config, permit, schedule_of
 
 IFACES = ("eth0", "usb0", "lo", "docker0")  # lo is ignored, docker0 is not watched
 ANCHORS = (
@@ -155,7 +155,11 @@ def engine_sessions(d: Driver) -> dict[str, Session]:
 
 # ----------------------------------------------------------------------------- properties
 
-SETTINGS = settings(max_examples=int(os.environ.get("POLICY_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("POLICY_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @SETTINGS
@@ -183,7 +187,7 @@ def test_pattern_is_off_exactly_when_no_watched_link_is_online(opts, anchor, pla
 def test_sessions_follow_the_links_and_clinic_hours_alert_exactly_once(opts, anchor, plan):
     d = run_plan(opts, anchor, plan)
     settle = d.config.link.settle
-    schedule = Schedule(d.config)
+    schedule = schedule_of(d.config)
     model = model_sessions(d)
     engine = engine_sessions(d)
     assert sorted(engine) == sorted(session_id(m.started_at) for m in model)
@@ -239,11 +243,15 @@ def test_a_restart_changes_no_alert_compared_with_an_uninterrupted_run(opts, anc
     # links are down and settling ends the session early (RECOVERED), so leave those out.
     plain = run_plan(opts, anchor, plan, restarts=False)
     online_at_restart = _restart_points_online(opts, anchor, plan)
-    plan2 = [(g, a) if a[0] != "restart" or ok else (g, ("tick", *a[1:]))
-             for (g, a), ok in zip(plan, online_at_restart, strict=True)]
+    plan2 = [
+        (g, a) if a[0] != "restart" or ok else (g, ("tick", *a[1:]))
+        for (g, a), ok in zip(plan, online_at_restart, strict=True)
+    ]
     restarted = run_plan(opts, anchor, plan2)
+
     def alerts(d):
         return [(a.key, a.at) for a in d.alerts]
+
     assert alerts(restarted) == alerts(plain)
 
 

@@ -23,7 +23,8 @@ from monitor.domain.events import (
     Tick,
 )
 from monitor.domain.model import Alert, LinkObserved, Permit, Session
-from monitor.policy import Engine, EngineState, Step
+from monitor.engine import Engine, EngineState, Step
+from monitor.jobs import local_holidays
 from monitor.schedule import Schedule
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -51,6 +52,11 @@ interfaces = ["eth*", "usb*"]
 ignore = ["lo"]
 settle = "{settle}"
 """
+
+
+def schedule_of(config: Config) -> Schedule:
+    """Return the schedule of ``config`` with its holidays computed in this process."""
+    return Schedule(config, holidays=local_holidays(config))
 
 
 def make_config(
@@ -124,7 +130,7 @@ class Driver:
     restarts: list[int] = field(default_factory=list)  # index in `log` of each restart
 
     def __post_init__(self):
-        self.engine = Engine(self.config, Schedule(self.config))
+        self.engine = Engine(self.config, schedule_of(self.config))
         self.state = self.engine.initial()
 
     def feed(self, event: Input, t: datetime) -> Step:

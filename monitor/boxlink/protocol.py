@@ -1,7 +1,8 @@
 """The serial protocol between the receipt PC and the Raspberry Pi indicator box.
 
 Pure: bytes in, messages out, and messages to bytes. No port, clock or pin here
-(the ends live in ``monitor.box``). See docs/box-protocol.md for the table.
+(the ends: ``monitor.boxlink.port``, used by ``monitor.indicator.box`` on the PC and
+``monitor.box`` on the Pi). See docs/box-protocol.md for the table.
 
 One message per line: a UTF-8 JSON object ending in ``\\n``, at most
 ``MAX_LINE`` bytes including the newline, with ``"v": 1``, a sequence number
@@ -21,9 +22,8 @@ noise when a cable is plugged or a box reboots).
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from monitor.compat import StrEnum
 from monitor.domain.enums import Pattern
@@ -32,6 +32,12 @@ VERSION = 1
 MAX_LINE = 512  # bytes, including the newline
 MAX_SEQ = 2**53 - 1  # stays exact in any JSON reader
 MAX_BOX_VERSION = 64  # characters of the box's software version kept in a hello
+
+# Timing both ends rely on: the PC repeats its pattern every REPEAT_EVERY seconds (its
+# heartbeat); the box shows `lost` after LOST_AFTER seconds without a valid message,
+# so up to four lost lines in a row go unnoticed by the people at the desk.
+REPEAT_EVERY = 1.0
+LOST_AFTER = 5.0
 
 
 class Reject(StrEnum):
@@ -95,7 +101,7 @@ class ProtocolError(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else str(reason))
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)  # True == 1 in Python
 
 
@@ -116,9 +122,8 @@ def encode(msg: Message) -> bytes:
     return line
 
 
-def decode(line: bytes) -> Message:
-    """Return the message of one line (without or with its trailing newline);
-    raise ProtocolError naming the reason if it is not a valid version-1 message."""
+def _body(line: bytes) -> dict[str, Any]:
+    """Return the JSON object of one line; raise ProtocolError if it is not one."""
     line = line.rstrip(b"\r\n")
     if len(line) + 1 > MAX_LINE:
         raise ProtocolError(Reject.OVERSIZED, f"{len(line) + 1} bytes")
@@ -132,105 +137,45 @@ def decode(line: bytes) -> Message:
         raise ProtocolError(Reject.NOT_JSON) from None
     if not isinstance(body, dict):
         raise ProtocolError(Reject.NOT_OBJECT)
-    if not _is_int(body.get("v")) or body["v"] != VERSION:
-        raise ProtocolError(Reject.BAD_VERSION, repr(body.get("v")))
+    return body
+
+
+def _pattern_msg(seq: int, body: dict[str, Any]) -> PatternMsg:
+    raw = body.get("pattern")
+    try:
+        pattern = Pattern(raw if isinstance(raw, str) else "")
+    except ValueError:
+        raise ProtocolError(Reject.BAD_FIELD, "pattern") from None
+    silenced = body.get("silenced")
+    if not isinstance(silenced, bool):
+        raise ProtocolError(Reject.BAD_FIELD, "silenced")
+    return PatternMsg(seq, pattern, silenced)
+
+
+def _hello(seq: int, body: dict[str, Any]) -> Hello:
+    version = body.get("version")
+    if not isinstance(version, str):
+        raise ProtocolError(Reject.BAD_FIELD, "version")
+    return Hello(seq, version[:MAX_BOX_VERSION])
+
+
+def decode(line: bytes) -> Message:
+    """Return the message of one line (without or with its trailing newline);
+    raise ProtocolError naming the reason if it is not a valid version-1 message."""
+    body = _body(line)
+    version = body.get("v")
+    if not _is_int(version) or version != VERSION:
+        raise ProtocolError(Reject.BAD_VERSION, repr(version))
     seq = body.get("seq")
     if not _is_int(seq) or not 0 <= seq <= MAX_SEQ:
         raise ProtocolError(Reject.BAD_FIELD, "seq")
     kind = body.get("t")
-    if kind == "pattern":
-        try:
-            pattern = Pattern(body.get("pattern"))
-        except ValueError:
-            raise ProtocolError(Reject.BAD_FIELD, "pattern") from None
-        silenced = body.get("silenced")
-        if not isinstance(silenced, bool):
-            raise ProtocolError(Reject.BAD_FIELD, "silenced")
-        return PatternMsg(seq, pattern, silenced)
-    if kind == "hb":
+    if kind == PatternMsg.t:
+        return _pattern_msg(seq, body)
+    if kind == Heartbeat.t:
         return Heartbeat(seq)
-    if kind == "hello":
-        version = body.get("version")
-        if not isinstance(version, str):
-            raise ProtocolError(Reject.BAD_FIELD, "version")
-        return Hello(seq, version[:MAX_BOX_VERSION])
-    if kind == "ack":
+    if kind == Hello.t:
+        return _hello(seq, body)
+    if kind == Ack.t:
         return Ack(seq)
     raise ProtocolError(Reject.UNKNOWN_TYPE, repr(kind)[:40])
-
-
-class LineReader:
-    """Split a byte stream into messages for one end of the link.
-
-    ``feed(data)`` returns the valid messages completed by ``data`` whose type is
-    in ``accept``; everything else is counted in ``rejected`` (by ``Reject``) and
-    dropped. The buffer never holds more than MAX_LINE bytes: an over-long line is
-    dropped and reading resumes after its newline. Never raises on any input.
-    """
-
-    def __init__(self, accept: Iterable[str]):
-        self.accept = frozenset(accept)
-        self.rejected: Counter[str] = Counter()
-        self.accepted = 0
-        self.last_seq: int | None = None
-        self.seq_gaps = 0  # lines lost between two accepted messages (noise, reconnects)
-        self._buf = bytearray()
-        self._skipping = False  # inside an over-long line, until its newline
-
-    def feed(self, data: bytes) -> list[Message]:
-        """Return the accepted messages completed by ``data``, in order."""
-        out: list[Message] = []
-        start = 0
-        while start < len(data):
-            nl = data.find(b"\n", start)
-            end = len(data) if nl < 0 else nl
-            chunk = data[start:end]
-            if not self._skipping:
-                if len(self._buf) + len(chunk) + 1 > MAX_LINE:
-                    # Too long even before its newline: drop it, count it once, skip to "\n".
-                    self._buf.clear()
-                    self._skipping = True
-                    self.rejected[Reject.OVERSIZED.value] += 1
-                else:
-                    self._buf += chunk
-            if nl < 0:
-                break
-            if self._skipping:
-                self._skipping = False
-            elif self._buf.strip(b"\r"):
-                msg = self._line(bytes(self._buf))
-                if msg is not None:
-                    out.append(msg)
-            self._buf.clear()
-            start = nl + 1
-        return out
-
-    def reset(self) -> None:
-        """Forget a partial line (after the port was reopened); counters are kept."""
-        self._buf.clear()
-        self._skipping = False
-        self.last_seq = None
-
-    def _line(self, line: bytes) -> Message | None:
-        try:
-            msg = decode(line)
-        except ProtocolError as exc:
-            self.rejected[exc.reason.value] += 1
-            return None
-        if msg.t not in self.accept:
-            self.rejected[Reject.UNEXPECTED.value] += 1
-            return None
-        if self.last_seq is not None and msg.seq > self.last_seq + 1:
-            self.seq_gaps += msg.seq - self.last_seq - 1
-        # A lower seq means the sender restarted: take it as the new base.
-        self.last_seq = msg.seq
-        self.accepted += 1
-        return msg
-
-    def counters(self) -> dict[str, object]:
-        """Return the counters, JSON-able, for ``state()``."""
-        return {
-            "accepted": self.accepted,
-            "rejected": dict(sorted(self.rejected.items())),
-            "seq_gaps": self.seq_gaps,
-        }

@@ -1,6 +1,6 @@
 """The policy engine under a fixed clock: real Config, real Schedule, no mocks.
 
-The test week (tests/support/policy_driver.py): clinic Sun 17:00-22:00, maintenance
+The test week (tests.support.engine_driver.py): clinic Sun 17:00-22:00, maintenance
 weekdays 08:30-17:15, Asia/Tokyo, no holidays; settle 2s, max_session 2h,
 remind_every 30m. 2026-06-07 is a Sunday, 2026-06-08 a Monday.
 """
@@ -13,7 +13,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from monitor.compat import UTC
-from monitor.domain.enums import AlertKind, EndReason, Pattern, Period, Severity, Verdict
+from monitor.domain.enums import (
+    AlertKind,
+    EndReason,
+    Entity,
+    MachineState,
+    Pattern,
+    Period,
+    Severity,
+    Verdict,
+)
 from monitor.domain.events import (
     LinkChanged,
     PatternChanged,
@@ -25,9 +34,8 @@ from monitor.domain.events import (
     Tick,
 )
 from monitor.domain.model import AlertRecord, Session, Transition, session_id
-from monitor.policy import Engine
-from monitor.schedule import Schedule
-from tests.support.policy_driver import Driver, jst, link, make_config, permit
+from monitor.engine import Engine
+from tests.support.engine_driver import Driver, jst, link, make_config, permit, schedule_of
 
 CLINIC = AlertKind.CLINIC_HOURS
 OUTSIDE = AlertKind.OUTSIDE_WINDOW
@@ -41,6 +49,7 @@ RESOLVED = AlertKind.RESOLVED
 # Each scenario: config options, a script of (local time, action, argument), the alerts
 # expected as (kind, reminder, local time), the final pattern and how many sessions
 # opened and closed. "run" only lets the engine's own wake-ups happen up to that time.
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -257,8 +266,14 @@ def test_link_up_emits_link_machine_session_and_pattern_records_in_order():
     d = Driver(make_config())
     step = d.up("eth0", jst("2026-06-08 10:00:00"))
     kinds = [type(e).__name__ for e in step.effects]
-    assert kinds == ["LinkChanged", "Transition", "SessionOpened", "Transition",
-                     "PatternChanged", "Transition"]
+    assert kinds == [
+        "LinkChanged",
+        "Transition",
+        "SessionOpened",
+        "Transition",
+        "PatternChanged",
+        "Transition",
+    ]
     transitions = [(e.entity, e.old, e.new) for e in step.effects if isinstance(e, Transition)]
     sid = d.state.session.id
     assert transitions == [
@@ -266,8 +281,24 @@ def test_link_up_emits_link_machine_session_and_pattern_records_in_order():
         (f"session:{sid}", None, "permitted"),
         ("pattern", "off", "on"),
     ]
-    assert all(e.at == jst("2026-06-08 10:00:00") for e in step.effects
-               if isinstance(e, Transition))
+    assert all(
+        e.at == jst("2026-06-08 10:00:00") for e in step.effects if isinstance(e, Transition)
+    )
+
+
+def test_transitions_carry_the_state_enums_whose_values_are_stored():
+    d = Driver(make_config())
+    step = d.up("eth0", jst("2026-06-08 10:00:00"))
+    machine, session, pattern = [e for e in step.effects if isinstance(e, Transition)]
+    assert (machine.entity, machine.old, machine.new) == (
+        Entity.MACHINE,
+        MachineState.OFFLINE,
+        MachineState.ONLINE,
+    )
+    assert machine.kind is Entity.MACHINE and session.kind is Entity.SESSION
+    assert session.new is Verdict.PERMITTED
+    assert (pattern.entity, pattern.old, pattern.new) == (Entity.PATTERN, Pattern.OFF, Pattern.ON)
+    assert type(pattern.old) is Pattern and type(pattern.new) is Pattern
 
 
 def test_session_closes_after_settle_with_ended_at_the_last_link_down():
@@ -303,8 +334,9 @@ def test_link_back_after_a_missed_settle_wake_up_closes_then_opens():
     d.up("eth0", jst("2026-06-08 10:00:00"))
     d.down("eth0", jst("2026-06-08 10:30:00"))
     # The daemon was busy: no Tick at 10:30:02. The next input settles the old session first.
-    step = d.engine.step(d.state, link("eth0", True, jst("2026-06-08 10:45:00")),
-                         jst("2026-06-08 10:45:00"))
+    step = d.engine.step(
+        d.state, link("eth0", True, jst("2026-06-08 10:45:00")), jst("2026-06-08 10:45:00")
+    )
     closed = [e.session for e in step.effects if isinstance(e, SessionClosed)]
     opened = [e.session for e in step.effects if isinstance(e, SessionOpened)]
     assert [s.ended_at for s in closed] == [jst("2026-06-08 10:30:00")]
@@ -347,7 +379,7 @@ def test_tick_at_any_time_is_harmless():
 
 
 def test_tick_while_idle_does_nothing_and_asks_for_no_wake_up():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     step = engine.step(engine.initial(), Tick(), jst("2026-06-08 10:00:00"))
     assert step.effects == ()
     assert step.wake_at is None
@@ -355,7 +387,7 @@ def test_tick_while_idle_does_nothing_and_asks_for_no_wake_up():
 
 
 def test_a_naive_now_is_refused():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     with pytest.raises(ValueError, match="aware"):
         engine.step(engine.initial(), Tick(), datetime(2026, 6, 8, 10, 0))
 
@@ -496,8 +528,11 @@ def test_a_restored_clinic_session_does_not_alert_again():
     d = Driver(make_config())
     start = jst("2026-06-07 18:00:00").astimezone(UTC)
     s = Session(
-        id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-        periods=frozenset({Period.CLINIC}), verdicts=(Verdict.CLINIC_HOURS,),
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.CLINIC}),
+        verdicts=(Verdict.CLINIC_HOURS,),
         alerts=(AlertRecord(CLINIC, 0, jst("2026-06-07 18:00:02")),),
     )
     d.feed(Restored(s, last_seen=jst("2026-06-07 18:05:00")), jst("2026-06-07 18:05:03"))
@@ -525,8 +560,12 @@ def test_restored_session_with_no_link_after_sync_is_closed_as_recovered():
 def test_restored_session_without_alerts_closes_without_resolved():
     d = Driver(make_config())
     start = jst("2026-06-08 10:00:00").astimezone(UTC)
-    s = Session(id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-                periods=frozenset({Period.MAINTENANCE}))
+    s = Session(
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.MAINTENANCE}),
+    )
     d.feed(Synced(), jst("2026-06-08 10:30:00"))  # Synced first: Restored then closes at once
     step = d.feed(Restored(s, last_seen=jst("2026-06-08 10:20:00")), jst("2026-06-08 10:30:00"))
     assert [type(e) for e in step.effects] == [SessionClosed]
@@ -537,8 +576,12 @@ def test_restored_session_without_alerts_closes_without_resolved():
 def test_restored_session_counts_the_periods_the_monitor_missed():
     d = Driver(make_config())
     start = jst("2026-06-08 17:00:00").astimezone(UTC)
-    s = Session(id=session_id(start), started_at=start, interfaces=frozenset({"eth0"}),
-                periods=frozenset({Period.MAINTENANCE}))
+    s = Session(
+        id=session_id(start),
+        started_at=start,
+        interfaces=frozenset({"eth0"}),
+        periods=frozenset({Period.MAINTENANCE}),
+    )
     d.feed(Restored(s, last_seen=jst("2026-06-08 17:10:00")), jst("2026-06-08 17:20:00"))
     d.up("eth0", jst("2026-06-08 17:20:00"))
     d.feed(Synced(), jst("2026-06-08 17:20:00"))
@@ -550,14 +593,16 @@ def test_restored_is_ignored_while_a_session_is_open():
     d = Driver(make_config())
     d.up("eth0", jst("2026-06-08 10:00:00"))
     own = d.state.session
-    step = d.feed(Restored(_restored_overdue_session(), jst("2026-06-08 09:59:00")),
-                  jst("2026-06-08 10:00:01"))
+    step = d.feed(
+        Restored(_restored_overdue_session(), jst("2026-06-08 09:59:00")),
+        jst("2026-06-08 10:00:01"),
+    )
     assert step.effects == ()
     assert d.state.session == own
 
 
 def test_unknown_inputs_are_refused():
-    engine = Engine(make_config(), Schedule(make_config()))
+    engine = Engine(make_config(), schedule_of(make_config()))
     with pytest.raises(TypeError):
         engine.step(engine.initial(), object(), jst("2026-06-08 10:00:00"))
 
@@ -571,7 +616,6 @@ def test_removed_interface_counts_as_offline():
     assert d.state.pattern is Pattern.OFF
     [t] = [e for e in step.effects if isinstance(e, Transition) and e.entity == "machine"]
     assert t.reason == "usb0 removed"
-
 
 
 def test_a_reminder_due_during_a_brief_drop_keeps_its_spacing():

@@ -1,0 +1,107 @@
+"""The daemon's side of the outbox: the worker's life, alerts queued in register
+order, the daemon's own ``monitor`` alerts, and a grace period for them at exit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from monitor.daemon.faults import Faults
+from monitor.daemon.runtime import Runtime
+from monitor.daemon.tasks import Tasks, cancel
+from monitor.daemon.writes import WriteQueue
+from monitor.domain.enums import AlertKind, Severity
+from monitor.domain.model import Alert, PeriodInfo
+
+log = logging.getLogger("monitor.daemon")
+
+
+class Alerting:
+    """Starts the outbox worker (again after a reload) and queues alerts through the
+    register write queue, so an alert is written in order with the rows around it."""
+
+    def __init__(self, rt: Runtime, writes: WriteQueue, tasks: Tasks, faults: Faults):
+        self._rt = rt
+        self._writes = writes
+        self._faults = faults
+        self._tasks = tasks
+        self._task: asyncio.Task[Any] | None = None
+
+    def start_worker(self) -> None:
+        """Build the sender and worker of the config in force and run it; a worker
+        running before is stopped. Raise when there is no worker at all (start-up);
+        after a reload the old worker goes on, with an ``outbox`` fault recorded."""
+        rt = self._rt
+        if self._task is not None:
+            old, self._task = self._task, None
+            self._tasks.spawn(cancel(old), "stop old outbox worker")
+        try:
+            rt.sender = rt.parts.sender(rt.config)
+            rt.open_outbox = rt.parts.outbox(rt.register, rt.config, rt.sender, rt.clock.now)
+        except Exception as exc:
+            log.exception("cannot build the alert sender")
+            if self._faults["outbox"].failed(exc):
+                log.error("alerts stay in the outbox until the sender can be built")
+            if rt.open_outbox is None:
+                raise
+            return
+        self._task = self._tasks.spawn(rt.outbox.run(), "outbox")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def enqueue(self, alert: Alert, why: str) -> None:
+        rt = self._rt  # the worker in force when the write is done (after a reload too)
+        self._writes.write(f"alert {alert.key}", lambda: rt.outbox.enqueue(alert), why)
+
+    def link_up(self, why: str) -> None:
+        rt = self._rt
+        self._writes.write("outbox link-up", lambda: rt.outbox.link_up(), why)
+
+    def monitor_alert(self, detail: str, severity: Severity = Severity.WARNING) -> None:
+        """Raise a ``monitor`` alert (start, stop, reload, a fault) through the outbox."""
+        now = self._rt.now()
+        period: PeriodInfo | None
+        try:
+            period = self._rt.schedule.at(now)
+        except Exception:  # noqa: BLE001 - a monitor alert must go out even then
+            period = None
+        alert = Alert(
+            kind=AlertKind.MONITOR,
+            severity=severity,
+            at=now,
+            session=None,
+            period=period,
+            detail=detail,
+        )
+        log.info("monitor alert: %s", detail)
+        if self._rt.open_outbox is not None:
+            self.enqueue(alert, "monitor")
+
+    async def grace(self) -> None:
+        """Give alerts that can leave now a moment to do so (a 'stopped' notice)."""
+        rt = self._rt
+        if rt.open_outbox is None or not self.running:
+            return
+        try:
+            if not rt.outbox.status().get("destinations"):
+                return
+        except Exception:  # noqa: BLE001 - best effort on the way out
+            return
+        clock = rt.clock
+        deadline = clock.monotonic() + rt.timing.stop_grace
+        while clock.monotonic() < deadline:
+            try:
+                summary = rt.register.outbox_summary()
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                return
+            if not summary.get("pending") or summary.get("failed", 0) >= summary["pending"]:
+                return
+            await asyncio.sleep(0.05)
+
+    def kill_sender(self) -> None:
+        """End a send still running in its thread: it must not hold the exit."""
+        if self._rt.sender is not None:
+            self._rt.sender.kill()

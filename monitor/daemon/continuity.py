@@ -1,0 +1,95 @@
+"""Restart safety: the open session survives the process.
+
+While running, the register's ``last_seen`` is stored at every heartbeat and after a
+step (at most every ``last_seen_every``). On a clean stop the session is left open,
+stamped with when it was last seen; on start it is restored from the register, and
+the watcher's dump then tells the engine whether it continues or closed at that
+instant (the cable was pulled meanwhile). Valid permits are re-armed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from monitor.daemon.faults import Faults
+from monitor.daemon.runtime import Runtime
+from monitor.daemon.status import iso
+from monitor.daemon.traffic import TrafficMeter
+from monitor.daemon.writes import WriteQueue
+from monitor.domain.events import Input, PermitGranted, Restored
+
+log = logging.getLogger("monitor.daemon")
+
+
+class Continuity:
+    """Stores ``last_seen``, restores the open session at start, leaves it at stop."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        writes: WriteQueue,
+        faults: Faults,
+        traffic: TrafficMeter,
+        feed: Callable[[Input], None],
+    ):
+        self._rt = rt
+        self._writes = writes
+        self._faults = faults
+        self._traffic = traffic
+        self._feed = feed
+        self._saved: datetime | None = None
+
+    def save_last_seen(self, now: datetime, why: str = "heartbeat") -> None:
+        self._saved = now
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write("last seen", lambda: rt.register.set_last_seen(now), why)
+
+    def stepped(self, now: datetime) -> None:
+        """A step was taken at ``now``: store ``last_seen`` if it is time to."""
+        every = timedelta(seconds=self._rt.timing.last_seen_every)
+        if self._saved is None or now - self._saved >= every:
+            self.save_last_seen(now)
+
+    def restore(self) -> None:
+        """Continue the session the register says is open, and re-arm valid permits."""
+        rt = self._rt
+        try:
+            session = rt.register.current_session()
+            last_seen = rt.register.last_seen()
+            permits = rt.register.valid_permits(rt.now())
+        except Exception as exc:
+            log.exception("cannot read the open session from the register")
+            self._faults.failed("register", exc, str(exc))
+            return
+        if session is not None:
+            seen = max(last_seen or session.last_seen or session.started_at, session.started_at)
+            log.info(
+                "restoring open session %s (started %s, last seen %s)",
+                session.id,
+                iso(session.started_at),
+                iso(seen),
+            )
+            self._traffic.reset(carry=(session.bytes_sent, session.bytes_received))
+            self._feed(Restored(session=session, last_seen=seen))
+        for permit in permits:
+            self._feed(PermitGranted(permit))
+
+    def leave_open(self, now: datetime) -> None:
+        """Stamp the open session with ``now`` as last seen and write what waits."""
+        rt = self._rt
+        self.save_last_seen(now, "stop")
+        if rt.state.session is not None:
+            s = replace(rt.state.session, last_seen=now)
+            self._writes.write(
+                f"session {s.id} last seen", lambda: rt.register.update_session(s), "stop"
+            )
+        self._writes.flush()
+        if len(self._writes):
+            log.error(
+                "stopping with %d register write(s) not done: %s",
+                len(self._writes),
+                ", ".join(self._writes.waiting()),
+            )
