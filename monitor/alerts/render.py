@@ -22,7 +22,13 @@ from monitor.texts.formats import format_bytes, format_elapsed, format_local
 LANGUAGES = ("ja", "en")
 
 # Monitor alerts whose detail code means something is broken: staff should look.
-_FAULT_DETAILS = ("indicator-fault", "watcher-fault", "register-fault", "delivery-fault")
+_FAULT_DETAILS = (
+    "indicator-fault",
+    "watcher-fault",
+    "register-fault",
+    "delivery-fault",
+    "no-interface",
+)
 
 
 def _t(language: str, key: str, **values: Any) -> str:

@@ -125,6 +125,12 @@ class Link(_Section):
                 raise ValueError(f"bad interface name or pattern {name!r}")
         return v
 
+    def unmatched(self, names: list[str]) -> list[str]:
+        """Return the ``interfaces`` patterns that watch none of ``names`` (an interface
+        ``ignore`` names is not watched)."""
+        kept = [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in self.ignore)]
+        return [p for p in self.interfaces if not any(fnmatch.fnmatchcase(n, p) for n in kept)]
+
     def watches(self, name: str) -> bool:
         """Return True when interface ``name`` is watched: it matches ``interfaces``
         and no ``ignore`` pattern (ignore always wins)."""

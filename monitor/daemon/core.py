@@ -29,6 +29,7 @@ from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers
@@ -65,15 +66,26 @@ class Daemon:
         self.writes = WriteQueue(self.faults)
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.traffic = TrafficMeter(parts.traffic)
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic)
-        self.lamp = Lamp(rt, self.faults, self.view.publish)
+        self.sight = Sight(
+            rt,
+            lambda detail, severity: self.alerting.monitor_alert(detail, severity),
+            lambda: self.lamp.reshow(),
+            lambda: self.view.publish(rt.now()),
+        )
+        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.sight)
+        self.lamp = Lamp(rt, self.faults, self.view.publish, self.sight.shown)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
             rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
         )
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
-            rt, self.faults, self.feed, self._send_ready, lambda: self.view.publish(rt.now())
+            rt,
+            self.faults,
+            self.feed,
+            self._send_ready,
+            lambda: self.view.publish(rt.now()),
+            self.sight.check,
         )
         self.reloader = Reloader(
             rt,

@@ -18,12 +18,20 @@ log = logging.getLogger("monitor.daemon")
 class Lamp:
     """Shows patterns on the indicator and keeps its ``indicator`` fault.
 
-    ``publish(now)`` sends the status line when a fault starts or ends."""
+    ``publish(now)`` sends the status line when a fault starts or ends; ``shown``
+    maps the engine's pattern onto the one to show (the daemon's BLIND for OFF)."""
 
-    def __init__(self, rt: Runtime, faults: Faults, publish: Callable[[datetime], None]):
+    def __init__(
+        self,
+        rt: Runtime,
+        faults: Faults,
+        publish: Callable[[datetime], None],
+        shown: Callable[[Pattern], Pattern] = lambda pattern: pattern,
+    ):
         self._rt = rt
         self._faults = faults
         self._publish = publish
+        self._shown = shown  # the engine's pattern -> the one shown (Sight: BLIND for OFF)
         # The indicator said itself that it cannot show anything (on_fault): only its
         # on_restore ends that episode, not a later show() that merely queued a pattern.
         self._unreachable = False
@@ -31,6 +39,7 @@ class Lamp:
 
     def show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
         fault = self._faults["indicator"]
+        pattern = self._shown(pattern)
         try:
             self._rt.indicator.show(pattern, silenced=silenced)
         except Exception as exc:

@@ -36,6 +36,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def no_names() -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Clock:
     """The daemon's only clocks: ``now`` (aware wall time, UTC), ``monotonic`` (seconds,
@@ -93,7 +97,9 @@ class Parts:
     the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the
     config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
-    the config loader gave none (the holiday library in this process)."""
+    the config loader gave none (the holiday library in this process);
+    ``interfaces()`` names this machine's interfaces (for the alert that none of
+    them is watched)."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -108,3 +114,4 @@ class Parts:
     clock: Clock = field(default_factory=Clock)
     timing: Timing = field(default_factory=Timing)
     holidays: HolidayTable | None = None
+    interfaces: Callable[[], list[str]] = no_names

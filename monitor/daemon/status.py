@@ -12,6 +12,7 @@ from monitor import __version__
 from monitor.compat import UTC
 from monitor.daemon.faults import Faults
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.sight import Sight
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Pattern
@@ -47,8 +48,11 @@ def _interface_json(obs: LinkObserved) -> dict[str, Any]:
 class StatusView:
     """The status line (sent to systemd when it changes) and the status reply."""
 
-    def __init__(self, rt: Runtime, faults: Faults, writes: WriteQueue, traffic: TrafficMeter):
+    def __init__(
+        self, rt: Runtime, faults: Faults, writes: WriteQueue, traffic: TrafficMeter, sight: Sight
+    ):
         self._rt = rt
+        self._sight = sight
         self._faults = faults
         self._writes = writes
         self._traffic = traffic
@@ -74,11 +78,12 @@ class StatusView:
             online=bool(rt.state.online),
             since=(now - s.started_at) if s else None,
             period=str(period),
-            pattern=rt.state.pattern,
+            pattern=self._sight.shown(rt.state.pattern),
             language=lang,
             pending=pending,
             silenced=rt.state.silenced,
         )
+        line += self._sight.line(lang)
         failing = self._faults.failing()
         if failing:
             line += t(lang, "statusline.faults", parts=", ".join(failing))
@@ -129,9 +134,10 @@ class StatusView:
             "holiday": info.holiday,
             "rule": info.rule,
             "next_change": iso(info.next_change),
-            "pattern": str(st.pattern),
+            "pattern": str(self._sight.shown(st.pattern)),
             "silenced": bool(st.silenced and st.pattern is Pattern.ALARM),
             "session": self.session_json(st.session, now),
+            "blind": self._sight.as_json(),
             "pending_permits": [permit_json(p, UTC) for p in st.pending_permits],
             "indicator": _guarded(lambda: rt.indicator.state()),
             "outbox": _guarded(lambda: rt.outbox.status()),

@@ -52,6 +52,13 @@ def build_parts(
 
         return build_watcher(config.link, netns=netns)
 
+    def interface_names() -> list[str]:
+        if netns is not None:
+            return []  # the names of another namespace: not worth a socket there
+        from monitor.links import interface_names
+
+        return interface_names()
+
     return Parts(
         register=open_register,
         indicator=open_indicator,
@@ -65,6 +72,7 @@ def build_parts(
         notifier=notifier,
         clock=clock or Clock(),
         holidays=holidays,
+        interfaces=interface_names,
     )
 
 

@@ -128,8 +128,14 @@ class Alert:
 
     @property
     def key(self) -> str:
-        """Return the idempotency key: one alert per (session, kind, reminder)."""
-        sid = self.session.id if self.session else f"monitor@{self.at.isoformat()}"
+        """Return the idempotency key: one alert per (session, kind, reminder); a
+        monitor alert per (instant, detail code): two at one instant ("started" and
+        "no-interface") are two alerts."""
+        if self.session is not None:
+            sid = self.session.id
+        else:
+            code = self.detail.partition(":")[0].strip()
+            sid = f"monitor@{self.at.isoformat()}" + (f"#{code}" if code else "")
         return f"{sid}/{self.kind}/{self.reminder}"
 
 

@@ -111,6 +111,9 @@ JA: dict[str, str] = {
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    "detail.no-interface": "監視対象のネットワーク接続口が1つもありません。接続を検知できません"
+    "（ランプは「監視対象なし」の二度点滅）。システム担当者に連絡してください。",
+    "detail.interface-back": "監視対象のネットワーク接続口が見つかりました。監視を再開しました。",
 }
 
 EN: dict[str, str] = {
@@ -208,4 +211,7 @@ EN: dict[str, str] = {
     "detail.watcher-fault": "The network link cannot be watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    "detail.no-interface": "No watched network interface is present: connections cannot be "
+    "detected (the lamp shows BLIND, a double blink). Call IT.",
+    "detail.interface-back": "A watched network interface is present again: monitoring resumed.",
 }
