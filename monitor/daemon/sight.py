@@ -121,6 +121,6 @@ class Sight:
 def _guarded_names(list_names: Callable[[], list[str]]) -> list[str]:
     try:
         return sorted(list_names())
-    except Exception:  # noqa: BLE001 - only for the message
+    except Exception:
         log.warning("cannot list this machine's interfaces", exc_info=True)
         return []

@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from monitor.config import Indicator
 from monitor.control import request
 from monitor.domain.enums import Pattern
 from monitor.indicator.looks import BLIND_RHYTHM, labels, look_for
-from monitor.config import Indicator
 from monitor.register import Register
 from tests.support.daemon_parts import Running, config_text, rig, until
 
