@@ -26,6 +26,12 @@ JA: dict[str, str] = {
     "check.credential": " + 資格情報",
     "check.store": "  台帳          {path}",
     "check.control": "  制御ソケット  {path}",
+    "check.no_match": "警告: link.interfaces の {pattern!r} は今この機械のどのインターフェースにも"
+    "一致しません（あるもの: {present}; 除外 {ignore}）。後から挿す機器用なら問題ありません。"
+    "入力ミスなら、そこでの接続は検知できません。",
+    "check.watches_nothing": "警告: この機械では何も監視されません。このままでは監視プログラムは"
+    "何も検知できません（ランプは「監視対象なし」を表示します）。",
+    "check.no_interfaces_listed": "警告: この機械のインターフェース一覧を読めません: {error}",
     # explain
     "explain.iso": "2026-05-06T17:00、2026-05-06T17:00+09:00、2026-05-06T08:00Z のような "
     "ISO 8601 で指定してください",
@@ -120,6 +126,12 @@ EN: dict[str, str] = {
     "check.credential": " + credential",
     "check.store": "  store         {path}",
     "check.control": "  control       {path}",
+    "check.no_match": "warning: link.interfaces pattern {pattern!r} matches no interface "
+    "of this machine now (present: {present}; ignored: {ignore}): right if it is for one "
+    "plugged in later, a typo otherwise (connections there cannot be detected)",
+    "check.watches_nothing": "warning: nothing on this machine is watched: the monitor "
+    "would detect no connection (the lamp would show BLIND)",
+    "check.no_interfaces_listed": "warning: cannot list this machine's interfaces: {error}",
     "explain.iso": "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
     "2026-05-06T08:00Z",
     "explain.gap": "{time} does not exist in {zone} (the clocks jump forward); give an offset",
