@@ -46,6 +46,7 @@ def machine_warnings(config: Config) -> list[str]:
 )
 def check_config(config_path: Path | None, strict: bool) -> None:
     """Validate the config; print a summary (exit 0) or every problem (exit 2).
+
     Warnings about this machine are printed after the summary (exit 0; 2 with
     --strict)."""
     config, source = load_checked_or_exit(config_path)

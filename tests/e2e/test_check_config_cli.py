@@ -62,8 +62,10 @@ def test_a_typo_in_link_interfaces_is_a_warning_naming_the_interfaces_present(tm
             "a typo otherwise (connections there cannot be detected)"
             for p in ("eht*", "usb*")
         ] + [
-            "warning: nothing on this machine is watched: the monitor would detect no "
-            "connection (the lamp would show BLIND)"
+            (
+                "warning: nothing on this machine is watched: the monitor would detect no "
+                "connection (the lamp would show BLIND)"
+            )
         ]
         strict = _check_in(ns, config, "--strict")
         assert strict.returncode == 2 and strict.stderr == result.stderr
