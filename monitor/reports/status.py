@@ -57,6 +57,16 @@ def _lamp(reply: dict[str, Any], lang: str) -> str:
     return lamp
 
 
+def _blind(blind: dict[str, Any], lang: str, zone: tzinfo) -> str:
+    return t(
+        lang,
+        "status.blind",
+        patterns=", ".join(blind.get("interfaces") or []),
+        present=", ".join(blind.get("present_on_machine") or []) or t(lang, "status.none"),
+        since=_local(blind.get("since"), zone),
+    )
+
+
 def _session(session: dict[str, Any], lang: str, zone: tzinfo) -> str:
     permit = session.get("permit")
     ptext = (
@@ -104,6 +114,8 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
         ("period", _period(reply, lang, zone)),
         ("lamp", _lamp(reply, lang)),
     ]
+    if reply.get("blind"):
+        rows.insert(0, ("blind", _blind(reply["blind"], lang, zone)))
     if reply.get("session"):
         rows.append(("session", _session(reply["session"], lang, zone)))
     ifaces = reply.get("interfaces") or {}

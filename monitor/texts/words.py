@@ -14,6 +14,7 @@ JA: dict[str, str] = {
     "pattern.on": "点灯",
     "pattern.warn": "注意",
     "pattern.alarm": "警報",
+    "pattern.blind": "監視対象なし",
 }
 
 EN: dict[str, str] = {
@@ -27,4 +28,5 @@ EN: dict[str, str] = {
     "pattern.on": "on",
     "pattern.warn": "WARN",
     "pattern.alarm": "ALARM",
+    "pattern.blind": "BLIND",
 }

@@ -12,10 +12,12 @@ import contextlib
 from pathlib import Path
 
 from monitor.config import Indicator
+from monitor.compat import UTC
 from monitor.control import request
 from monitor.domain.enums import Pattern
 from monitor.indicator.looks import BLIND_RHYTHM, labels, look_for
 from monitor.register import Register
+from monitor.reports.status import format_status_report
 from tests.support.daemon_parts import Running, config_text, rig, until
 
 
@@ -47,6 +49,13 @@ def test_no_watched_interface_at_start_alerts_shows_blind_and_ends_when_one_appe
             assert status["pattern"] == "blind"
             assert status["blind"]["interfaces"] == ["eht*"]
             assert status["blind"]["present_on_machine"] == ["eth0", "lo"]
+            text = format_status_report(status, "en", UTC)
+            assert text.splitlines()[0] == (
+                "Watching    NOTHING: no interface matches link.interfaces eht* (this machine: "
+                "eth0, lo); connections cannot be detected. Call IT (since 2026-03-04 01:00)"
+            )
+            assert "Lamp        double blink (BLIND)" in text
+            assert format_status_report(status, "ja", UTC).startswith("監視対象: なし: ")
             line = r.daemon.view.line(r.clock.now())
             assert line.endswith(", no watched interface (eht*): call IT"), line
             await until(lambda: len(monitor_alerts(r.store)) >= 2, 2, "the alert is queued")
