@@ -86,6 +86,9 @@ class Watching:
         async for obs in watcher.changes():
             self.observe(obs)
             self._sighted()
+            # A burst of changes (a flapping cable) comes from the watcher without a
+            # pause: let the control socket (``status``) and the timers in between.
+            await asyncio.sleep(0)
         raise MonitorError("the watcher's stream of changes ended")
 
     def reconcile(self, current: list[LinkObserved]) -> None:

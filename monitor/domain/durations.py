@@ -21,9 +21,13 @@ MAX_DURATION = timedelta(days=365)
 _FORMS = '"90s", "15m", "2h", "1h30m" or "500ms"'
 
 
+class DurationTooLong(ValueError):
+    """A duration longer than the maximum its reader takes."""
+
+
 def _bounded(td: timedelta | None, value: Any, maximum: timedelta) -> timedelta:
     if td is None or td > maximum:
-        raise ValueError(f"too long: at most {format_duration(maximum)}, got {value!r}")
+        raise DurationTooLong(f"too long: at most {format_duration(maximum)}, got {value!r}")
     return td
 
 
@@ -54,8 +58,9 @@ def _from_text(value: str, maximum: timedelta) -> timedelta | None:
 
 def parse_duration(value: Any, maximum: timedelta = MAX_DURATION) -> timedelta:
     """Return the timedelta of ``"90s"``, ``"15m"``, ``"2h"``, ``"1h30m"``, ``"500ms"``
-    (a bare number is seconds); raise ValueError naming the accepted forms, or the
-    maximum when the value is longer than ``maximum`` (at most ``MAX_DURATION``).
+    (a bare number is seconds); raise ValueError naming the accepted forms, or
+    ``DurationTooLong`` (a ValueError) naming the maximum when the value is longer
+    than ``maximum`` (at most ``MAX_DURATION``).
 
     ValueError, never TypeError or OverflowError: pydantic reports only ValueError
     with the key path, and the control socket answers it as the request's error."""
