@@ -132,7 +132,12 @@ class Daemon:
         self._signals()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
-        self.alerting.monitor_alert("started", Severity.INFO)
+        if self.continuity.blind is not None:
+            # The previous run died: the notice says so, and since when nobody watched.
+            since, until = (at.isoformat() for at in self.continuity.blind)
+            self.alerting.monitor_alert(f"started: after-crash {since} {until}", Severity.WARNING)
+        else:
+            self.alerting.monitor_alert("started", Severity.INFO)
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.timers.start_heartbeat()

@@ -64,7 +64,8 @@ class Purpose(StrEnum):
 class EndReason(StrEnum):
     UNPLUGGED = "unplugged"  # the last watched link went down
     MONITOR_STOPPED = "monitor-stopped"  # closed on purpose when the monitor stopped
-    RECOVERED = "ended-while-monitor-down"  # found down after a restart; ended_at = last seen
+    # found down after a restart: ended between ended_at (last seen) and ended_by (restart)
+    RECOVERED = "ended-while-monitor-down"
 
 
 class Period(StrEnum):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from monitor.domain.model import LinkObserved, Transition
 from monitor.register.chain import insert_chained
@@ -61,6 +63,44 @@ class EventsMixin(RegisterCore):
 
     def last_seen(self) -> datetime | None:
         """Return the last heartbeat stored by ``set_last_seen``, or None."""
+        return from_iso(self._meta("last_seen"))
+
+    def _meta(self, key: str) -> str | None:
         with self._lock:
-            r = self._db.execute("SELECT value FROM meta WHERE key = 'last_seen'").fetchone()
-        return from_iso(r["value"]) if r else None
+            r = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return r["value"] if r else None
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        with self._write() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def set_stopped_at(self, at: datetime | None) -> None:
+        """Store when the daemon stopped cleanly (None: it runs now). Not chained, like
+        the heartbeat: a start that finds no clean stop after the last heartbeat
+        knows the daemon died (kill -9, power cut) and was blind since then."""
+        self._set_meta("stopped_at", to_iso(at) if at is not None else None)
+
+    def stopped_at(self) -> datetime | None:
+        """Return the instant of the last clean stop, or None (running, or it died)."""
+        return from_iso(self._meta("stopped_at"))
+
+    def set_traffic(self, state: dict[str, Any] | None) -> None:
+        """Store the open session's traffic baselines (per-interface counters at its
+        start and last seen): a restart, even after a crash, counts on from them."""
+        self._set_meta("traffic", json.dumps(state) if state is not None else None)
+
+    def traffic(self) -> dict[str, Any] | None:
+        """Return what ``set_traffic`` stored, or None."""
+        raw = self._meta("traffic")
+        try:
+            value = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None

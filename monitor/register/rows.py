@@ -115,6 +115,7 @@ def session_row(s: Session, permit_id: int | None) -> dict[str, Any]:
         "alerts": canonical(alerts),
         "end_reason": EndReason(s.end_reason).value if s.end_reason else None,
         "last_seen": to_iso(s.last_seen),
+        "ended_by": to_iso(s.ended_by),
     }
 
 
@@ -133,6 +134,7 @@ def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
         ended_at=from_iso(r["ended_at"]),
         end_reason=EndReason(r["end_reason"]) if r["end_reason"] else None,
         last_seen=from_iso(r["last_seen"]),
+        ended_by=from_iso(r["ended_by"]),
         bytes_sent=r["bytes_sent"],
         bytes_received=r["bytes_received"],
     )

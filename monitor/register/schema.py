@@ -128,8 +128,14 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# v4: a session that ended while the monitor was down ended at an unknown instant
+# between its last_seen (ended_at) and the restart that found it over (ended_by).
+_V4 = """
+ALTER TABLE sessions ADD COLUMN ended_by TEXT;
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -152,4 +158,5 @@ UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
 ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("alerts", "permanent_failure"): 0,
     ("alerts", "last_duration_s"): None,
+    ("sessions", "ended_by"): None,
 }

@@ -11,6 +11,7 @@ from monitor.domain.enums import OutboxState
 from monitor.domain.model import Session
 from monitor.domain.outbox import OutboxRow
 from monitor.reports.views import duration_s, format_hm, session_alerts
+from monitor.texts import t
 
 HEADER = ["ID", "START", "END", "DURATION", "INTERFACES", "VERDICTS", "PURPOSE", "STAFF", "ALERTS"]
 
@@ -24,9 +25,11 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def _end_text(start: datetime, end: datetime | None) -> str:
+def _end_text(start: datetime, end: datetime | None, by: datetime | None = None) -> str:
     if end is None:
         return "open"
+    if by is not None:  # ended while the monitor was down: the exact time is unknown
+        return t("en", "reports.between", first=_end_text(start, end), last=_end_text(start, by))
     if end.date() == start.date():
         return end.strftime("%H:%M:%S")
     return end.strftime("%Y-%m-%d %H:%M:%S")
@@ -43,12 +46,14 @@ def _alerts_text(s: Session, rows: Sequence[OutboxRow]) -> str:
 def _row(s: Session, rows: Sequence[OutboxRow], zone: tzinfo) -> list[str]:
     start = s.started_at.astimezone(zone)
     end = s.ended_at.astimezone(zone) if s.ended_at else None
+    by = s.ended_by.astimezone(zone) if s.ended_by else None
+    duration = format_hm(duration_s(s))
     p = s.permit
     return [
         s.id,
         start.strftime("%Y-%m-%d %H:%M:%S"),
-        _end_text(start, end),
-        format_hm(duration_s(s)),
+        _end_text(start, end, by),
+        t("en", "reports.at_least", duration=duration) if by else duration,
         ",".join(sorted(s.interfaces)) or "-",
         ",".join(str(v) for v in s.verdicts) or "-",
         (str(p.purpose) + (" (after the fact)" if p.after_the_fact else "")) if p else "-",

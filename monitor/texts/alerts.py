@@ -25,6 +25,10 @@ JA: dict[str, str] = {
     "lead.no-permit": "許可（作業の届け出）が登録されていないネットワーク接続を検知しました。",
     "lead.overdue": "ネットワーク接続が上限時間を超えて続いています。",
     "lead.resolved": "警告のあったネットワーク接続が終了しました（LANケーブルが外されました）。",
+    "lead.resolved.ended-while-monitor-down": "警告のあったネットワーク接続が、監視プログラムの"
+    "停止中に終了していました（終了の時刻と理由は不明です）。",
+    "lead.resolved.monitor-stopped": "警告のあったネットワーク接続の記録を、監視プログラムの停止で"
+    "終えました。",
     "lead.monitor": "link-monitor（ネットワーク接続の監視プログラム）からのお知らせです。",
     "lead.test": "これは link-monitor のテストメールです。このメールが届けば、警告メールの"
     "送信設定は正しく動いています。対応は不要です。",
@@ -80,7 +84,7 @@ JA: dict[str, str] = {
     # end reasons
     "end.unplugged": "LANケーブルが外された",
     "end.monitor-stopped": "監視プログラムの停止",
-    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（最後に確認した時刻）",
+    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（正確な時刻は不明）",
     # alert kinds in a session summary
     "kind.clinic-hours": "診療時間中",
     "kind.outside-window": "許可時間外",
@@ -105,6 +109,10 @@ JA: dict[str, str] = {
     "footer": "-- \nこのメールは link-monitor が自動で送信しました。",
     # monitor details
     "detail.started": "監視を開始しました。",
+    "detail.started-after-crash": "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。"
+    "{since} から {until} まで、接続を検知できていませんでした。",
+    "ended_between": "{first} から {last} の間（監視プログラムの停止中のため正確な時刻は不明）",
+    "at_least": "{duration} 以上",
     "detail.stopped": "監視を停止しました。停止中は接続を検知できません。",
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
@@ -131,6 +139,10 @@ EN: dict[str, str] = {
     "maintenance is permitted.",
     "lead.no-permit": "A network connection was detected without a registered permit.",
     "lead.overdue": "A network connection has lasted longer than its time limit.",
+    "lead.resolved.ended-while-monitor-down": "A network connection that raised an alert "
+    "ended while the monitor was down (when and why is unknown).",
+    "lead.resolved.monitor-stopped": "The record of a network connection that raised an alert "
+    "was closed because the monitor stopped.",
     "lead.resolved": "A network connection that raised an alert has ended (the LAN cable "
     "was unplugged).",
     "lead.monitor": "A notice from link-monitor (the program that watches the network link).",
@@ -182,7 +194,7 @@ EN: dict[str, str] = {
     "purpose.other": "other",
     "end.unplugged": "LAN cable unplugged",
     "end.monitor-stopped": "monitor stopped",
-    "end.ended-while-monitor-down": "ended while the monitor was down (last seen time)",
+    "end.ended-while-monitor-down": "ended while the monitor was down (exact time unknown)",
     "kind.clinic-hours": "clinic hours",
     "kind.outside-window": "outside window",
     "kind.no-permit": "no permit",
@@ -205,6 +217,10 @@ EN: dict[str, str] = {
     "    link-monitor status / journalctl -u link-monitor",
     "footer": "-- \nSent automatically by link-monitor.",
     "detail.started": "Monitoring started.",
+    "detail.started-after-crash": "Monitoring started. The previous run did not stop cleanly "
+    "(killed, power cut): connections could not be detected from {since} to {until}.",
+    "ended_between": "between {first} and {last} (the monitor was down: the exact time is unknown)",
+    "at_least": "at least {duration}",
     "detail.stopped": "Monitoring stopped. Connections are not detected while it is stopped.",
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",

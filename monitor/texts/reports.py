@@ -27,6 +27,8 @@ JA: dict[str, str] = {
     "alert.sent": "・送信済",
     "alert.not_sent": "・未送信",
     "open": "接続中",
+    "between": "{first}〜{last}の間",
+    "at_least": "{duration}以上",
     "separator": "、",
 }
 
@@ -51,5 +53,7 @@ EN: dict[str, str] = {
     "alert.sent": " sent",
     "alert.not_sent": " not sent",
     "open": "open",
+    "between": "between {first} and {last}",
+    "at_least": ">={duration}",
     "separator": "; ",
 }

@@ -60,8 +60,9 @@ def tamper(path: Path, sql: str, *args) -> None:
         ),
         ("UPDATE permits SET staff = '別人' WHERE id = 1", "permits row 1", "staff"),
         (
-            "UPDATE chain SET body = replace(body, 'no-permit', 'permitted') WHERE seq = 5",
-            "chain record 5",
+            # seq 1-4: the schema's migrations (v4: sessions.ended_by)
+            "UPDATE chain SET body = replace(body, 'no-permit', 'permitted') WHERE seq = 6",
+            "chain record 6",
             "edited",
         ),
         ("DELETE FROM chain WHERE seq = 7", "chain record 8", "missing"),
