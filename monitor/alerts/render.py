@@ -28,6 +28,7 @@ _FAULT_DETAILS = (
     "register-fault",
     "delivery-fault",
     "no-interface",
+    "clock-behind",
 )
 
 
@@ -117,6 +118,18 @@ def render(
     return title, "\n".join([*lines, "", _t(L, "footer")]) + "\n"
 
 
+def _clock_note(note: str, L: str) -> str:
+    """Return the people's text of a session's clock note ("unsynchronised 16")."""
+    code, _, error = note.partition(" ")
+    if code != "unsynchronised":
+        return note
+    try:
+        seconds = float(error)
+    except ValueError:
+        return _t(L, "clock.unsynchronised_unknown")
+    return _t(L, "clock.unsynchronised", error=f"{seconds:g}")
+
+
 def _lead(alert: Alert) -> str:
     """Return the key of the alert's first line: a resolved session says how it ended
     (only an unplugged cable is "the LAN cable was unplugged")."""
@@ -144,6 +157,8 @@ def _session_lines(lines: list[str], alert: Alert, s: Session, tz: tzinfo, L: st
     interfaces = ", ".join(sorted(s.interfaces)) or _t(L, "unknown_interface")
     _field(lines, _t(L, "f.interfaces"), interfaces)
     _field(lines, _t(L, "f.started"), format_local(s.started_at, tz, L))
+    if s.clock_note:
+        _field(lines, _t(L, "f.clock"), _clock_note(s.clock_note, L))
     if alert.kind == AlertKind.RESOLVED:
         _ended_lines(lines, s, alert.at, tz, L)
         if s.end_reason is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
@@ -75,9 +76,19 @@ class Daemon:
         self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.sight)
         self.lamp = Lamp(rt, self.faults, self.view.publish, self.sight.shown)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
-        self.effects = Effects(
-            rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
+        self.clock = ClockWatch(
+            rt, self.writes, lambda detail, severity: self.alerting.monitor_alert(detail, severity)
         )
+        self.effects = Effects(
+            rt,
+            self.writes,
+            self.lamp,
+            self.alerting,
+            self.traffic,
+            self.timers.trim_later,
+            self.clock,
+        )
+        self.view.clock_json = self.clock.as_json
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
             rt,
@@ -130,6 +141,7 @@ class Daemon:
         if control is None:
             return 1
         self._signals()
+        self.clock.at_start()  # before this run writes a time: is the clock behind?
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
         if self.continuity.blind is not None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.lamp import Lamp
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.traffic import TrafficMeter, with_traffic
@@ -30,7 +31,7 @@ from monitor.domain.events import (
     SessionClosed,
     SessionOpened,
 )
-from monitor.domain.model import LinkObserved, Transition
+from monitor.domain.model import LinkObserved, Session, Transition
 
 log = logging.getLogger("monitor.daemon")
 
@@ -56,8 +57,10 @@ class Effects:
         alerting: Alerting,
         traffic: TrafficMeter,
         closed: Callable[[], None],
+        clock: ClockWatch | None = None,
     ):
         self._rt = rt
+        self._clock = clock
         self._writes = writes
         self._lamp = lamp
         self._alerting = alerting
@@ -99,8 +102,19 @@ class Effects:
         else:
             self._traffic.sample(obs.interface)
 
+    def _noted(self, s: Session) -> Session:
+        """Return ``s`` with the clock's note of its start (the engine's snapshot of the
+        step that opened it does not have it yet)."""
+        note = self._clock.notes.get(s.id) if self._clock is not None else None
+        return replace(s, clock_note=note) if note and s.clock_note is None else s
+
     def _session_opened(self, effect: SessionOpened, why: str) -> None:
         s = effect.session
+        if self._clock is not None and self._clock.session_opened(s.id) is not None:
+            s = self._noted(s)
+            st = self._rt.state  # later steps copy the engine's session: note it there
+            if st.session is not None and st.session.id == s.id:
+                self._rt.state = replace(st, session=self._noted(st.session))
         self._traffic.reset()
         for name in s.interfaces:
             self._traffic.start(name)
@@ -110,8 +124,11 @@ class Effects:
     def _alert_raised(self, effect: AlertRaised, why: str) -> None:
         alert = effect.alert
         s = alert.session
-        if s is not None and s.ended_at is not None and self._totals is not None:
-            alert = replace(alert, session=with_traffic(s, self._totals))
+        if s is not None:
+            s = self._noted(s)
+            if s.ended_at is not None and self._totals is not None:
+                s = with_traffic(s, self._totals)
+            alert = replace(alert, session=s)
         log.warning(
             "alert %s%s for session %s",
             alert.kind,
@@ -125,12 +142,14 @@ class Effects:
         self._writes.write("transition", lambda: rt.register.record_transition(t), why)
 
     def _session_changed(self, effect: SessionChanged, why: str) -> None:
-        s = effect.session
+        s = self._noted(effect.session)
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write(f"session {s.id} changed", lambda: rt.register.update_session(s), why)
 
     def _session_closed(self, effect: SessionClosed, why: str) -> None:
-        s = with_traffic(effect.session, self._totals or self._traffic.totals())
+        s = with_traffic(self._noted(effect.session), self._totals or self._traffic.totals())
+        if self._clock is not None:
+            self._clock.session_closed(s.id)
         self._closed()
         log.info("session %s closed (%s, %s)", s.id, s.end_reason, format_duration(s.duration()))
         rt = self._rt  # the register at the time of the write (a retry may be later)

@@ -29,6 +29,7 @@ from monitor.daemon.ports import (
     TrafficReader,
     WatcherPort,
 )
+from monitor.domain.clock import ClockReading
 from monitor.schedule import HolidayTable
 
 
@@ -38,6 +39,10 @@ def utcnow() -> datetime:
 
 def no_names() -> list[str]:
     return []
+
+
+def unknown_clock() -> ClockReading:
+    return ClockReading(None)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class Parts:
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
     the config loader gave none (the holiday library in this process);
     ``interfaces()`` names this machine's interfaces (for the alert that none of
-    them is watched)."""
+    them is watched); ``clock_reading()`` is the kernel's word on the wall clock."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -115,3 +120,4 @@ class Parts:
     timing: Timing = field(default_factory=Timing)
     holidays: HolidayTable | None = None
     interfaces: Callable[[], list[str]] = no_names
+    clock_reading: Callable[[], ClockReading] = unknown_clock

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from monitor.domain.clock import ClockCheck
 from monitor.domain.enums import Pattern
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
 
@@ -34,6 +35,10 @@ class RegisterPort(Protocol):
     def traffic(self) -> dict[str, Any] | None: ...
 
     def set_traffic(self, state: dict[str, Any] | None) -> None: ...
+
+    def record_clock(self, check: ClockCheck) -> int: ...
+
+    def newest_time(self) -> datetime | None: ...
 
     def valid_permits(self, now: datetime) -> list[Permit]: ...
 

@@ -57,6 +57,7 @@ class StatusView:
         self._writes = writes
         self._traffic = traffic
         self._sent: str | None = None
+        self.clock_json: Callable[[], dict[str, Any] | None] = lambda: None
 
     def line(self, now: datetime, *, stopping: bool = False) -> str:
         """Return the one-line state for systemd's ``STATUS=``; never raise."""
@@ -160,4 +161,5 @@ class StatusView:
             "steps": rt.steps,
             "unsaved_writes": len(self._writes),
             "faults": self._faults.as_dict(),
+            "clock": self.clock_json(),
         }

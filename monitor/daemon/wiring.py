@@ -26,6 +26,7 @@ from monitor.daemon.ports import (
     SenderPort,
     WatcherPort,
 )
+from monitor.domain.clock import ClockReading
 from monitor.schedule import HolidayTable
 
 
@@ -73,6 +74,7 @@ def build_parts(
         clock=clock or Clock(),
         holidays=holidays,
         interfaces=interface_names,
+        clock_reading=clock_reading,
     )
 
 
@@ -143,6 +145,12 @@ def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, Holiday
     from monitor.jobs import load_checked as load
 
     return load(path, now)
+
+
+def clock_reading() -> ClockReading:
+    from monitor.timesync import read_clock
+
+    return read_clock()
 
 
 def traffic(names: Iterable[str]) -> dict[str, tuple[int, int]]:

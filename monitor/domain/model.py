@@ -101,6 +101,9 @@ class Session:
     # Ended while the monitor was down: at an unknown instant between ``ended_at`` (last
     # seen open) and ``ended_by`` (the restart that found it over). None otherwise.
     ended_by: datetime | None = None
+    # Started while the kernel said the clock was not synchronised: "unsynchronised
+    # <estimated error in s>" (``ClockCheck.note``); None otherwise.
+    clock_note: str | None = None
 
     @property
     def worst(self) -> Verdict:

@@ -6,10 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
+from monitor.domain.clock import ClockCheck
 from monitor.domain.model import LinkObserved, Transition
 from monitor.register.chain import insert_chained
 from monitor.register.core import RegisterCore
 from monitor.register.rows import (
+    clock_check_from,
+    clock_check_row,
     from_iso,
     link_event_from,
     link_event_row,
@@ -104,3 +107,27 @@ class EventsMixin(RegisterCore):
         except ValueError:
             return None
         return value if isinstance(value, dict) else None
+
+    def record_clock(self, check: ClockCheck) -> int:
+        """Append one record of the clock (``adjtimex`` at a session start or end);
+        return its id."""
+        with self._write() as db:
+            return insert_chained(db, "clock_checks", clock_check_row(check))
+
+    def clock_checks(self) -> list[ClockCheck]:
+        """Return every record of the clock, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM clock_checks ORDER BY id").fetchall()
+        return [clock_check_from(r) for r in rows]
+
+    def newest_time(self) -> datetime | None:
+        """Return the newest instant the register holds: the heartbeat, the last clean
+        stop, the newest session's start (each one lookup). A wall clock earlier than
+        this at start has gone back (or was set wrong)."""
+        with self._lock:
+            r = self._db.execute(
+                "SELECT MAX(started_at) AS t FROM sessions"  # sessions_started index
+            ).fetchone()
+        times = [from_iso(r["t"]) if r else None, self.last_seen(), self.stopped_at()]
+        known = [t for t in times if t is not None]
+        return max(known) if known else None

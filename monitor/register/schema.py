@@ -129,9 +129,22 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
 # v4: a session that ended while the monitor was down ended at an unknown instant
-# between its last_seen (ended_at) and the restart that found it over (ended_by).
+# between its last_seen (ended_at) and the restart that found it over (ended_by); a
+# session started while the clock was not synchronised says so (clock_note); what
+# the kernel said about the clock at each session start and end (clock_checks).
 _V4 = """
 ALTER TABLE sessions ADD COLUMN ended_by TEXT;
+ALTER TABLE sessions ADD COLUMN clock_note TEXT;
+CREATE TABLE clock_checks (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    session_id   TEXT,
+    synchronised INTEGER,
+    est_error_s  REAL,
+    max_error_s  REAL,
+    jump_s       REAL
+);
 """
 
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
@@ -147,6 +160,7 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "clock_checks": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
@@ -159,4 +173,5 @@ ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("alerts", "permanent_failure"): 0,
     ("alerts", "last_duration_s"): None,
     ("sessions", "ended_by"): None,
+    ("sessions", "clock_note"): None,
 }

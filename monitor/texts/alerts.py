@@ -109,6 +109,13 @@ JA: dict[str, str] = {
     "footer": "-- \nこのメールは link-monitor が自動で送信しました。",
     # monitor details
     "detail.started": "監視を開始しました。",
+    "detail.clock-behind": "パソコンの時計が、台帳の最新の記録より前の時刻になっています。時計が"
+    "戻されたか誤って設定されています。時間帯の判定と記録の時刻が正しくありません。",
+    "f.clock": "時計",
+    "clock.unsynchronised": "接続開始時に時刻同期されていません（推定誤差 {error} 秒）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
+    "clock.unsynchronised_unknown": "接続開始時に時刻同期されていません（誤差不明）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
     "detail.started-after-crash": "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。"
     "{since} から {until} まで、接続を検知できていませんでした。",
     "ended_between": "{first} から {last} の間（監視プログラムの停止中のため正確な時刻は不明）",
@@ -217,6 +224,13 @@ EN: dict[str, str] = {
     "    link-monitor status / journalctl -u link-monitor",
     "footer": "-- \nSent automatically by link-monitor.",
     "detail.started": "Monitoring started.",
+    "detail.clock-behind": "The PC's clock is earlier than the register's newest record: it "
+    "was set back or set wrong. Period verdicts and recorded times are not right.",
+    "f.clock": "Clock",
+    "clock.unsynchronised": "not synchronised when the connection started (estimated error "
+    "{error} s): times and period verdicts may be off",
+    "clock.unsynchronised_unknown": "not synchronised when the connection started (error "
+    "unknown): times and period verdicts may be off",
     "detail.started-after-crash": "Monitoring started. The previous run did not stop cleanly "
     "(killed, power cut): connections could not be detected from {since} to {until}.",
     "ended_between": "between {first} and {last} (the monitor was down: the exact time is unknown)",

@@ -299,6 +299,7 @@ def rig(
     notifier: Any = None,
     loader: Callable[..., Any] = load_in_process,
     interfaces: Iterable[str] = ("eth0",),
+    clock_reading: Callable[[], Any] | None = None,
 ) -> Rig:
     """Return a daemon on test parts, reading ``text`` (default ``config_text``) from
     ``tmp/link-monitor.toml``; ``interfaces`` are present at start, offline."""
@@ -330,6 +331,7 @@ def rig(
         timing=timing,
         holidays=holidays,
         interfaces=lambda: sorted({"lo", *links.present}),
+        **({"clock_reading": clock_reading} if clock_reading is not None else {}),
     )
     daemon = Daemon(config, parts, source=str(path), config_path=path)
     return Rig(daemon, clock, links, lamp, mailbox, holidays, path, counters)
