@@ -54,8 +54,8 @@ def country_problem(country: str) -> str | None:
 def subdivision_problem(country: str, subdivision: str | None) -> str | None:
     """Return what is wrong with ``calendar.subdivision`` for a known ``country``,
     naming the subdivisions the library has, or None. Imports holidays."""
-    if subdivision is None:
-        return None
+    if not subdivision:
+        return None  # "" is none, as in national_holidays
     if not country:
         return 'a subdivision needs calendar.country (it is "", no holidays)'
     import holidays
@@ -108,7 +108,7 @@ def calendar_problems(country: str, subdivision: str | None, years: Iterable[int
     """Return what the holiday library finds wrong with ``calendar.country`` and
     ``calendar.subdivision`` when loading the tables of ``years``. Imports holidays."""
     if not country:
-        problem = subdivision_problem(country, subdivision)
+        problem = subdivision_problem(country, subdivision or None)
         return [Problem("calendar.subdivision", problem)] if problem else []
     if problem := country_problem(country):
         return [Problem("calendar.country", problem)]
