@@ -57,6 +57,7 @@ JA: dict[str, str] = {
     "indicator.pattern.on": "メインLED 点灯（接続中・許可あり）",
     "indicator.pattern.warn": "メインLED ゆっくり点滅（超過・時間外・許可なし）",
     "indicator.pattern.alarm": "メインLED 速い点滅＋ブザー（診療時間中。ボタンで止まります）",
+    "indicator.pattern.blind": "メインLED 二度点滅（監視対象の接続口なし。システム担当者へ連絡）",
     "indicator.pressed": "ボタンが押されました（{where}）: 確認",
     "indicator.held": "ボタンが長押しされました（{where}）: 自己診断、全出力を順に",
     "indicator.source": "{source}: 表示器 {where}",
@@ -155,6 +156,7 @@ EN: dict[str, str] = {
     "indicator.pattern.warn": "main LED slow blink (overdue / outside a window / no permit)",
     "indicator.pattern.alarm": "main LED fast blink + buzzer beeping (clinic hours; press the "
     "button to silence)",
+    "indicator.pattern.blind": "main LED double blink (no watched interface: call IT)",
     "indicator.pressed": "button pressed ({where}): acknowledged",
     "indicator.held": "button held ({where}): self-test, every output in turn",
     "indicator.source": "{source}: indicator {where}",
