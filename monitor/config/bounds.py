@@ -15,9 +15,9 @@ hostile, may end in a traceback instead of a ``Problem`` with its key path.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
+from monitor.domain.text import control_problem
 from monitor.errors import Problem
 
 # clinic (array) ─► a window (table) ─► days (array): 3 levels. 8 leaves room and
@@ -36,12 +36,7 @@ def path_text(path: KeyPath) -> str:
     return out
 
 
-def _control(text: str) -> str | None:
-    for i, ch in enumerate(text):
-        if unicodedata.category(ch) == "Cc":
-            what = "a NUL byte" if ch == "\0" else f"control character U+{ord(ch):04X}"
-            return f"contains {what} at position {i}"
-    return None
+_control = control_problem
 
 
 def _walk(value: Any, path: KeyPath, out: list[tuple[KeyPath, str]]) -> None:

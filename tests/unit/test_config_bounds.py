@@ -83,3 +83,20 @@ def test_the_nesting_locator_skips_strings_comments_and_counts_array_tables():
     )
     assert deep_nesting_at(text) == ("clinic[1].days", 7)
     assert deep_nesting_at('[link]\ninterfaces = [["a"]]\n') is None
+
+
+def test_the_quick_commands_reader_refuses_a_nul_socket_and_deep_nesting(tmp_path):
+    # status / ack / permit read the config without pydantic: a traceback before.
+    from monitor.cli.quickconfig import load_quick
+
+    nul = tmp_path / "nul.toml"
+    nul.write_text('[control]\nsocket = "/run/a\\u0000b"\n', encoding="utf-8")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("[control]\nsocket = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    for path, expected in (
+        (nul, "control.socket: contains a NUL byte at position 6"),
+        (deep, "nested too deep for a config"),
+    ):
+        with pytest.raises(ConfigError) as info:
+            load_quick(path)
+        assert [str(p) for p in info.value.problems] == [expected]
