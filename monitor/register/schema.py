@@ -145,7 +145,10 @@ CREATE TABLE clock_checks (
     max_error_s  REAL,
     jump_s       REAL
 );
+INSERT OR IGNORE INTO meta(key, value) SELECT 'stopped_at', value FROM meta WHERE key = 'last_seen';
 """
+# (The release before v4 stored no clean stop: its last heartbeat counts as one, an
+# upgrade stops the service cleanly; else the first start would report a crash.)
 
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)

@@ -148,3 +148,13 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
         assert r.verify() == 37 and r.schema_version() == 4
     with Register.open_readonly(path) as ro:
         assert ro.verify() == 37
+
+
+def test_the_v4_migration_takes_the_old_releases_last_heartbeat_as_a_clean_stop(tmp_path):
+    # Issue 15: a start that finds no clean stop after the last heartbeat reports a
+    # crash; the release before v4 never stored one, and an upgrade stops it cleanly.
+    path = tmp_path / "register.db"
+    shutil.copyfile(FIXTURE_V2, path)
+    with Register(path) as r:
+        assert r.last_seen() is not None
+        assert r.stopped_at() == r.last_seen()
