@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from monitor.config import Indicator
 from monitor.compat import UTC
+from monitor.config import Indicator
 from monitor.control import request
 from monitor.domain.enums import Pattern
 from monitor.indicator.looks import BLIND_RHYTHM, labels, look_for
