@@ -237,6 +237,9 @@ def run(args) -> None:
             folder = Path(tmp)
             smtp = SmtpSink(folder / "mail", netns=ns).start()
             config = write_config(folder, smtp.url)
+            if args.indicator != "auto":  # e.g. "none": without the mock GPIO's threads
+                text = config.read_text().replace('kind = "auto"', f'kind = "{args.indicator}"')
+                config.write_text(text)
             sock = folder / "control.sock"
             daemon = Daemon(ns, config, folder / "notify.sock", tree)
             daemon.wait_ready()
@@ -276,6 +279,7 @@ def main() -> None:
     ap.add_argument("--idle", type=int, default=16)
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--tree", default=str(ROOT), help="the checkout whose daemon runs")
+    ap.add_argument("--indicator", default="auto", help="indicator.kind (auto: mock GPIO)")
     run(ap.parse_args())
 
 
