@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -33,7 +34,8 @@ def box(config_path: Path | None, port: str) -> None:
     import signal
     import threading
 
-    from monitor.indicator.box import LOST_AFTER, start_box
+    from monitor.box import LOST_AFTER, start_box
+    from monitor.indicator.boxdisplay import IndicatorDisplay, build_box_display
 
     config, source = load_or_exit(config_path)
     fmt = (
@@ -45,8 +47,16 @@ def box(config_path: Path | None, port: str) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    runner, indicator = start_box(config.indicator, port)  # IndicatorError: one line, exit 1
-    state = indicator.state()
+    # The box's program drives this Pi's own indicator; IndicatorError: one line, exit 1.
+    made: list[IndicatorDisplay] = []
+
+    def make(on_ack: Callable[[str], None]) -> IndicatorDisplay:
+        made.append(build_box_display(config.indicator, on_ack=on_ack))
+        return made[0]
+
+    runner, _ = start_box(port, make)
+    display = made[0]
+    state = display.state()
     factory = say("box.factory", factory=state["pin_factory"]) if state.get("pin_factory") else ""
     click.echo(
         say(
@@ -65,5 +75,5 @@ def box(config_path: Path | None, port: str) -> None:
             pass
     finally:
         runner.close()
-        indicator.close()
+        display.close()
     click.echo(say("box.stopped"), err=True)

@@ -51,10 +51,20 @@ COMMANDS: dict[str, Lazy] = {
         "export_command",
         "Export one month of the register, one row per session, for printing.",
     ),
+    "lamp": Lazy(
+        "monitor.cli.lamp",
+        "lamp_command",
+        "Show the lamp on the screen: a small window that follows the monitor.",
+    ),
     "log": Lazy(
         "monitor.cli.records",
         "log_command",
         "List the register's sessions, newest last (times in the configured zone).",
+    ),
+    "media": Lazy(
+        "monitor.cli.media",
+        "media",
+        "Keep the ledger of registered USB sticks and cards (add, list, retire).",
     ),
     "permit": Lazy(
         "monitor.cli.client",
@@ -109,7 +119,7 @@ COMMANDS: dict[str, Lazy] = {
 
 class LazyGroup(click.Group):
     """Loads a command on first use; turns our own errors into one clear line (exit 1)
-    instead of a traceback."""
+    instead of a traceback (a damaged register: what it is and what to do)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -137,13 +147,13 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from monitor.errors import MonitorError  # loaded by every command that raises one
+            from monitor.cli.common import error_lines
 
-            if not isinstance(exc, MonitorError):
+            lines = error_lines(exc)
+            if lines is None:
                 raise
-            from monitor.cli.common import say
-
-            click.echo(say("error", error=exc), err=True)
+            for line in lines:
+                click.echo(line, err=True)
             sys.exit(1)
 
 

@@ -15,7 +15,7 @@ A start that finds no clean stop after the last heartbeat knows the monitor died
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +25,13 @@ from monitor.daemon.runtime import Runtime
 from monitor.daemon.status import iso
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
+from monitor.domain.enums import Severity
 from monitor.domain.events import Input, PermitGranted, Restored
 
 log = logging.getLogger("monitor.daemon")
+
+#: A next attempt up to this much beyond ``alerts.retry_max`` is still a retry.
+RETRY_SLACK = timedelta(minutes=1)
 
 
 class Continuity:
@@ -40,12 +44,14 @@ class Continuity:
         faults: Faults,
         traffic: TrafficMeter,
         feed: Callable[[Input], None],
+        altered: Callable[[Iterable[object]], None] = lambda found: None,
     ):
         self._rt = rt
         self._writes = writes
         self._faults = faults
         self._traffic = traffic
         self._feed = feed
+        self._altered = altered
         self._saved: datetime | None = None
         self._traffic_saved: dict[str, Any] | None = None
         #: (last heartbeat, this start) when the previous run did not stop cleanly.
@@ -68,25 +74,31 @@ class Continuity:
             self.save_last_seen(now)
 
     def restore(self) -> None:
-        """Continue the session the register says is open, and re-arm valid permits;
-        note a previous run that did not stop cleanly (``blind``)."""
+        """Continue the session the register says is open, and re-arm valid permits:
+        what the chain confirms only (``Register.restore``); what it refused or
+        bounded goes to ``altered``. Note a previous run that did not stop cleanly
+        (``blind``)."""
         rt = self._rt
+        now = rt.now()
         try:
-            session = rt.register.current_session()
-            last_seen = rt.register.last_seen()
+            permits = rt.register.valid_permits(now)
+            checked = rt.register.restore(
+                now, max_delay=rt.config.alerts.retry_max + RETRY_SLACK, permits=permits
+            )
             stopped_at = rt.register.stopped_at()
             traffic = rt.register.traffic()
-            permits = rt.register.valid_permits(rt.now())
         except Exception as exc:
             log.exception("cannot read the open session from the register")
             self._faults.failed("register", exc, str(exc))
             return
+        self._altered(checked.altered)
+        session, last_seen = checked.session, checked.last_seen
         if last_seen is not None and (stopped_at is None or stopped_at < last_seen):
-            self.blind = (last_seen, rt.now())
+            self.blind = (last_seen, now)
             log.warning(
                 "the monitor did not stop cleanly: blind from %s (its last heartbeat) to %s",
                 iso(last_seen),
-                iso(rt.now()),
+                iso(now),
             )
         self._writes.write("running", lambda: rt.register.set_stopped_at(None), "start")
         if session is not None:
@@ -102,8 +114,16 @@ class Continuity:
             else:
                 self._traffic.reset(carry=(session.bytes_sent, session.bytes_received))
             self._feed(Restored(session=session, last_seen=seen))
-        for permit in permits:
+        for permit in checked.permits:
             self._feed(PermitGranted(permit))
+
+    def start_notice(self) -> tuple[str, Severity]:
+        """Return the start notice's detail and severity: after a crash it says so, and
+        since when nobody watched (``started: after-crash SINCE UNTIL``)."""
+        if self.blind is None:
+            return "started", Severity.INFO
+        since, until = (at.isoformat() for at in self.blind)
+        return f"started: after-crash {since} {until}", Severity.WARNING
 
     def leave_open(self, now: datetime) -> None:
         """Stamp the open session with ``now`` as last seen and write what waits."""

@@ -24,7 +24,9 @@ from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
+from monitor.daemon.integrity import Integrity
 from monitor.daemon.lamp import Lamp
+from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
 from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
@@ -32,6 +34,7 @@ from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
+from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers
 from monitor.daemon.traffic import TrafficMeter
@@ -64,39 +67,30 @@ class Daemon:
         self.faults = Faults(
             parts.timing, lambda detail: self.alerting.monitor_alert(detail), lambda: rt.loop
         )
-        self.writes = WriteQueue(self.faults)
+        self.writes = WriteQueue(
+            self.faults, lambda what, exc: self.integrity.write_refused(what, exc)
+        )
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
+        self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
-        self.sight = Sight(
-            rt,
-            lambda detail, severity: self.alerting.monitor_alert(detail, severity),
-            lambda: self.lamp.reshow(),
-            lambda: self.view.publish(rt.now()),
+        self.sight = Sight(rt, self.alerting.monitor_alert, self._publish_now)
+        self.view = StatusView(
+            rt, self.faults, self.writes, self.traffic, self.sight, self.integrity.as_dict
         )
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.sight)
-        self.lamp = Lamp(rt, self.faults, self.view.publish, self.sight.shown)
+        self.stream = StatusStream(rt, self.faults)
+        self.stream.substitute = self.sight.shown
+        self.lamp = Lamp(
+            rt, self.faults, self.view.publish, shown=self.stream.push, substitute=self.sight.shown
+        )
+        self.sight.show = self.lamp.reshow
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
-        self.clock = ClockWatch(
-            rt, self.writes, lambda detail, severity: self.alerting.monitor_alert(detail, severity)
-        )
-        self.effects = Effects(
-            rt,
-            self.writes,
-            self.lamp,
-            self.alerting,
-            self.traffic,
-            self.timers.trim_later,
-            self.clock,
-        )
+        self.clock = ClockWatch(rt, self.writes, self.alerting.monitor_alert)
+        self.effects = Effects(rt, self.writes, self.lamp, self.alerting, self.traffic)
+        self.effects.closed, self.effects.clock = self.timers.trim_later, self.clock
         self.view.clock_json = self.clock.as_json
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
-            rt,
-            self.faults,
-            self.feed,
-            self._send_ready,
-            lambda: self.view.publish(rt.now()),
-            self.sight.check,
+            rt, self.faults, self.feed, self._send_ready, self._publish_now, self.sight.check
         )
         self.reloader = Reloader(
             rt,
@@ -106,13 +100,28 @@ class Daemon:
             self._restart_watcher,
             lambda: self.view.line(rt.now()),
         )
-        self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
-        self.continuity = Continuity(rt, self.writes, self.faults, self.traffic, self.feed)
+        self.requests = Requests(
+            rt,
+            self.feed,
+            self.status,
+            self.acknowledge,
+            self.reloader.reload,
+            follow=self.stream.first,
+        )
+        self.continuity = Continuity(
+            rt, self.writes, self.faults, self.traffic, self.feed, self.integrity.restored
+        )
+        self.media = MediaWatching(rt, self.faults, self.feed)
+        self.view.media = self.media
+        self._media_task: asyncio.Task[Any] | None = None
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
         self._ready_sent = False
 
     # ------------------------------------------------------------------ views
+
+    def _publish_now(self) -> None:
+        self.view.publish(self.rt.now())
 
     @property
     def config(self) -> Config:
@@ -142,16 +151,15 @@ class Daemon:
             return 1
         self._signals()
         self.clock.at_start()  # before this run writes a time: is the clock behind?
+        self.integrity.at_start()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
-        if self.continuity.blind is not None:
-            # The previous run died: the notice says so, and since when nobody watched.
-            since, until = (at.isoformat() for at in self.continuity.blind)
-            self.alerting.monitor_alert(f"started: after-crash {since} {until}", Severity.WARNING)
-        else:
-            self.alerting.monitor_alert("started", Severity.INFO)
+        self.alerting.monitor_alert(*self.continuity.start_notice())
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
+        self.tasks.spawn(self.stream.run(), "status stream")
+        if self.media.enabled:
+            self._media_task = self.tasks.spawn(self.media.run(), "media watcher")
         self.timers.start_heartbeat()
         log.info(
             "link-monitor %s running (config %s, register %s, socket %s)",
@@ -183,6 +191,7 @@ class Daemon:
             )
             control = parts.control(rt.config, self.requests.handle)
             await control.start()
+            self.stream.attach(control)
         except MonitorError as exc:
             log.error("cannot start: %s", exc)
             self._close_parts()
@@ -231,11 +240,14 @@ class Daemon:
         self.faults.cancel_retries()
         if self._watch_task is not None:
             await cancel(self._watch_task)
+        if self._media_task is not None:
+            await cancel(self._media_task)
         self.alerting.monitor_alert("stopped", Severity.WARNING)
         await self.alerting.grace()
         await self.tasks.cancel_all()
         self.alerting.kill_sender()
         self.continuity.leave_open(rt.now())
+        self.integrity.beat(rt.now())  # the witness notes the head left behind
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)
         await control.close()
         self._close_parts()
@@ -269,6 +281,7 @@ class Daemon:
         self.continuity.stepped(now)
         if step.effects:
             self.view.publish(now)
+            self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
         """Feed an acknowledgement; record it when it silenced the alarm; return that."""
@@ -319,6 +332,7 @@ class Daemon:
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.save_last_seen(now)
+        self.integrity.beat(now)
         if self.timers.overdue(now):
             self.feed(Tick())
         self.view.publish(now)

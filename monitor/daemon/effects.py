@@ -26,11 +26,13 @@ from monitor.domain.events import (
     Effect,
     Input,
     LinkChanged,
+    MediaChanged,
     PatternChanged,
     SessionChanged,
     SessionClosed,
     SessionOpened,
 )
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import LinkObserved, Session, Transition
 
 log = logging.getLogger("monitor.daemon")
@@ -41,6 +43,8 @@ def describe(event: Input) -> str:
     why = f"on {type(event).__name__}"
     if isinstance(event, LinkObserved):
         why += f" {event.interface} online={event.online}"
+    elif isinstance(event, MediaObserved):
+        why += f" {event.medium.device} {event.action}"
     return why
 
 
@@ -56,16 +60,16 @@ class Effects:
         lamp: Lamp,
         alerting: Alerting,
         traffic: TrafficMeter,
-        closed: Callable[[], None],
+        closed: Callable[[], None] = lambda: None,
         clock: ClockWatch | None = None,
     ):
         self._rt = rt
-        self._clock = clock
+        self.clock = clock  # records the clock at session starts and ends
         self._writes = writes
         self._lamp = lamp
         self._alerting = alerting
         self._traffic = traffic
-        self._closed = closed
+        self.closed = closed
         self._totals: tuple[int, int] | None = None
 
     def apply(self, effects: Iterable[Effect], event: Input) -> None:
@@ -87,6 +91,8 @@ class Effects:
                 self._alert_raised(effect, why)
             elif isinstance(effect, Transition):
                 self._transition(effect, why)
+            elif isinstance(effect, MediaChanged):
+                self._media_changed(effect.observation, why)
         for effect in effects:
             if isinstance(effect, SessionChanged):
                 self._session_changed(effect, why)
@@ -105,12 +111,16 @@ class Effects:
     def _noted(self, s: Session) -> Session:
         """Return ``s`` with the clock's note of its start (the engine's snapshot of the
         step that opened it does not have it yet)."""
-        note = self._clock.notes.get(s.id) if self._clock is not None else None
+        note = self.clock.notes.get(s.id) if self.clock is not None else None
         return replace(s, clock_note=note) if note and s.clock_note is None else s
+
+    def _media_changed(self, obs: MediaObserved, why: str) -> None:
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write("media event", lambda: rt.register.record_media_event(obs), why)
 
     def _session_opened(self, effect: SessionOpened, why: str) -> None:
         s = effect.session
-        if self._clock is not None and self._clock.session_opened(s.id) is not None:
+        if self.clock is not None and self.clock.session_opened(s.id) is not None:
             s = self._noted(s)
             st = self._rt.state  # later steps copy the engine's session: note it there
             if st.session is not None and st.session.id == s.id:
@@ -148,9 +158,9 @@ class Effects:
 
     def _session_closed(self, effect: SessionClosed, why: str) -> None:
         s = with_traffic(self._noted(effect.session), self._totals or self._traffic.totals())
-        if self._clock is not None:
-            self._clock.session_closed(s.id)
-        self._closed()
+        if self.clock is not None:
+            self.clock.session_closed(s.id)
+        self.closed()
         log.info("session %s closed (%s, %s)", s.id, s.end_reason, format_duration(s.duration()))
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write(f"session {s.id} closed", lambda: rt.register.close_session(s), why)

@@ -18,28 +18,39 @@ log = logging.getLogger("monitor.daemon")
 class Lamp:
     """Shows patterns on the indicator and keeps its ``indicator`` fault.
 
-    ``publish(now)`` sends the status line when a fault starts or ends; ``shown``
-    maps the engine's pattern onto the one to show (the daemon's BLIND for OFF)."""
+    ``publish(now)`` sends the status line when a fault starts or ends; ``shown()``
+    is called after every pattern handed to the indicator, shown or not (the status
+    stream's followers, the screen lamp, get it before the register is written);
+    ``substitute`` maps the engine's pattern onto the one to show (the daemon's
+    BLIND in place of OFF while no watched interface is present)."""
 
     def __init__(
         self,
         rt: Runtime,
         faults: Faults,
         publish: Callable[[datetime], None],
-        shown: Callable[[Pattern], Pattern] = lambda pattern: pattern,
+        shown: Callable[[], None] | None = None,
+        substitute: Callable[[Pattern], Pattern] = lambda pattern: pattern,
     ):
         self._rt = rt
         self._faults = faults
         self._publish = publish
-        self._shown = shown  # the engine's pattern -> the one shown (Sight: BLIND for OFF)
+        self._shown = shown
+        self._substitute = substitute
         # The indicator said itself that it cannot show anything (on_fault): only its
         # on_restore ends that episode, not a later show() that merely queued a pattern.
         self._unreachable = False
         self.shown_at: float | None = None  # POSIX time of the last show that worked
 
     def show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
+        try:
+            self._show(self._substitute(pattern), silenced, reason)
+        finally:
+            if self._shown is not None:
+                self._shown()
+
+    def _show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
         fault = self._faults["indicator"]
-        pattern = self._shown(pattern)
         try:
             self._rt.indicator.show(pattern, silenced=silenced)
         except Exception as exc:

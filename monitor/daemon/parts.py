@@ -22,6 +22,7 @@ from monitor.daemon.ports import (
     ControlPort,
     Handler,
     IndicatorPort,
+    MediaWatcherPort,
     NotifierPort,
     OutboxPort,
     RegisterPort,
@@ -75,6 +76,8 @@ class Timing:
     stop_grace: float = 5.0
     #: Load the next year's holiday tables this long before New Year (local time).
     holidays_ahead: timedelta = timedelta(hours=6)
+    #: While someone follows the status stream, look for changes this often.
+    stream_every: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,10 @@ class Parts:
     the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the
     config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
-    the config loader gave none (the holiday library in this process);
-    ``interfaces()`` names this machine's interfaces (for the alert that none of
-    them is watched); ``clock_reading()`` is the kernel's word on the wall clock."""
+    the config loader gave none (the holiday library in this process); ``media``
+    builds the removable-media watcher; ``interfaces()`` names this machine's
+    interfaces (for the alert that none of them is watched); ``clock_reading()`` is
+    the kernel's word on the wall clock."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -121,3 +125,6 @@ class Parts:
     holidays: HolidayTable | None = None
     interfaces: Callable[[], list[str]] = no_names
     clock_reading: Callable[[], ClockReading] = unknown_clock
+    #: ``media(config)``: a new, not yet started removable-media watcher; None: no
+    #: media are watched (``media.watch = false`` also turns it off).
+    media: Callable[[Config], MediaWatcherPort] | None = None

@@ -1,7 +1,7 @@
 """The daemon's view of its parts: the small Protocols it talks to.
 
 The concrete adapters (``monitor.register``, ``monitor.indicator``, ``monitor.links``,
-``monitor.notify``, ``monitor.offload``, ``monitor.control``, ``monitor.sdnotify``) are
+``monitor.alerts``, ``monitor.children``, ``monitor.control``, ``monitor.sdnotify``) are
 imported by ``monitor.daemon.wiring`` only; everything else in the daemon package knows
 its parts by these Protocols, and tests pass their own objects that fit them.
 """
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from monitor.domain.clock import ClockCheck
 from monitor.domain.enums import Pattern
+from monitor.domain.media import MediaObserved, RegisteredMedium
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
 
 
@@ -60,6 +61,25 @@ class RegisterPort(Protocol):
 
     def outbox_summary(self) -> dict[str, Any]: ...
 
+    def restore(
+        self,
+        now: datetime,
+        *,
+        lease: timedelta = ...,
+        max_delay: timedelta,
+        permits: list[Permit],
+    ) -> Any: ...
+
+    def file_problem(self) -> str | None: ...
+
+    def note_witness(self, at: datetime) -> bool: ...
+
+    def rescue(self, at: datetime) -> Any: ...
+
+    def record_media_event(self, obs: MediaObserved) -> int: ...
+
+    def medium_by_serial(self, serial: str) -> RegisteredMedium | None: ...
+
 
 class IndicatorPort(Protocol):
     """The lamp and buzzer (``monitor.indicator.Indicator``)."""
@@ -87,8 +107,21 @@ class WatcherPort(Protocol):
     def status(self) -> dict[str, Any]: ...
 
 
+class MediaWatcherPort(Protocol):
+    """The removable-media watcher (``monitor.media.MediaWatcher``): the media present
+    at start, then each insertion and removal."""
+
+    async def start(self) -> list[MediaObserved]: ...
+
+    def changes(self) -> AsyncIterator[MediaObserved]: ...
+
+    async def close(self) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
 class OutboxPort(Protocol):
-    """The outbox worker (``monitor.notify.OutboxWorker``) over the register's outbox."""
+    """The outbox worker (``monitor.alerts.outbox.OutboxWorker``) over the register's outbox."""
 
     def enqueue(self, alert: Alert) -> int | None: ...
 

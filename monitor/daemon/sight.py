@@ -27,21 +27,20 @@ log = logging.getLogger("monitor.daemon")
 
 class Sight:
     """Whether any watched interface is present; the blind episode, its alerts and
-    its look. ``alert(detail, severity)`` raises a ``monitor`` alert; ``show()``
-    shows the engine's pattern again (through ``shown``); ``publish()`` sends the
-    status line."""
+    its look. ``alert(detail, severity)`` raises a ``monitor`` alert; ``publish()``
+    sends the status line; ``show()`` (set once the lamp exists) shows the engine's
+    pattern again (through ``shown``)."""
 
     def __init__(
         self,
         rt: Runtime,
         alert: Callable[[str, Severity], None],
-        show: Callable[[], None],
         publish: Callable[[], None],
     ):
         self._rt = rt
         self._alert = alert
-        self._show = show
         self._publish = publish
+        self.show: Callable[[], None] = lambda: None
         self.blind_since: datetime | None = None
         self._machine: list[str] = []
 
@@ -88,14 +87,14 @@ class Sight:
             f"present: {', '.join(self._machine) or '-'}"
         )
         self._alert(detail, Severity.CRITICAL)
-        self._show()
+        self.show()
         self._publish()
 
     def _end(self, present: list[str]) -> None:
         log.info("watching again: %s", ", ".join(present))
         self.blind_since = None
         self._alert(f"interface-back: {', '.join(present)}", Severity.INFO)
-        self._show()
+        self.show()
         self._publish()
 
     def line(self, language: str) -> str:

@@ -17,7 +17,7 @@ from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Pattern
 from monitor.domain.model import LinkObserved, Session
-from monitor.report import permit_json
+from monitor.reports.views import permit_json
 from monitor.sdnotify import format_status
 from monitor.texts import t
 
@@ -49,15 +49,23 @@ class StatusView:
     """The status line (sent to systemd when it changes) and the status reply."""
 
     def __init__(
-        self, rt: Runtime, faults: Faults, writes: WriteQueue, traffic: TrafficMeter, sight: Sight
+        self,
+        rt: Runtime,
+        faults: Faults,
+        writes: WriteQueue,
+        traffic: TrafficMeter,
+        sight: Sight,
+        integrity: Callable[[], dict[str, Any]] = dict,
     ):
         self._rt = rt
         self._sight = sight
+        self._integrity = integrity
         self._faults = faults
         self._writes = writes
         self._traffic = traffic
         self._sent: str | None = None
         self.clock_json: Callable[[], dict[str, Any] | None] = lambda: None
+        self.media: Any = None  # the daemon's MediaWatching (its ``watcher``), once built
 
     def line(self, now: datetime, *, stopping: bool = False) -> str:
         """Return the one-line state for systemd's ``STATUS=``; never raise."""
@@ -143,8 +151,29 @@ class StatusView:
             "indicator": _guarded(lambda: rt.indicator.state()),
             "outbox": _guarded(lambda: rt.outbox.status()),
             "watcher": _guarded(watcher.status) if watcher is not None else None,
+            "media": self._media_json(now),
             "monitor": self._monitor_json(now),
             "now": iso(now),
+        }
+
+    def _media_json(self, now: datetime) -> dict[str, Any]:
+        """Return the media present (as the engine knows them), the ``media-online``
+        alerts of the open session and the media watcher's health."""
+        st = self._rt.state
+        watcher = getattr(self.media, "watcher", None)
+        return {
+            "present": [
+                {
+                    **p.observed.medium.as_dict(),
+                    "label": p.observed.label or None,
+                    "registered": p.observed.registered is not None
+                    and p.observed.registered.active,
+                    "since": iso(p.since),
+                }
+                for _, p in st.media.present
+            ],
+            "online_alerted": sorted(k.split("/", 1)[1] for k in st.media.online_alerted),
+            "watcher": _guarded(watcher.status) if watcher is not None else None,
         }
 
     def _monitor_json(self, now: datetime) -> dict[str, Any]:
@@ -162,4 +191,5 @@ class StatusView:
             "unsaved_writes": len(self._writes),
             "faults": self._faults.as_dict(),
             "clock": self.clock_json(),
+            "register": self._integrity(),
         }

@@ -14,12 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.daemon.logs import quiet_libraries
+from monitor.daemon.logs import keep_off_status_line, quiet_libraries
 from monitor.daemon.parts import Clock, IndicatorHooks, Parts
 from monitor.daemon.ports import (
     ControlPort,
     Handler,
     IndicatorPort,
+    MediaWatcherPort,
     NotifierPort,
     OutboxPort,
     RegisterPort,
@@ -75,6 +76,7 @@ def build_parts(
         holidays=holidays,
         interfaces=interface_names,
         clock_reading=clock_reading,
+        media=media_watcher,
     )
 
 
@@ -99,9 +101,14 @@ class InProcessHolidays:
 
 
 def open_register(config: Config) -> RegisterPort:
-    from monitor.register import Register
+    """Open the daemon's register: compared with the witness of the last run, every
+    page read once; a damaged, empty, older or rebuilt file is moved aside and a new
+    register names it (``Register.found_at_start`` says what was found)."""
+    from monitor.compat import UTC
+    from monitor.register import open_for_daemon
 
-    return Register(config.store.path)
+    # The wall clock, not the daemon's: it names the file moved aside now.
+    return open_for_daemon(config.store.path, datetime.now(UTC)).register
 
 
 def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
@@ -110,6 +117,9 @@ def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
     indicator: IndicatorPort = build_indicator(
         config.indicator, on_ack=hooks.on_ack, on_fault=hooks.on_fault, on_restore=hooks.on_restore
     )
+    around = getattr(indicator, "write_around", None)  # the console's status line
+    if around is not None:
+        keep_off_status_line(around)
     return indicator
 
 
@@ -139,6 +149,12 @@ def control_server(config: Config, handler: Handler) -> ControlPort:
     from monitor.control import ControlServer
 
     return ControlServer(config.control.socket, handler, max_request=config.control.max_request)
+
+
+def media_watcher(config: Config) -> MediaWatcherPort:
+    from monitor.media import MediaWatcher
+
+    return MediaWatcher()
 
 
 def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, HolidayTable | None]:

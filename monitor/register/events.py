@@ -33,7 +33,7 @@ class EventsMixin(RegisterCore):
 
     def link_events(self) -> list[LinkObserved]:
         """Return every link event, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM link_events ORDER BY id").fetchall()
         return [link_event_from(r) for r in rows]
 
@@ -44,7 +44,7 @@ class EventsMixin(RegisterCore):
 
     def transitions(self) -> list[Transition]:
         """Return every transition, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM transitions ORDER BY id").fetchall()
         return [transition_from(r) for r in rows]
 
@@ -69,7 +69,7 @@ class EventsMixin(RegisterCore):
         return from_iso(self._meta("last_seen"))
 
     def _meta(self, key: str) -> str | None:
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return r["value"] if r else None
 
@@ -116,7 +116,7 @@ class EventsMixin(RegisterCore):
 
     def clock_checks(self) -> list[ClockCheck]:
         """Return every record of the clock, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM clock_checks ORDER BY id").fetchall()
         return [clock_check_from(r) for r in rows]
 
@@ -124,7 +124,7 @@ class EventsMixin(RegisterCore):
         """Return the newest instant the register holds: the heartbeat, the last clean
         stop, the newest session's start (each one lookup). A wall clock earlier than
         this at start has gone back (or was set wrong)."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute(
                 "SELECT MAX(started_at) AS t FROM sessions"  # sessions_started index
             ).fetchone()

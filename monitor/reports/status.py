@@ -108,6 +108,19 @@ def _monitor(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
     return text
 
 
+def _register(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
+    """The newest thing found wrong with the register (altered, replaced, damaged),
+    with when; empty when nothing was."""
+    events = ((reply.get("monitor") or {}).get("register") or {}).get("events") or []
+    if not events:
+        return ""
+    newest = events[-1]
+    text = f"{_local(newest.get('at'), zone)} {newest.get('detail')}"
+    if len(events) > 1:
+        text += t(lang, "status.register.more", n=len(events) - 1)
+    return text
+
+
 def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str]]:
     rows = [
         ("state", _state(reply, lang)),
@@ -138,7 +151,23 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
         )
     )
     rows.append(("monitor", _monitor(reply, lang, zone)))
-    return [(t(lang, f"status.label.{key}"), value) for key, value in rows]
+    register = _register(reply, lang, zone)
+    if register:
+        rows.append(("register", register))
+    out = [(t(lang, f"status.label.{key}"), value) for key, value in rows]
+    present = (reply.get("media") or {}).get("present") or []
+    if present:
+        out.insert(3, (t(lang, "media.status.label"), _media(present, lang)))
+    return out
+
+
+def _media(present: list[dict[str, Any]], lang: str) -> str:
+    """Return the media plugged in now: ``バックアップ1 (/dev/sdb)``, unregistered ones named so."""
+    return "; ".join(
+        f"{m.get('label') or t(lang, 'media.unregistered')} (/dev/{m.get('device')}, "
+        f"{m.get('serial') or t(lang, 'media.no_serial')})"
+        for m in present
+    )
 
 
 def format_status_report(reply: dict[str, Any], language: str, zone: tzinfo) -> str:

@@ -92,6 +92,20 @@ JA: dict[str, str] = {
     "kind.overdue": "上限時間超過",
     "kind.resolved": "終了",
     "kind.monitor": "監視プログラム",
+    "title.media-online": "USBメモリ等を挿したままネットワークに接続",
+    "title.unregistered-media": "未登録のUSBメモリ等を検知",
+    "title.media-clinic-hours": "診療時間中にUSBメモリ等を検知",
+    "title.media-left-in": "USBメモリ等が挿したままです",
+    "lead.media-online": "USBメモリ等の媒体が挿さったまま、このパソコンがネットワークに"
+    "接続されています。ネットワークにつなぐときは、必ず媒体を抜いてから行ってください。",
+    "lead.unregistered-media": "台帳に登録されていないUSBメモリ等の媒体が挿されました。"
+    "個人情報を未登録の媒体に保存・持ち出ししてはいけません。",
+    "lead.media-clinic-hours": "診療時間中にUSBメモリ等の媒体が挿されました。",
+    "lead.media-left-in": "診療時間が終わった後も、USBメモリ等の媒体が挿さったままです。",
+    "kind.media-online": "媒体挿入中の接続",
+    "kind.unregistered-media": "未登録の媒体",
+    "kind.media-clinic-hours": "診療時間中の媒体挿入",
+    "kind.media-left-in": "媒体の抜き忘れ",
     "reminders": "（リマインダー {n} 回）",
     # what to do
     "todo.unplug_now": "・すぐにパソコンのLANケーブルを抜いてください。",
@@ -124,11 +138,32 @@ JA: dict[str, str] = {
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
+    "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
     "detail.no-interface": "監視対象のネットワーク接続口が1つもありません。接続を検知できません"
     "（ランプは「監視対象なし」の二度点滅）。システム担当者に連絡してください。",
     "detail.interface-back": "監視対象のネットワーク接続口が見つかりました。監視を再開しました。",
+    # the register's integrity (issue 14)
+    "f.head": "台帳の先頭",
+    "head": "記録 {seq} 番 {hash}",
+    "detail.register-altered": "台帳が監視プログラム以外によって書き換えられています。"
+    "書き換えられた記録は引き継がず、新しい接続として監視を続けます。",
+    "detail.register-missing": "台帳のファイルがありません。新しい台帳で監視を続けます。",
+    "detail.register-empty": "台帳のファイルが空（0 バイト）になっていました。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-damaged": "台帳のファイルが壊れています。別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-reshaped": "台帳の構造（表・列・索引・トリガー）が変更されています。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-older": "台帳が前回より古いものに置き換えられています（記録が失われています）。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-rewritten": "台帳が作り直されています（前回の記録と一致しません）。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-file": "動作中に台帳のファイルが削除・置換・切り詰められました。"
+    "これ以降の記録は失われるおそれがあります。",
+    "todo.register": "・台帳の改ざん・消失のおそれがあります。管理者に連絡し、"
+    "保管されたファイルを削除せずに調べてください:\n"
+    "    link-monitor verify / link-monitor status / journalctl -u link-monitor",
 }
 
 EN: dict[str, str] = {
@@ -208,6 +243,21 @@ EN: dict[str, str] = {
     "kind.overdue": "overdue",
     "kind.resolved": "resolved",
     "kind.monitor": "monitor",
+    "title.media-online": "Network connection with a USB stick plugged in",
+    "title.unregistered-media": "Unregistered USB stick or card",
+    "title.media-clinic-hours": "USB stick or card inserted during clinic hours",
+    "title.media-left-in": "USB stick or card left plugged in",
+    "lead.media-online": "A USB stick or other medium is plugged in while this PC is "
+    "connected to a network. Always pull the medium out before connecting.",
+    "lead.unregistered-media": "A USB stick or other medium that is not in the ledger was "
+    "plugged in. Personal data must never be stored on or leave on an unregistered medium.",
+    "lead.media-clinic-hours": "A USB stick or other medium was plugged in during clinic hours.",
+    "lead.media-left-in": "A USB stick or other medium is still plugged in after clinic "
+    "hours ended.",
+    "kind.media-online": "medium while online",
+    "kind.unregistered-media": "unregistered medium",
+    "kind.media-clinic-hours": "medium in clinic hours",
+    "kind.media-left-in": "medium left in",
     "reminders": " ({n} reminder(s))",
     "todo.unplug_now": "- Unplug the LAN cable of this PC now.",
     "todo.unplug_if_done": "- If the work is finished, unplug the LAN cable of this PC.",
@@ -239,9 +289,32 @@ EN: dict[str, str] = {
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",
     "detail.watcher-fault": "The network link cannot be watched.",
+    "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
     "detail.no-interface": "No watched network interface is present: connections cannot be "
     "detected (the lamp shows BLIND, a double blink). Call IT.",
     "detail.interface-back": "A watched network interface is present again: monitoring resumed.",
+    # the register's integrity (issue 14)
+    "f.head": "Register head",
+    "head": "record {seq} {hash}",
+    "detail.register-altered": "The register was changed by something other than the monitor. "
+    "The changed records are not continued; monitoring goes on with a new connection.",
+    "detail.register-missing": "The register file is gone. Monitoring goes on with a new register.",
+    "detail.register-empty": "The register file was empty (0 bytes). It was kept under "
+    "another name; monitoring goes on with a new register.",
+    "detail.register-damaged": "The register file is damaged. It was kept under another "
+    "name; monitoring goes on with a new register.",
+    "detail.register-reshaped": "The register's structure (a table, column, index or "
+    "trigger) was changed. It was kept under another name; monitoring goes on with a new "
+    "register.",
+    "detail.register-older": "The register was replaced by an older one (records are "
+    "missing). It was kept under another name; monitoring goes on with a new register.",
+    "detail.register-rewritten": "The register was rebuilt (it does not match the last run). "
+    "It was kept under another name; monitoring goes on with a new register.",
+    "detail.register-file": "The register file was deleted, replaced or truncated while the "
+    "monitor ran. Records written from now on may be lost.",
+    "todo.register": "- The register may have been tampered with or lost. Tell the "
+    "administrator, and keep the files set aside (do not delete them):\n"
+    "    link-monitor verify / link-monitor status / journalctl -u link-monitor",
 }

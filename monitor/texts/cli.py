@@ -32,6 +32,8 @@ JA: dict[str, str] = {
     "check.watches_nothing": "警告: この機械では何も監視されません。このままでは監視プログラムは"
     "何も検知できません（ランプは「監視対象なし」を表示します）。",
     "check.no_interfaces_listed": "警告: この機械のインターフェース一覧を読めません: {error}",
+    "check.media": "  媒体          {rules}（抜き忘れ {after} 後、例外: {allowed}）",
+    "check.media_off": "  媒体          監視しない（media.watch = false）",
     # explain
     "explain.iso": "2026-05-06T17:00、2026-05-06T17:00+09:00、2026-05-06T08:00Z のような "
     "ISO 8601 で指定してください",
@@ -133,6 +135,8 @@ EN: dict[str, str] = {
     "check.watches_nothing": "warning: nothing on this machine is watched: the monitor "
     "would detect no connection (the lamp would show BLIND)",
     "check.no_interfaces_listed": "warning: cannot list this machine's interfaces: {error}",
+    "check.media": "  media         {rules} (left in: after {after}; allowed: {allowed})",
+    "check.media_off": "  media         not watched (media.watch = false)",
     "explain.iso": "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
     "2026-05-06T08:00Z",
     "explain.gap": "{time} does not exist in {zone} (the clocks jump forward); give an offset",

@@ -60,7 +60,7 @@ HEAVY = {
     "monitor.config",
     "monitor.schedule",
     "monitor.register",
-    "monitor.notify",
+    "monitor.alerts",
     "monitor.daemon",
     "monitor.links",
     "monitor.indicator",

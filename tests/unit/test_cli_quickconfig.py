@@ -14,7 +14,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "config" / "link-monitor.toml"
 
 
 def _same(option: Path | None) -> None:
-    config, source = full.load(option, deep=False)
+    config, source = full.load(option)
     q = quick.load_quick(option)
     assert (q.socket, q.language, q.timezone, q.source) == (
         config.control.socket,
@@ -90,7 +90,7 @@ def test_a_wrong_key_is_an_error_naming_it(tmp_path, text: str, path: str, fragm
     [problem] = caught.value.problems
     assert problem.path == path and fragment in problem.message
     with pytest.raises(ConfigError) as again:  # the full validation refuses it too
-        full.load(cfg, deep=False)
+        full.load(cfg)
     assert any(p.path == path for p in again.value.problems)
 
 
@@ -118,6 +118,6 @@ def test_an_unreadable_file_says_why_like_the_full_load(tmp_path, make, fragment
     with pytest.raises(ConfigError) as caught:
         quick.load_quick(cfg)
     with pytest.raises(ConfigError) as again:
-        full.load(cfg, deep=False)
+        full.load(cfg)
     assert fragment in str(caught.value.problems[0])
     assert caught.value.problems == again.value.problems
