@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.cli.common import CLI_LANGUAGE, config_option, load_or_exit, say
+from monitor.compat import fromisoformat
 from monitor.texts import t
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _when_option(
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
+        return fromisoformat(text)
     except ValueError:
         raise click.BadParameter(say("records.bad_date", value=value)) from None
 

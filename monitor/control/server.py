@@ -269,6 +269,12 @@ class ControlServer:
             if refusal is not None:
                 self.rejected += 1
                 await self._send(writer, error_reply(refusal))
+                # Read what the client already sent before closing: a Unix socket closed
+                # with unread data resets the connection, and the client loses the reply
+                # (seen on Python 3.12 and 3.13 about every other time).
+                with contextlib.suppress(Exception):
+                    writer.write_eof()
+                    await asyncio.wait_for(reader.read(65536), 1.0)
                 return
             self._open[writer] = _Client(peer.uid, writer, time.monotonic())
             await self._conversation(reader, writer, peer)

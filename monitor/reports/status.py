@@ -7,9 +7,10 @@ quick ``status`` command imports it): the catalog and the standard library only.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
 
+from monitor.compat import fromisoformat
 from monitor.texts import has, t
 from monitor.texts.formats import short_duration
 
@@ -18,7 +19,7 @@ def _local(text: str | None, zone: tzinfo, *, date: bool = True) -> str:
     if not text:
         return "-"
     try:
-        at = datetime.fromisoformat(text).astimezone(zone)
+        at = fromisoformat(text).astimezone(zone)
     except ValueError:
         return text
     return at.strftime("%Y-%m-%d %H:%M" if date else "%H:%M")
