@@ -28,6 +28,8 @@ _FAULT_DETAILS = (
     "watcher-fault",
     "register-fault",
     "delivery-fault",
+    "no-interface",
+    "clock-behind",
     "media-fault",
 )
 
@@ -60,10 +62,30 @@ def _kind_title(alert: Alert, language: str) -> str:
     return text
 
 
-def _monitor_detail(detail: str, language: str) -> str:
+def _after_crash(more: str, language: str, tz: tzinfo) -> str | None:
+    """Return the start notice after a crash (``more`` = ``after-crash SINCE UNTIL``,
+    ISO instants), or None when ``more`` is not that."""
+    words = more.split()
+    if len(words) != 3 or words[0] != "after-crash":
+        return None
+    try:
+        since, until = (datetime.fromisoformat(w) for w in words[1:])
+    except ValueError:
+        return None
+    return _t(
+        language,
+        "detail.started-after-crash",
+        since=format_local(since, tz, language),
+        until=format_local(until, tz, language),
+    )
+
+
+def _monitor_detail(detail: str, language: str, tz: tzinfo) -> str:
     """Return the people's text for a monitor alert's ``detail`` (``code`` or
     ``code: more``); an unknown code is shown as it is."""
     code, _, more = detail.partition(":")
+    if code.strip() == "started" and (text := _after_crash(more, language, tz)):
+        return text
     key = f"detail.{code.strip()}"
     if has(language, f"alerts.{key}"):
         text = _t(language, key)
@@ -99,7 +121,7 @@ def render(
     L = language  # short on purpose: used on every line below
     title = f"[{alert.kind}] {_kind_title(alert, L)} - {machine}"
     media = is_media(alert)
-    lead = media_lead(alert, L) if media else _t(L, f"lead.{alert.kind}")
+    lead = media_lead(alert, L) if media else _t(L, _lead(alert))
     lines: list[str] = [lead, ""]
     _field(lines, _t(L, "f.machine"), machine)
     _field(lines, _t(L, "f.severity"), _t(L, f"sev.{alert.severity}"))
@@ -152,11 +174,34 @@ def subject_code(detail: str) -> str:
     return code
 
 
+def _clock_note(note: str, L: str) -> str:
+    """Return the people's text of a session's clock note ("unsynchronised 16")."""
+    code, _, error = note.partition(" ")
+    if code != "unsynchronised":
+        return note
+    try:
+        seconds = float(error)
+    except ValueError:
+        return _t(L, "clock.unsynchronised_unknown")
+    return _t(L, "clock.unsynchronised", error=f"{seconds:g}")
+
+
+def _lead(alert: Alert) -> str:
+    """Return the key of the alert's first line: a resolved session says how it ended
+    (only an unplugged cable is "the LAN cable was unplugged")."""
+    s = alert.session
+    if alert.kind == AlertKind.RESOLVED and s is not None and s.end_reason is not None:
+        key = f"lead.resolved.{s.end_reason}"
+        if has("ja", f"alerts.{key}"):
+            return key
+    return f"lead.{alert.kind}"
+
+
 def _monitor_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str) -> None:
     """Add the fields and the advice of a monitor alert (no session)."""
     _field(lines, _t(L, "f.at"), format_local(alert.at, tz, L))
     if alert.detail:
-        _field(lines, _t(L, "f.detail"), _monitor_detail(alert.detail, L))
+        _field(lines, _t(L, "f.detail"), _monitor_detail(alert.detail, L, tz))
     code = subject_code(alert.detail)
     broken = code in _FAULT_DETAILS or alert.severity != Severity.INFO
     if code.startswith("register-") and code != "register-fault":
@@ -170,10 +215,10 @@ def _session_lines(lines: list[str], alert: Alert, s: Session, tz: tzinfo, L: st
     interfaces = ", ".join(sorted(s.interfaces)) or _t(L, "unknown_interface")
     _field(lines, _t(L, "f.interfaces"), interfaces)
     _field(lines, _t(L, "f.started"), format_local(s.started_at, tz, L))
+    if s.clock_note:
+        _field(lines, _t(L, "f.clock"), _clock_note(s.clock_note, L))
     if alert.kind == AlertKind.RESOLVED:
-        if s.ended_at is not None:
-            _field(lines, _t(L, "f.ended"), format_local(s.ended_at, tz, L))
-        _field(lines, _t(L, "f.duration"), format_elapsed(s.duration(alert.at), L))
+        _ended_lines(lines, s, alert.at, tz, L)
         if s.end_reason is not None:
             _field(lines, _t(L, "f.ended_how"), _t(L, f"end.{s.end_reason}"))
     else:
@@ -193,6 +238,20 @@ def _session_lines(lines: list[str], alert: Alert, s: Session, tz: tzinfo, L: st
             L, "traffic", sent=format_bytes(s.bytes_sent), received=format_bytes(s.bytes_received)
         )
         _field(lines, _t(L, "f.traffic"), traffic)
+
+
+def _ended_lines(lines: list[str], s: Session, at: datetime, tz: tzinfo, L: str) -> None:
+    """Add when the session ended and how long it lasted: for one that ended while the
+    monitor was down, "between" its last seen and the restart, and "at least"."""
+    duration = format_elapsed(s.duration(at), L)
+    if s.ended_at is not None and s.ended_by is not None:
+        first, last = (format_local(x, tz, L) for x in (s.ended_at, s.ended_by))
+        _field(lines, _t(L, "f.ended"), _t(L, "ended_between", first=first, last=last))
+        _field(lines, _t(L, "f.duration"), _t(L, "at_least", duration=duration))
+        return
+    if s.ended_at is not None:
+        _field(lines, _t(L, "f.ended"), format_local(s.ended_at, tz, L))
+    _field(lines, _t(L, "f.duration"), duration)
 
 
 def _period_lines(lines: list[str], alert: Alert, L: str) -> None:

@@ -17,7 +17,7 @@ import click
 
 from monitor.cli.common import EXIT_USAGE, config_option, exit_config_error, load_or_exit, say
 from monitor.compat import UTC, fromisoformat
-from monitor.errors import ConfigError, Problem
+from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -68,17 +68,22 @@ def _parse_all(instants: tuple[str, ...], zone: tzinfo) -> list[datetime]:
 
 def _schedule_or_exit(config: Config, source: str) -> Any:
     """Return the ``Schedule`` of ``config`` computing holidays here; exit 2 naming
-    ``calendar.country`` if the holiday library does not know it."""
-    from functools import partial
-
-    from monitor.calendar import country_problem, national_holidays
+    ``calendar.country`` or ``calendar.subdivision`` if the holiday library does not
+    know it (an empty table would call a holiday's clinic hours off-hours)."""
+    from monitor.calendar import calendar_problems, national_holidays
     from monitor.schedule import Schedule
 
     cal = config.calendar
-    problem = country_problem(cal.country) if cal.country else None
-    if problem:
-        exit_config_error(ConfigError(source, [Problem("calendar.country", problem)]))
-    holidays = partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
+    problems = calendar_problems(cal.country, cal.subdivision, ())
+    if problems:
+        exit_config_error(ConfigError(source, problems))
+
+    def holidays(year: int) -> dict[Any, str]:
+        try:
+            return national_holidays(cal.country, cal.subdivision, config.alerts.language, year)
+        except ConfigError as exc:  # a year the library has no data for
+            exit_config_error(ConfigError(source, exc.problems))
+
     return Schedule(config, holidays=holidays)
 
 

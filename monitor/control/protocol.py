@@ -33,7 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning, text
-from monitor.domain.durations import format_duration, parse_duration
+from monitor.domain.durations import DurationTooLong, format_duration, parse_duration
 from monitor.domain.enums import Purpose
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
 MAX_TEXT = 200  # company / staff names
 MAX_NOTE = 1000
 MAX_PERMIT = timedelta(days=7)
+MAX_ID = 100  # characters of a string request id (echoed in the reply)
 
 
 # ---------------------------------------------------------------------------- requests
@@ -176,7 +177,29 @@ def _text(obj: dict[str, Any], key: str, *, limit: int, required: bool) -> str:
         raise BadRequest("text.long", field=key, limit=limit)
     if any(ord(c) < 32 and c not in "\t\n" for c in value):
         raise BadRequest("text.control", field=key)
+    if not _utf8(value):
+        raise BadRequest("text.surrogate", field=key)
     return value
+
+
+def _utf8(value: str) -> bool:
+    """Return True when ``value`` can be written as UTF-8 (JSON's ``"\\ud800"`` escape
+    gives a lone surrogate, which neither the register nor a reply can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _loads(line: bytes | str) -> Any:
+    """Return the JSON value of ``line``; raise ``BadRequest`` naming what is wrong."""
+    try:
+        return json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest("bad.json", error=exc) from None
+    except RecursionError:  # "[" * 3000: the decoder recurses once per level
+        raise BadRequest("bad.nested") from None
 
 
 _FIELDS = {
@@ -206,10 +229,7 @@ _SIMPLE: dict[str, Request] = {
 def _command_of(line: bytes | str) -> tuple[str, dict[str, Any]]:
     """Return ``(cmd, object)`` of a request line whose fields all belong to ``cmd``;
     raise ``BadRequest`` otherwise."""
-    try:
-        obj = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest("bad.json", error=exc) from None
+    obj = _loads(line)
     if not isinstance(obj, dict):
         raise BadRequest("bad.object", type=type(obj).__name__)
     cmd = obj.get("cmd")
@@ -236,7 +256,9 @@ def _expected(raw: Any) -> timedelta:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise BadRequest("bad.for_type", got=raw)
     try:
-        expected = parse_duration(raw)
+        expected = parse_duration(raw, MAX_PERMIT)  # never overflows (1e308, Infinity)
+    except DurationTooLong:
+        raise BadRequest("bad.for_range", max=format_duration(MAX_PERMIT)) from None
     except ValueError as exc:
         raise BadRequest("bad.for", error=exc) from None
     if not timedelta(0) < expected <= MAX_PERMIT:
@@ -330,22 +352,27 @@ def parse_request(line: bytes | str) -> Request:
 
 
 def request_id(line: bytes) -> Any:
-    """Return the ``id`` of a request line if it has a usable one (for the reply)."""
+    """Return the ``id`` of a request line if it has a usable one (for the reply): an
+    integer, or a string of at most ``MAX_ID`` characters that UTF-8 can hold."""
     try:
-        obj = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        obj = _loads(line)
+    except BadRequest:
         return None
-    if not isinstance(obj, dict):
-        return None
-    rid = obj.get("id")
-    if isinstance(rid, (str, int)) and not isinstance(rid, bool):
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(rid, int) and not isinstance(rid, bool):
+        return rid
+    if isinstance(rid, str) and len(rid) <= MAX_ID and _utf8(rid):
         return rid
     return None
 
 
 def encode(obj: dict[str, Any]) -> bytes:
-    """Return one reply line (UTF-8 JSON, no raw newlines inside, ``\\n`` at the end)."""
-    return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
+    """Return one reply line (UTF-8 JSON, no raw newlines inside, ``\\n`` at the end).
+    A text UTF-8 cannot hold (a lone surrogate) is sent as a JSON escape instead."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, default=str).encode("ascii") + b"\n"
 
 
 def error_reply(message: str, worded: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -134,6 +134,12 @@ class Session:
     last_seen: datetime | None = None  # last instant the monitor knew it was still open
     bytes_sent: int = 0  # filled in by the daemon from psutil counters
     bytes_received: int = 0
+    # Ended while the monitor was down: at an unknown instant between ``ended_at`` (last
+    # seen open) and ``ended_by`` (the restart that found it over). None otherwise.
+    ended_by: datetime | None = None
+    # Started while the kernel said the clock was not synchronised: "unsynchronised
+    # <estimated error in s>" (``ClockCheck.note``); None otherwise.
+    clock_note: str | None = None
 
     @property
     def worst(self) -> Verdict:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, overload
 
 from monitor.compat import UTC
+from monitor.domain.clock import ClockCheck, ClockReading
 from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
 from monitor.domain.model import (
     AlertRecord,
@@ -163,6 +164,8 @@ def session_row(s: Session, permit_id: int | None) -> dict[str, Any]:
         "alerts": canonical(alerts),
         "end_reason": EndReason(s.end_reason).value if s.end_reason else None,
         "last_seen": to_iso(s.last_seen),
+        "ended_by": to_iso(s.ended_by),
+        "clock_note": s.clock_note,
     }
 
 
@@ -181,6 +184,8 @@ def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
         ended_at=from_iso(r["ended_at"]),
         end_reason=EndReason(r["end_reason"]) if r["end_reason"] else None,
         last_seen=from_iso(r["last_seen"]),
+        ended_by=from_iso(r["ended_by"]),
+        clock_note=r["clock_note"],
         bytes_sent=r["bytes_sent"],
         bytes_received=r["bytes_received"],
     )
@@ -222,3 +227,31 @@ def transition_row(t: Transition) -> dict[str, Any]:
 def transition_from(r: sqlite3.Row) -> Transition:
     """Return the transition of a ``transitions`` table row."""
     return Transition(r["entity"], r["old"], r["new"], r["reason"], from_iso(r["at"]))
+
+
+def clock_check_row(c: ClockCheck) -> dict[str, Any]:
+    """Return the ``clock_checks`` columns of one record of the clock (without its id)."""
+    r = c.reading
+    return {
+        "at": to_iso(c.at),
+        "event": c.event,
+        "session_id": c.session_id,
+        "synchronised": None if r.synchronised is None else int(r.synchronised),
+        "est_error_s": r.est_error_s,
+        "max_error_s": r.max_error_s,
+        "jump_s": c.jump_s,
+    }
+
+
+def clock_check_from(r: sqlite3.Row) -> ClockCheck:
+    """Return the record of the clock of a ``clock_checks`` row."""
+    synced = r["synchronised"]
+    return ClockCheck(
+        at=from_iso(r["at"]),
+        event=r["event"],
+        reading=ClockReading(
+            None if synced is None else bool(synced), r["est_error_s"], r["max_error_s"]
+        ),
+        jump_s=r["jump_s"],
+        session_id=r["session_id"],
+    )

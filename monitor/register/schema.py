@@ -128,6 +128,28 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# v4: a session that ended while the monitor was down ended at an unknown instant
+# between its last_seen (ended_at) and the restart that found it over (ended_by); a
+# session started while the clock was not synchronised says so (clock_note); what
+# the kernel said about the clock at each session start and end (clock_checks).
+_V4 = """
+ALTER TABLE sessions ADD COLUMN ended_by TEXT;
+ALTER TABLE sessions ADD COLUMN clock_note TEXT;
+CREATE TABLE clock_checks (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    session_id   TEXT,
+    synchronised INTEGER,
+    est_error_s  REAL,
+    max_error_s  REAL,
+    jump_s       REAL
+);
+INSERT OR IGNORE INTO meta(key, value) SELECT 'stopped_at', value FROM meta WHERE key = 'last_seen';
+"""
+# (The release before v4 stored no clean stop: its last heartbeat counts as one, an
+# upgrade stops the service cleanly; else the first start would report a crash.)
+
 # media (issue 19): the ledger of registered removable media (a retired one is
 # kept, marked retired with its reason and, when disposed of, how it was erased)
 # and every insertion and removal of a medium. Keep this migration LAST: renumber
@@ -198,7 +220,7 @@ CREATE TABLE work_reports (
 """
 
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V_MEDIA, _V_WORDS)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_MEDIA, _V_WORDS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -210,6 +232,7 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "clock_checks": "id",
     "media": "id",
     "media_events": "id",
     "work_reports": "id",
@@ -228,4 +251,6 @@ ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("permits", "granted_as"): "",
     ("permits", "cancelled_at"): None,
     ("permits", "cancelled_by"): "",
+    ("sessions", "ended_by"): None,
+    ("sessions", "clock_note"): None,
 }

@@ -94,10 +94,13 @@ def _row(
 
     sep = t(lang, "reports.separator")
     verdicts = [t(lang, f"alerts.verdict.{v}") if lang == "ja" else str(v) for v in s.verdicts]
+    ended = when(s.ended_at)
+    if s.ended_by is not None:  # ended while the monitor was down: the exact time is unknown
+        ended = t(lang, "reports.between", first=ended, last=when(s.ended_by))
     return [
         str(n),
         when(s.started_at),
-        when(s.ended_at),
+        ended,
         _hms(duration_s(s)),
         " ".join(sorted(s.interfaces)),
         sep.join(verdicts),

@@ -44,9 +44,14 @@ def _word(lang: str, key: str, value: object) -> str:
     return t(lang, full) if has(lang, full) else str(value)
 
 
-def _end_text(start: datetime, end: datetime | None, lang: str) -> str:
+def _end_text(
+    start: datetime, end: datetime | None, lang: str, by: datetime | None = None
+) -> str:
     if end is None:
         return t(lang, "reports.log.open")
+    if by is not None:  # ended while the monitor was down: the exact time is unknown
+        first, last = _end_text(start, end, lang), _end_text(start, by, lang)
+        return t(lang, "reports.between", first=first, last=last)
     if end.date() == start.date():
         return end.strftime("%H:%M")
     return end.strftime("%Y-%m-%d %H:%M")
@@ -99,6 +104,7 @@ def _row(
 ) -> list[str]:
     start = s.started_at.astimezone(zone)
     end = s.ended_at.astimezone(zone) if s.ended_at else None
+    by = s.ended_by.astimezone(zone) if s.ended_by else None
     p = s.permit
     sep = t(lang, "reports.separator")
     purpose = "-"
@@ -106,11 +112,11 @@ def _row(
         purpose = _word(lang, "words.purpose", p.purpose)
         if p.after_the_fact:
             purpose += t(lang, "reports.log.after_the_fact")
-    seconds = duration_s(s)
+    length = format_elapsed_s(duration_s(s), lang)
     return [
         start.strftime("%Y-%m-%d %H:%M"),
-        _end_text(start, end, lang),
-        format_elapsed_s(seconds, lang),
+        _end_text(start, end, lang, by),
+        t(lang, "reports.at_least", duration=length) if by else length,
         sep.join(_word(lang, "words.verdict", v) for v in s.verdicts) or "-",
         purpose,
         t(lang, "reports.log.staff", staff=p.staff, company=p.company) if p else "-",

@@ -85,6 +85,16 @@ def granted_by(p: dict[str, Any], lang: str) -> str:
     return str(p.get("granted_by"))
 
 
+def _blind(blind: dict[str, Any], lang: str, zone: tzinfo) -> str:
+    return t(
+        lang,
+        "status.blind",
+        patterns=", ".join(blind.get("interfaces") or []),
+        present=", ".join(blind.get("present_on_machine") or []) or t(lang, "status.none"),
+        since=local(blind.get("since"), zone),
+    )
+
+
 def _session(session: dict[str, Any], lang: str, zone: tzinfo) -> str:
     permit = session.get("permit")
     ptext = t(lang, "status.none") if not permit else permit_words(permit, lang, zone)
@@ -176,6 +186,8 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
         ("period", _period(reply, lang, zone)),
         ("lamp", _lamp(reply, lang)),
     ]
+    if reply.get("blind"):
+        rows.insert(0, ("blind", _blind(reply["blind"], lang, zone)))
     if reply.get("session"):
         rows.append(("session", _session(reply["session"], lang, zone)))
     for p in reply.get("pending_permits") or []:

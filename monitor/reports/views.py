@@ -108,6 +108,9 @@ def session_json(
         "id": s.id,
         "started_at": local_iso(s.started_at, zone),
         "ended_at": local_iso(s.ended_at, zone),
+        # ended while the monitor was down: between ended_at and ended_by
+        "ended_by": local_iso(s.ended_by, zone),
+        "clock_note": s.clock_note,
         "duration_s": duration_s(s),
         "interfaces": sorted(s.interfaces),
         "periods": sorted(str(p) for p in s.periods),

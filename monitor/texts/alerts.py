@@ -35,6 +35,10 @@ JA: dict[str, str] = {
     "lead.no-permit": "許可（作業の届け出）が登録されていないネットワーク接続を検知しました。",
     "lead.overdue": "ネットワーク接続が上限時間を超えて続いています。",
     "lead.resolved": "警告のあったネットワーク接続が終了しました（LANケーブルが外されました）。",
+    "lead.resolved.ended-while-monitor-down": "警告のあったネットワーク接続が、監視プログラムの"
+    "停止中に終了していました（終了の時刻と理由は不明です）。",
+    "lead.resolved.monitor-stopped": "警告のあったネットワーク接続の記録を、監視プログラムの停止で"
+    "終えました。",
     "lead.monitor": "link-monitor（ネットワーク接続の監視プログラム）からのお知らせです。",
     "lead.test": "これは link-monitor のテストメールです。このメールが届けば、警告メールの"
     "送信設定は正しく動いています。対応は不要です。",
@@ -100,7 +104,7 @@ JA: dict[str, str] = {
     # end reasons
     "end.unplugged": "LANケーブルが外された",
     "end.monitor-stopped": "監視プログラムの停止",
-    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（最後に確認した時刻）",
+    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（正確な時刻は不明）",
     # alert kinds in a session summary
     "kind.clinic-hours": "診療時間中",
     "kind.outside-window": "許可時間外",
@@ -141,6 +145,17 @@ JA: dict[str, str] = {
     "footer": "-- \nこのメールは link-monitor が自動で送信しました。",
     # monitor details
     "detail.started": "監視を開始しました。",
+    "detail.clock-behind": "パソコンの時計が、台帳の最新の記録より前の時刻になっています。時計が"
+    "戻されたか誤って設定されています。時間帯の判定と記録の時刻が正しくありません。",
+    "f.clock": "時計",
+    "clock.unsynchronised": "接続開始時に時刻同期されていません（推定誤差 {error} 秒）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
+    "clock.unsynchronised_unknown": "接続開始時に時刻同期されていません（誤差不明）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
+    "detail.started-after-crash": "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。"
+    "{since} から {until} まで、接続を検知できていませんでした。",
+    "ended_between": "{first} から {last} の間（監視プログラムの停止中のため正確な時刻は不明）",
+    "at_least": "{duration} 以上",
     "detail.stopped": "監視を停止しました。停止中は接続を検知できません。",
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
@@ -148,6 +163,9 @@ JA: dict[str, str] = {
     "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    "detail.no-interface": "監視対象のネットワーク接続口が1つもありません。接続を検知できません"
+    "（ランプは「監視対象なし」の二度点滅）。システム担当者に連絡してください。",
+    "detail.interface-back": "監視対象のネットワーク接続口が見つかりました。監視を再開しました。",
     # the register's integrity (issue 14)
     "f.head": "台帳の先頭",
     "head": "記録 {seq} 番 {hash}",
@@ -195,6 +213,10 @@ EN: dict[str, str] = {
     "maintenance is permitted.",
     "lead.no-permit": "A network connection was detected without a registered permit.",
     "lead.overdue": "A network connection has lasted longer than its time limit.",
+    "lead.resolved.ended-while-monitor-down": "A network connection that raised an alert "
+    "ended while the monitor was down (when and why is unknown).",
+    "lead.resolved.monitor-stopped": "The record of a network connection that raised an alert "
+    "was closed because the monitor stopped.",
     "lead.resolved": "A network connection that raised an alert has ended (the LAN cable "
     "was unplugged).",
     "lead.monitor": "A notice from link-monitor (the program that watches the network link).",
@@ -256,7 +278,7 @@ EN: dict[str, str] = {
     "purpose.other": "other",
     "end.unplugged": "LAN cable unplugged",
     "end.monitor-stopped": "monitor stopped",
-    "end.ended-while-monitor-down": "ended while the monitor was down (last seen time)",
+    "end.ended-while-monitor-down": "ended while the monitor was down (exact time unknown)",
     "kind.clinic-hours": "clinic hours",
     "kind.outside-window": "outside window",
     "kind.no-permit": "no permit",
@@ -296,6 +318,17 @@ EN: dict[str, str] = {
     "    link-monitor status / journalctl -u link-monitor",
     "footer": "-- \nSent automatically by link-monitor.",
     "detail.started": "Monitoring started.",
+    "detail.clock-behind": "The PC's clock is earlier than the register's newest record: it "
+    "was set back or set wrong. Period verdicts and recorded times are not right.",
+    "f.clock": "Clock",
+    "clock.unsynchronised": "not synchronised when the connection started (estimated error "
+    "{error} s): times and period verdicts may be off",
+    "clock.unsynchronised_unknown": "not synchronised when the connection started (error "
+    "unknown): times and period verdicts may be off",
+    "detail.started-after-crash": "Monitoring started. The previous run did not stop cleanly "
+    "(killed, power cut): connections could not be detected from {since} to {until}.",
+    "ended_between": "between {first} and {last} (the monitor was down: the exact time is unknown)",
+    "at_least": "at least {duration}",
     "detail.stopped": "Monitoring stopped. Connections are not detected while it is stopped.",
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",
@@ -303,6 +336,9 @@ EN: dict[str, str] = {
     "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    "detail.no-interface": "No watched network interface is present: connections cannot be "
+    "detected (the lamp shows BLIND, a double blink). Call IT.",
+    "detail.interface-back": "A watched network interface is present again: monitoring resumed.",
     # the register's integrity (issue 14)
     "f.head": "Register head",
     "head": "record {seq} {hash}",

@@ -75,6 +75,12 @@ JA: dict[str, str] = {
     "check.credential": " + 資格情報",
     "check.store": "  台帳          {path}",
     "check.control": "  制御ソケット  {path}",
+    "check.no_match": "警告: link.interfaces の {pattern!r} は今この機械のどのインターフェースにも"
+    "一致しません（あるもの: {present}; 除外 {ignore}）。後から挿す機器用なら問題ありません。"
+    "入力ミスなら、そこでの接続は検知できません。",
+    "check.watches_nothing": "警告: この機械では何も監視されません。このままでは監視プログラムは"
+    "何も検知できません（ランプは「監視対象なし」を表示します）。",
+    "check.no_interfaces_listed": "警告: この機械のインターフェース一覧を読めません: {error}",
     "check.media": "  媒体          {rules}（抜き忘れ {after} 後、例外: {allowed}）",
     "check.media_off": "  媒体          監視しない（media.watch = false）",
     # explain
@@ -102,6 +108,7 @@ JA: dict[str, str] = {
     "indicator.pattern.on": "メインLED 点灯（接続中・許可あり）",
     "indicator.pattern.warn": "メインLED ゆっくり点滅（超過・時間外・許可なし）",
     "indicator.pattern.alarm": "メインLED 速い点滅＋ブザー（診療時間中。ボタンで止まります）",
+    "indicator.pattern.blind": "メインLED 二度点滅（監視対象の接続口なし。システム担当者へ連絡）",
     "indicator.pressed": "ボタンが押されました（{where}）: 確認",
     "indicator.held": "ボタンが長押しされました（{where}）: 自己診断、全出力を順に",
     "indicator.source": "{source}: 表示器 {where}",
@@ -218,6 +225,12 @@ EN: dict[str, str] = {
     "check.credential": " + credential",
     "check.store": "  store         {path}",
     "check.control": "  control       {path}",
+    "check.no_match": "warning: link.interfaces pattern {pattern!r} matches no interface "
+    "of this machine now (present: {present}; ignored: {ignore}): right if it is for one "
+    "plugged in later, a typo otherwise (connections there cannot be detected)",
+    "check.watches_nothing": "warning: nothing on this machine is watched: the monitor "
+    "would detect no connection (the lamp would show BLIND)",
+    "check.no_interfaces_listed": "warning: cannot list this machine's interfaces: {error}",
     "check.media": "  media         {rules} (left in: after {after}; allowed: {allowed})",
     "check.media_off": "  media         not watched (media.watch = false)",
     "explain.iso": "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
@@ -243,6 +256,7 @@ EN: dict[str, str] = {
     "indicator.pattern.warn": "main LED slow blink (overdue / outside a window / no permit)",
     "indicator.pattern.alarm": "main LED fast blink + buzzer beeping (clinic hours; press the "
     "button to silence)",
+    "indicator.pattern.blind": "main LED double blink (no watched interface: call IT)",
     "indicator.pressed": "button pressed ({where}): acknowledged",
     "indicator.held": "button held ({where}): self-test, every output in turn",
     "indicator.source": "{source}: indicator {where}",

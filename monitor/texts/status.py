@@ -25,6 +25,10 @@ JA: dict[str, str] = {
     "lamp.warn": "点滅（{name}）",
     "lamp.alarm": "速い点滅＋ブザー（{name}）",
     "comma": "、",
+    "lamp.blind": "二度点滅（{name}）",
+    "label.blind": "監視対象",
+    "blind": "なし: link.interfaces {patterns} に一致するインターフェースがありません"
+    "（この機械: {present}）。接続を検知できません。システム担当者へ連絡してください（{since} から）",
     "silenced": "ブザー確認済み",
     "none": "なし",
     "holiday": " [休日: {name}]",
@@ -82,6 +86,10 @@ EN: dict[str, str] = {
     "lamp.warn": "slow blink ({name})",
     "lamp.alarm": "fast blink + buzzer ({name})",
     "comma": ", ",
+    "lamp.blind": "double blink ({name})",
+    "label.blind": "Watching",
+    "blind": "NOTHING: no interface matches link.interfaces {patterns} (this machine: "
+    "{present}); connections cannot be detected. Call IT (since {since})",
     "silenced": "buzzer acknowledged",
     "none": "none",
     "holiday": " [holiday: {name}]",

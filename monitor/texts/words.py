@@ -49,6 +49,7 @@ JA: dict[str, str] = {
     "deviation.not-as-planned": "予定と違う作業",
     "deviation.personal-data": "個人情報に触れた",
     "deviation.not-erased": "データを消去していない",
+    "pattern.blind": "監視対象なし",
 }
 
 EN: dict[str, str] = {
@@ -97,4 +98,5 @@ EN: dict[str, str] = {
     "deviation.not-as-planned": "work not as planned",
     "deviation.personal-data": "personal data accessed",
     "deviation.not-erased": "data not erased",
+    "pattern.blind": "BLIND",
 }

@@ -354,6 +354,7 @@ def test_a_session_whose_cable_was_pulled_while_the_monitor_was_down_ends_at_las
     m.kill9()
     [before] = world.log_json()
     world.unplug()
+    time.sleep(1.0)  # the monitor is down a while
     m = world.start()
     until(lambda: m.status()["session"] is None, 2, "the restored session is closed")
     assert m.pattern_is("off")
@@ -363,6 +364,19 @@ def test_a_session_whose_cable_was_pulled_while_the_monitor_was_down_ends_at_las
     assert session["ended_at"] is not None
     world.smtp.wait_for(lambda ms: world.mails("resolved"), 5, "a [resolved] mail")
     assert len(world.mails("clinic-hours")) == 1
+    # Issue 15: what people read says the monitor died and when it was blind, and gives
+    # the end as a range, not a precise time with a false cause.
+    assert session["ended_by"] is not None and session["ended_by"] > session["ended_at"]
+    world.smtp.wait_for(lambda ms: len(world.mails("monitor")) >= 2, 5, "the second start notice")
+    restart = world.mails("monitor")[-1].get_content()
+    assert "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。" in restart
+    assert "接続を検知できていませんでした。" in restart and "重要度: 警告" in restart
+    resolved = world.mails("resolved")[-1].get_content()
+    assert resolved.startswith("警告のあったネットワーク接続が、監視プログラムの停止中に終了")
+    assert "LANケーブルが外されました" not in resolved
+    assert "の間（監視プログラムの停止中のため正確な時刻は不明）" in resolved
+    out = m.cli("log")
+    assert out.returncode == 0 and "between " in out.stdout, out.stdout
 
 
 def test_systemd_hears_ready_status_watchdog_pings_and_stopping(world):

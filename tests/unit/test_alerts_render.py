@@ -339,7 +339,7 @@ def _monitor_alert(detail: str, severity: Severity = Severity.INFO) -> Alert:
     [
         ("started", "監視を開始しました"),
         (
-            "started: after-crash 2026-05-03T01:00 2026-05-03T02:00",
+            "started: after-crash 2026-05-03T01:00+00:00 2026-05-03T02:00+00:00",
             "監視を再開しました（前回は異常終了）",
         ),
         ("stopped", "監視を停止しました"),
