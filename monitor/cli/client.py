@@ -2,10 +2,15 @@
 
 They read three config keys without pydantic (``monitor.cli.quickconfig``) and send one
 request over the control socket (``monitor.control.client``: no asyncio).
+
+A user outside the service group (who may not read the config or open the socket) gets
+one line naming the file or socket and asking IT to add them to the group, and exit 1
+(like "not running": nothing is wrong with the config or the command line).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import tzinfo
 from pathlib import Path
@@ -13,16 +18,43 @@ from typing import Any, NoReturn
 
 import click
 
-from monitor.cli.common import config_option, exit_config_error, say
-from monitor.cli.quickconfig import QuickConfig, load_quick
+from monitor.cli.common import exit_config_error, quick_config_option, say
+from monitor.cli.quickconfig import ConfigDenied, QuickConfig, load_quick
 from monitor.errors import ConfigError, ControlError
 from monitor.texts import t
 
+#: The group install.sh creates: its members may read the config and use the socket.
+SERVICE_GROUP = "link-monitor"
+EXIT_DENIED = 1
+
+
+def _user() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def exit_denied(what: str, path: Path, language: str | None) -> NoReturn:
+    """Print one line: this user may not use ``path`` (``what``: "config" or "socket"),
+    ask IT to add them to the service group; in ``language``, or Japanese and English
+    when the language is not known (the config could not be read). Exit 1."""
+    values = {"path": path, "user": _user(), "group": SERVICE_GROUP}
+    languages = [language] if language else ["ja", "en"]
+    said = [t(lang, f"cli.denied.{what}", **values) for lang in languages]
+    click.echo(t(language or "en", "cli.error", error=" / ".join(said)), err=True)
+    sys.exit(EXIT_DENIED)
+
 
 def quick_or_exit(config_path: Path | None) -> QuickConfig:
-    """Return the quick keys of the config; on a problem with them print it and exit 2."""
+    """Return the quick keys of the config; on a problem with them print it and exit 2;
+    if this user may not read the file say so in one line and exit 1."""
     try:
         return load_quick(config_path)
+    except ConfigDenied as exc:
+        exit_denied("config", exc.path, None)
     except ConfigError as exc:
         exit_config_error(exc)
 
@@ -35,9 +67,11 @@ def zone_or_exit(config: QuickConfig) -> tzinfo:
         exit_config_error(exc)
 
 
-def _refused(cmd: str, exc: ControlError) -> NoReturn:
-    from monitor.control.errors import DaemonError
+def _refused(cmd: str, exc: ControlError, language: str | None) -> NoReturn:
+    from monitor.control.errors import AccessDenied, DaemonError
 
+    if isinstance(exc, AccessDenied):
+        exit_denied("socket", exc.path, language)
     if isinstance(exc, DaemonError):
         click.echo(say("daemon.refused", cmd=cmd, error=exc), err=True)
     else:
@@ -48,18 +82,21 @@ def _refused(cmd: str, exc: ControlError) -> NoReturn:
     sys.exit(1)
 
 
-def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
-    """Send one request to the running daemon; on failure print one clear line, exit 1."""
+def daemon_call(
+    socket: Path, payload: dict[str, Any], language: str | None = None
+) -> dict[str, Any]:
+    """Send one request to the running daemon; on failure print one clear line (a refused
+    socket in ``language``, or Japanese and English when None), exit 1."""
     from monitor.control.client import request
 
     try:
         return request(socket, payload)
     except ControlError as exc:
-        _refused(payload["cmd"], exc)
+        _refused(payload["cmd"], exc, language)
 
 
 @click.command("status")
-@config_option
+@quick_config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (for scripts).")
 @click.option(
     "--follow",
@@ -70,10 +107,10 @@ def status_command(config_path: Path | None, as_json: bool, follow: bool) -> Non
     """Show what the running monitor sees: link, period, lamp, session, outbox."""
     config = quick_or_exit(config_path)
     if follow:
-        follow_status(config.socket)
+        follow_status(config.socket, config.language)
         return
     zone = None if as_json else zone_or_exit(config)
-    reply = daemon_call(config.socket, {"cmd": "status"})
+    reply = daemon_call(config.socket, {"cmd": "status"}, config.language)
     reply.pop("ok", None)
     if zone is None:
         import json
@@ -85,7 +122,7 @@ def status_command(config_path: Path | None, as_json: bool, follow: bool) -> Non
     click.echo(format_status_report(reply, config.language, zone))
 
 
-def follow_status(socket: Path) -> None:
+def follow_status(socket: Path, language: str | None = None) -> None:
     """Print the status stream's state lines (not the keep-alives) until the daemon
     stops or falls silent (exit 1 with one line saying so) or Ctrl-C (exit 0)."""
     import json
@@ -102,11 +139,11 @@ def follow_status(socket: Path) -> None:
     except KeyboardInterrupt:
         return
     except ControlError as exc:
-        _refused("status", exc)
+        _refused("status", exc, language)
 
 
 @click.command("permit")
-@config_option
+@quick_config_option
 @click.option(
     "--purpose",
     required=True,
@@ -154,16 +191,17 @@ def permit_command(
             "note": note,
             "after_the_fact": after_the_fact,
         },
+        config.language,
     )
     click.echo(format_permit_reply(reply, config.language, zone))
 
 
 @click.command("ack")
-@config_option
+@quick_config_option
 def ack_command(config_path: Path | None) -> None:
     """Silence the alarm buzzer (the lamp keeps blinking until the cable is out)."""
     config = quick_or_exit(config_path)
-    reply = daemon_call(config.socket, {"cmd": "ack"})
+    reply = daemon_call(config.socket, {"cmd": "ack"}, config.language)
     if reply.get("silenced"):
         click.echo(t(config.language, "cli.ack.silenced"))
     else:

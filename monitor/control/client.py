@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from monitor.control.errors import DaemonError, DaemonNotRunning, text
+from monitor.control.errors import AccessDenied, DaemonError, DaemonNotRunning, text
 from monitor.errors import ControlError
 
 
@@ -42,7 +42,7 @@ def _connect(sock: socket.socket, path: Path) -> None:
     except (FileNotFoundError, ConnectionRefusedError):
         raise DaemonNotRunning(text("client.not_running", path=path)) from None
     except PermissionError:
-        raise ControlError(text("client.denied", path=path)) from None
+        raise AccessDenied(path) from None
     except OSError as exc:
         raise ControlError(text("client.unreachable", path=path, error=exc.strerror)) from None
 
@@ -50,9 +50,9 @@ def _connect(sock: socket.socket, path: Path) -> None:
 def request(path: Path | str, payload: dict[str, Any], *, timeout: float = 10.0) -> dict[str, Any]:
     """Send one request to the daemon at ``path``; return its reply when ``ok``.
 
-    Raise ``DaemonNotRunning`` when nothing listens at ``path``, ``DaemonError`` when
-    the daemon answers ``ok: false``, ``ControlError`` for any other failure
-    (permission, timeout, a garbled reply)."""
+    Raise ``DaemonNotRunning`` when nothing listens at ``path``, ``AccessDenied`` when
+    this user may not open it, ``DaemonError`` when the daemon answers ``ok: false``,
+    ``ControlError`` for any other failure (timeout, a garbled reply)."""
     path = Path(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)

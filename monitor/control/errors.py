@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from monitor.errors import ControlError, MonitorError
@@ -23,6 +24,14 @@ class BadRequest(MonitorError, ValueError):
 
 class DaemonNotRunning(ControlError):
     """Nothing answers on the control socket."""
+
+
+class AccessDenied(ControlError):
+    """This user may not open the control socket at ``path`` (not in the service group)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(text("client.denied", path=path))
 
 
 class DaemonError(ControlError):

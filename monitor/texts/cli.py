@@ -11,6 +11,10 @@ JA: dict[str, str] = {
     "error": "link-monitor: {error}",
     "none": "なし",
     "config.invalid": "link-monitor: 設定 {source} に誤りがあります:",
+    "denied.config": "設定ファイル {path} を読めません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
+    "denied.socket": "制御ソケット {path} を開けません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
     # check-config
     "check.ok": "{source}: 正常",
     "check.timezone": "  タイムゾーン  {zone}",
@@ -108,6 +112,10 @@ EN: dict[str, str] = {
     "error": "link-monitor: {error}",
     "none": "none",
     "config.invalid": "link-monitor: invalid config {source}:",
+    "denied.config": "cannot read the config {path} (permission denied): ask IT to add"
+    " user {user} to the {group} group",
+    "denied.socket": "cannot open the control socket {path} (permission denied): ask IT to"
+    " add user {user} to the {group} group",
     "check.ok": "{source}: OK",
     "check.timezone": "  timezone      {zone}",
     "check.holidays": "  holidays      {country}; closed {closed}",

@@ -275,16 +275,14 @@ def test_a_service_group_member_may_use_status_and_permit_and_others_may_not(wor
     assert refused.returncode != 0
 
 
-@pytest.mark.xfail(
-    reason="refused, but with a traceback: the CLI reads /etc/link-monitor/config.toml "
-    "(0640 root:link-monitor) before it can say 'permission denied' in one line",
-    strict=False,
-)
 def test_someone_outside_the_service_group_is_refused_in_one_line_without_a_traceback(world):
-    refused = world.ct.sh("link-monitor status", user="outsider", check=False)
-    assert refused.returncode != 0
-    assert "Traceback" not in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    for command in ("status", "ack"):
+        refused = world.ct.sh(f"link-monitor {command}", user="outsider", check=False)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "/etc/link-monitor/config.toml" in refused.stderr
+        assert "ask IT to add user outsider to the link-monitor group" in refused.stderr
 
 
 def test_the_register_and_the_socket_are_where_the_readme_says(world):
