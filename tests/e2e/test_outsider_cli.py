@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,29 @@ def test_status_follow_on_a_socket_nobody_may_open_says_the_same(place, closed_s
     cfg.chmod(0o644)
     done = as_nobody("status", "--follow", "--config", str(cfg))
     assert_one_line(done, str(closed_socket), "link-monitor group")
+
+
+def test_the_system_config_in_a_directory_nobody_may_enter_is_named_not_skipped(place) -> None:
+    # As /etc/link-monitor (0750 root:link-monitor): nobody may not even see whether
+    # config.toml exists there, and must not fall back to the built-in default.
+    etc = place / "etc"
+    etc.mkdir(mode=0o750)
+    cfg = etc / "config.toml"
+    cfg.write_text("")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from monitor.cli import main, quickconfig\n"
+        f"quickconfig.SYSTEM_CONFIG = Path({str(cfg)!r})\n"
+        "main(['status'])\n"
+    )
+    done = subprocess.run(
+        [*AS_NOBODY, sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env(),
+        cwd="/",
+    )
+    assert_one_line(done, str(cfg), "ask IT to add user nobody to the link-monitor group")
