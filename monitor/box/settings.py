@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.compat import tomllib
 from monitor.domain.durations import parse_duration
+from monitor.domain.text import control_problem
 from monitor.errors import ConfigError, Problem
 
 # Kept equal to monitor.config's (a unit test compares them).
@@ -28,6 +29,9 @@ BUILTIN = "<built-in default>"
 KINDS = ("auto", "gpio", "console", "none", "box")
 PIN_MIN, PIN_MAX = 0, 27  # the Pi's BCM GPIO numbers, as monitor.config's Pin
 PINS = ("led", "buzzer", "button", "status_led")
+MAX_DURATION = timedelta(hours=24)  # as monitor.config's MAX_CONFIG_DURATION
+MAX_BYTES = 1 << 20  # as monitor.config.bounds'
+MAX_DEPTH = 8  # as monitor.config.bounds'; a path counts from the file's top
 DURATIONS = (
     "slow_blink",
     "fast_blink",
@@ -74,7 +78,8 @@ def _read(path: Path) -> dict[str, Any]:
     """Return the parsed TOML of ``path``; raise ``ConfigError`` as the full load does."""
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(source, [Problem("", "file not found")]) from None
     except IsADirectoryError:
@@ -83,6 +88,11 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(source, [Problem("", "permission denied")]) from None
     except OSError as exc:
         raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
+    except ValueError:  # a NUL byte in the path given
+        raise ConfigError(source, [Problem("", "the path contains a NUL byte")]) from None
+    if len(raw) > MAX_BYTES:
+        message = f"larger than {MAX_BYTES // 1024} KiB: not a config file"
+        raise ConfigError(source, [Problem("", message)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,22 +101,50 @@ def _read(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:  # arrays nested hundreds deep (the full load names the key)
+        raise ConfigError(source, [Problem("", "nested too deep for a config")]) from None
+
+
+def _bad_input(value: Any, path: str, depth: int, out: list[Problem]) -> None:
+    """Add to ``out`` each control character and each too deep nesting in ``value`` (at
+    ``path``, ``depth`` keys from the top), as ``monitor.config.bounds`` says them."""
+    if depth > MAX_DEPTH and isinstance(value, (dict, list)):
+        out.append(Problem(path, f"nested deeper than {MAX_DEPTH} levels"))
+    elif isinstance(value, str):
+        wrong = control_problem(value)
+        if wrong:
+            out.append(Problem(path, wrong))
+    elif isinstance(value, (dict, list)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            sub = f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"
+            _bad_input(item, sub, depth + 1, out)
+
+
+def _under(path: str, bad: list[Problem]) -> bool:
+    """As ``monitor.config.bounds.under``: ``path`` is a bad input's path or below one."""
+    return any(path == b.path or path.startswith((b.path + ".", b.path + "[")) for b in bad)
+
+
+def _got(value: Any) -> str:
+    # pydantic shows the input after its message, except a table or an array.
+    return "" if isinstance(value, (dict, list)) else f" (got {value!r})"
 
 
 def _pin(value: Any) -> str | None:
     """Return what is wrong with a pin number (pydantic's words), or None."""
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"Input should be a valid integer (got {value!r})"
+        return f"Input should be a valid integer{_got(value)}"
     if value < PIN_MIN:
-        return f"Input should be greater than or equal to {PIN_MIN} (got {value!r})"
+        return f"Input should be greater than or equal to {PIN_MIN}{_got(value)}"
     if value > PIN_MAX:
-        return f"Input should be less than or equal to {PIN_MAX} (got {value!r})"
+        return f"Input should be less than or equal to {PIN_MAX}{_got(value)}"
     return None
 
 
 def _duration(value: Any) -> tuple[timedelta | None, str | None]:
     try:
-        td = parse_duration(value)
+        td = parse_duration(value, MAX_DURATION)
     except ValueError as exc:
         return None, str(exc)
     if td <= timedelta(0):
@@ -125,10 +163,10 @@ def _check(key: str, value: Any) -> tuple[Any, str | None]:
         return value, _pin(value)
     if key == "active_high":
         ok = isinstance(value, bool)
-        return value, None if ok else f"Input should be a valid boolean (got {value!r})"
+        return value, None if ok else f"Input should be a valid boolean{_got(value)}"
     if key == "port":
         ok = isinstance(value, str)
-        return value, None if ok else f"Input should be a valid string (got {value!r})"
+        return value, None if ok else f"Input should be a valid string{_got(value)}"
     return _duration(value)
 
 
@@ -150,31 +188,51 @@ def _consistency(settings: BoxSettings) -> str | None:
     return "; ".join(problems) or None
 
 
-def indicator_settings(data: dict[str, Any], source: str = "<config>") -> BoxSettings:
-    """Return the ``BoxSettings`` of parsed TOML ``data`` (its ``[indicator]`` only);
-    raise ``ConfigError`` listing every problem with its key path."""
-    section = data.get("indicator", {})
-    if not isinstance(section, dict):
-        message = f"Input should be a valid dictionary or instance of Indicator (got {section!r})"
-        raise ConfigError(source, [Problem("indicator", message)])
-    names = {f.name for f in fields(BoxSettings)}
+def _keys(section: dict[str, Any], bad: list[Problem]) -> tuple[dict[str, Any], list[Problem]]:
+    """Return the valid known keys' values and the problems of the others."""
+    names = [f.name for f in fields(BoxSettings)]
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    for key in (f.name for f in fields(BoxSettings)):
-        if key in section:
-            value, wrong = _check(key, section[key])
-            if wrong:
-                problems.append(Problem(f"indicator.{key}", wrong))
-            else:
-                values[key] = value
-    problems += [Problem(f"indicator.{k}", "unknown key") for k in section if k not in names]
+    for key in names:
+        value = section.get(key)
+        if key not in section or _under(f"indicator.{key}", bad) and isinstance(value, str):
+            continue  # absent, or a string with a control character: left out
+        value, wrong = _check(key, value)
+        if wrong:
+            problems.append(Problem(f"indicator.{key}", wrong))
+        else:
+            values[key] = value
+    for key in section:
+        if key not in names and not control_problem(key):
+            problems.append(Problem(f"indicator.{key}", "unknown key"))
+    return values, problems
+
+
+def indicator_settings(data: dict[str, Any], source: str = "<config>") -> BoxSettings:
+    """Return the ``BoxSettings`` of parsed TOML ``data`` (its ``[indicator]`` only);
+    raise ``ConfigError`` listing every problem with its key path.
+
+    As the full load: control characters and too deep nesting are problems of their
+    own, and no other problem is reported at or below their key paths."""
+    section = data.get("indicator", {})
+    if not isinstance(section, dict):
+        message = f"Input should be a valid dictionary or instance of Indicator{_got(section)}"
+        raise ConfigError(source, [Problem("indicator", message)])
+    bad: list[Problem] = []
+    for key, value in section.items():
+        wrong = control_problem(key)
+        if wrong:
+            bad.append(Problem("indicator", f"key {key!r} {wrong}"))
+        else:
+            _bad_input(value, f"indicator.{key}", 2, bad)
+    values, problems = _keys(section, bad)
+    if not problems:
+        wrong = _consistency(BoxSettings(**values))
+        problems = [Problem("indicator", wrong)] if wrong else []
+    problems = bad + [p for p in problems if not _under(p.path, bad)]
     if problems:
         raise ConfigError(source, problems)
-    settings = BoxSettings(**values)
-    wrong = _consistency(settings)
-    if wrong:
-        raise ConfigError(source, [Problem("indicator", wrong)])
-    return settings
+    return BoxSettings(**values)
 
 
 def load_box_settings(option: str | Path | None) -> tuple[BoxSettings, str]:

@@ -1,4 +1,5 @@
-"""The quick commands that talk to the running daemon: ``status``, ``permit``, ``ack``.
+"""The quick commands that talk to the running daemon: ``status`` and ``ack`` (``permit``
+is in ``monitor.cli.permit``), and what every command that talks to it shares.
 
 They read three config keys without pydantic (``monitor.cli.quickconfig``) and send one
 request over the control socket (``monitor.control.client``: no asyncio).
@@ -20,8 +21,9 @@ import click
 
 from monitor.cli.common import exit_config_error, quick_config_option, say
 from monitor.cli.quickconfig import ConfigDenied, QuickConfig, load_quick
+from monitor.cli.words import language
 from monitor.errors import ConfigError, ControlError
-from monitor.texts import t
+from monitor.texts import has, t
 
 #: The group install.sh creates: its members may read the config and use the socket.
 SERVICE_GROUP = "link-monitor"
@@ -37,14 +39,14 @@ def _user() -> str:
         return str(os.geteuid())
 
 
-def exit_denied(what: str, path: Path, language: str | None) -> NoReturn:
+def exit_denied(what: str, path: Path, lang: str | None) -> NoReturn:
     """Print one line: this user may not use ``path`` (``what``: "config" or "socket"),
-    ask IT to add them to the service group; in ``language``, or Japanese and English
-    when the language is not known (the config could not be read). Exit 1."""
+    ask IT to add them to the service group; in ``lang``, or Japanese and English when
+    the language is not known (the config could not be read). Exit 1."""
     values = {"path": path, "user": _user(), "group": SERVICE_GROUP}
-    languages = [language] if language else ["ja", "en"]
-    said = [t(lang, f"cli.denied.{what}", **values) for lang in languages]
-    click.echo(t(language or "en", "cli.error", error=" / ".join(said)), err=True)
+    languages = [lang] if lang else ["ja", "en"]
+    said = [t(each, f"cli.denied.{what}", **values) for each in languages]
+    click.echo(t(lang or "en", "cli.error", error=" / ".join(said)), err=True)
     sys.exit(EXIT_DENIED)
 
 
@@ -67,11 +69,11 @@ def zone_or_exit(config: QuickConfig) -> tzinfo:
         exit_config_error(exc)
 
 
-def _refused(cmd: str, exc: ControlError, language: str | None) -> NoReturn:
+def _refused(cmd: str, exc: ControlError) -> NoReturn:
     from monitor.control.errors import AccessDenied, DaemonError
 
     if isinstance(exc, AccessDenied):
-        exit_denied("socket", exc.path, language)
+        exit_denied("socket", exc.path, language())  # the config was read: its language
     if isinstance(exc, DaemonError):
         click.echo(say("daemon.refused", cmd=cmd, error=exc), err=True)
     else:
@@ -82,35 +84,29 @@ def _refused(cmd: str, exc: ControlError, language: str | None) -> NoReturn:
     sys.exit(1)
 
 
-def daemon_call(
-    socket: Path, payload: dict[str, Any], language: str | None = None
-) -> dict[str, Any]:
-    """Send one request to the running daemon; on failure print one clear line (a refused
-    socket in ``language``, or Japanese and English when None), exit 1."""
+def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    """Send one request to the running daemon; on failure print one clear line (in the
+    command's language), exit 1."""
     from monitor.control.client import request
 
     try:
-        return request(socket, payload)
+        return request(socket, payload, language=language())
     except ControlError as exc:
-        _refused(payload["cmd"], exc, language)
+        _refused(payload["cmd"], exc)
 
 
 @click.command("status")
 @quick_config_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object (for scripts).")
-@click.option(
-    "--follow",
-    is_flag=True,
-    help="Keep going: one JSON line per change (pattern, link, faults, session, outbox).",
-)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--follow", is_flag=True)
 def status_command(config_path: Path | None, as_json: bool, follow: bool) -> None:
     """Show what the running monitor sees: link, period, lamp, session, outbox."""
     config = quick_or_exit(config_path)
     if follow:
-        follow_status(config.socket, config.language)
+        follow_status(config.socket)
         return
     zone = None if as_json else zone_or_exit(config)
-    reply = daemon_call(config.socket, {"cmd": "status"}, config.language)
+    reply = daemon_call(config.socket, {"cmd": "status"})
     reply.pop("ok", None)
     if zone is None:
         import json
@@ -122,7 +118,7 @@ def status_command(config_path: Path | None, as_json: bool, follow: bool) -> Non
     click.echo(format_status_report(reply, config.language, zone))
 
 
-def follow_status(socket: Path, language: str | None = None) -> None:
+def follow_status(socket: Path) -> None:
     """Print the status stream's state lines (not the keep-alives) until the daemon
     stops or falls silent (exit 1 with one line saying so) or Ctrl-C (exit 0)."""
     import json
@@ -139,61 +135,7 @@ def follow_status(socket: Path, language: str | None = None) -> None:
     except KeyboardInterrupt:
         return
     except ControlError as exc:
-        _refused("status", exc, language)
-
-
-@click.command("permit")
-@quick_config_option
-@click.option(
-    "--purpose",
-    required=True,
-    type=click.Choice(["fee-update", "remote-maintenance", "other"]),
-    help="Why the cable is plugged in.",
-)
-@click.option("--company", required=True, help="The contractor's company.")
-@click.option("--staff", required=True, help="The contractor's staff member.")
-@click.option(
-    "--for", "duration", default="1h", show_default=True, help='Expected duration ("90m", "2h").'
-)
-@click.option("--note", default="", help="Anything else worth recording.")
-@click.option(
-    "--after-the-fact",
-    is_flag=True,
-    help="Record an emergency connection that is already plugged in.",
-)
-def permit_command(
-    config_path: Path | None,
-    purpose: str,
-    company: str,
-    staff: str,
-    duration: str,
-    note: str,
-    after_the_fact: bool,
-) -> None:
-    """Record a permit before plugging in; you (the OS user) are recorded as its grantor."""
-    from monitor.domain.durations import parse_duration
-    from monitor.reports.status import format_permit_reply
-
-    try:
-        parse_duration(duration)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--for") from None
-    config = quick_or_exit(config_path)
-    zone = zone_or_exit(config)
-    reply = daemon_call(
-        config.socket,
-        {
-            "cmd": "permit",
-            "purpose": purpose,
-            "company": company,
-            "staff": staff,
-            "for": duration,
-            "note": note,
-            "after_the_fact": after_the_fact,
-        },
-        config.language,
-    )
-    click.echo(format_permit_reply(reply, config.language, zone))
+        _refused("status", exc)
 
 
 @click.command("ack")
@@ -201,8 +143,10 @@ def permit_command(
 def ack_command(config_path: Path | None) -> None:
     """Silence the alarm buzzer (the lamp keeps blinking until the cable is out)."""
     config = quick_or_exit(config_path)
-    reply = daemon_call(config.socket, {"cmd": "ack"}, config.language)
+    reply = daemon_call(config.socket, {"cmd": "ack"})
     if reply.get("silenced"):
         click.echo(t(config.language, "cli.ack.silenced"))
     else:
-        click.echo(t(config.language, "cli.ack.nothing", pattern=reply.get("pattern")))
+        key = f"words.pattern.{reply.get('pattern')}"
+        pattern = t(config.language, key) if has(config.language, key) else reply.get("pattern")
+        click.echo(t(config.language, "cli.ack.nothing", pattern=pattern))

@@ -55,7 +55,7 @@ def reload_command(config_path: Path | None) -> None:
         print_config_error(exc)
         click.echo(say("reload.refused"), err=True)
         sys.exit(EXIT_CONFIG)
-    reply = daemon_call(config.control.socket, {"cmd": "reload"}, config.alerts.language)
+    reply = daemon_call(config.control.socket, {"cmd": "reload"})
     click.echo(say("reload.done", what=reply.get("reloaded")))
     if reply.get("restart_needed"):
         click.echo(say("reload.restart", names=", ".join(reply["restart_needed"])))

@@ -47,6 +47,14 @@ def test_the_defaults_and_lookup_constants_are_the_config_modules_own() -> None:
         full.SYSTEM_CONFIG,
         full.BUILTIN,
     )
+    from monitor.config import bounds
+    from monitor.config.model import MAX_CONFIG_DURATION
+
+    assert (box.MAX_DURATION, box.MAX_BYTES, box.MAX_DEPTH) == (
+        MAX_CONFIG_DURATION,
+        bounds.MAX_BYTES,
+        bounds.MAX_DEPTH,
+    )
 
 
 def test_the_sample_config_reads_the_same() -> None:
@@ -83,6 +91,9 @@ def test_the_builtin_default_and_the_env_lookup_read_the_same(tmp_path, monkeypa
         'heartbeat_every = "1s"\nheartbeat_on = "2s"\nled = 27',
         'slow_blink = "0s"\nfast_blink = -1\nbeep = "soon"\nself_test_hold = true',
         'active_high = "yes"\nport = 3',
+        'port = "/dev/tty\\u0000S0"\nled = [[[[[[[[[1]]]]]]]]]',
+        'slow_blink = "25h"\nbeep = 1e308\nled = [1]\nkind = ["box"]',
+        '"a\\u0007b" = 1\nactive_high = {x = 1}',
         "zzz = 1\nled = 99\nyyy = 2",
     ],
 )
@@ -90,7 +101,26 @@ def test_an_indicator_section_gets_the_same_answer_from_both(tmp_path, indicator
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"[indicator]\n{indicator}\n")
     whole, light = _answers(cfg)
-    assert whole == light
+    if isinstance(light, list):  # the same problems, the order aside
+        assert isinstance(whole, list) and light
+        assert sorted(whole) == sorted(light)
+    else:
+        assert whole == light
+
+
+FIXTURES = SAMPLE.parents[1] / "tests" / "fixtures" / "bad-configs"
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.toml")), ids=lambda p: p.name)
+def test_each_bad_config_fixture_gets_the_same_indicator_answer_from_both(fixture) -> None:
+    whole, light = _answers(fixture)
+    if isinstance(light, dict):  # the box accepts: nothing wrong under [indicator]
+        assert whole in (light, []), whole
+    elif light and light[0][0] == "":  # the file itself (syntax, UTF-8, nesting)
+        with pytest.raises(ConfigError):
+            full.load_config(fixture)
+    else:
+        assert sorted(light) == sorted(whole)
 
 
 def test_an_indicator_that_is_not_a_table_is_refused_the_same_way(tmp_path) -> None:
