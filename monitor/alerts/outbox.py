@@ -29,7 +29,13 @@ from monitor.alerts.claims import ORPHAN_POLL, Takeover, proc_alive
 from monitor.alerts.due import DueTimes, backoff
 from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
-from monitor.alerts.transport import Transport, record_accepted, register_head, sender_status
+from monitor.alerts.transport import (
+    Transport,
+    record_accepted,
+    register_head,
+    sender_status,
+    session_acks,
+)
 from monitor.compat import UTC
 from monitor.domain.delivery import Delivery, Receipt, destination_keys
 from monitor.domain.model import Alert
@@ -150,6 +156,8 @@ class OutboxWorker:
             machine=self.machine,
             zone=self.zone,
             remind_every=self.remind_every,
+            contact=str(getattr(self._alerts, "contact", "") or ""),
+            acks=session_acks(self._register, alert),
             head=register_head(self._register, alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)

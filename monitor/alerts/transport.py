@@ -76,3 +76,18 @@ def record_accepted(
         if d.ok:
             key = keys[d.index] if d.index < len(keys) else d.url
             register.record_destination(id, key, at, d.elapsed_s)
+
+
+def session_acks(register: Any, alert: Alert) -> list[Any]:
+    """Return who silenced the alarm of the session a ``resolved`` alert closes
+    (empty for other alerts, or when the register cannot say)."""
+    if alert.kind != AlertKind.RESOLVED or alert.session is None:
+        return []
+    acks_for = getattr(register, "acks_for", None)
+    if acks_for is None:
+        return []
+    try:
+        return list(acks_for([alert.session.id]).get(alert.session.id, []))
+    except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
+        log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
+        return []

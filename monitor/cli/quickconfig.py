@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.compat import tomllib
+from monitor.domain.text import control_problem
 from monitor.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -29,6 +30,17 @@ SYSTEM_SOCKET = Path("/run/link-monitor/control.sock")
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
 DEFAULT_TIMEZONE = "Asia/Tokyo"
+
+
+class ConfigDenied(ConfigError):
+    """The config file exists but this user may not read it (not in the service group).
+
+    A ``ConfigError`` with the full load's problem ("permission denied"); ``path`` is
+    the file. The quick commands say it in one line (``monitor.cli.client``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(str(path), [Problem("", "permission denied")])
 
 
 class QuickConfig:
@@ -68,7 +80,12 @@ def resolve_config_path(option: str | Path | None) -> Path | None:
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env)
-    if SYSTEM_CONFIG.exists():
+    try:
+        if SYSTEM_CONFIG.exists():
+            return SYSTEM_CONFIG
+    except PermissionError:
+        # /etc/link-monitor is 0750 root:link-monitor: the file is there, this user may
+        # not look. Reading it says so (ConfigDenied) instead of silently using defaults.
         return SYSTEM_CONFIG
     return None
 
@@ -94,7 +111,7 @@ def _read(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ConfigError(source, [Problem("", "is a directory, not a config file")]) from None
     except PermissionError:
-        raise ConfigError(source, [Problem("", "permission denied")]) from None
+        raise ConfigDenied(path) from None
     except OSError as exc:
         raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
     try:
@@ -105,6 +122,8 @@ def _read(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:  # arrays nested hundreds deep (the full load names the key)
+        raise ConfigError(source, [Problem("", "nested too deep for a config")]) from None
 
 
 def _section(data: dict[str, Any], name: str, problems: list[Problem]) -> dict[str, Any]:
@@ -121,6 +140,8 @@ def _pick(data: dict[str, Any], problems: list[Problem]) -> tuple[Path, str, Any
     socket = _section(data, "control", problems).get("socket", str(SYSTEM_SOCKET))
     if not isinstance(socket, str):
         problems.append(Problem("control.socket", f"Input is not a valid path (got {socket!r})"))
+    elif problem := control_problem(socket):
+        problems.append(Problem("control.socket", problem))
     language = _section(data, "alerts", problems).get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         problems.append(Problem("alerts.language", f"got {language!r}; expected 'ja' or 'en'"))
@@ -129,8 +150,8 @@ def _pick(data: dict[str, Any], problems: list[Problem]) -> tuple[Path, str, Any
 
 def load_quick(option: str | Path | None) -> QuickConfig:
     """Return the quick commands' keys of the config ``option`` resolves to; raise
-    ``ConfigError`` (every problem of these keys at once) when one is wrong or the file
-    cannot be read as TOML."""
+    ``ConfigDenied`` when this user may not read the file, ``ConfigError`` (every
+    problem of these keys at once) when one is wrong or the file cannot be read as TOML."""
     path = resolve_config_path(option)
     if path is None:
         return QuickConfig(_default_socket(), DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, BUILTIN)
@@ -139,3 +160,13 @@ def load_quick(option: str | Path | None) -> QuickConfig:
     if problems:
         raise ConfigError(str(path), problems)
     return QuickConfig(socket, language, timezone, str(path))
+
+
+def read_language(option: str | Path | None) -> str:
+    """Return ``alerts.language`` as written in the config ``option`` resolves to (the
+    default when it has none); raise ``ConfigError`` when the file cannot be read."""
+    path = resolve_config_path(option)
+    if path is None:
+        return DEFAULT_LANGUAGE
+    alerts = _read(path).get("alerts", {})
+    return str(alerts.get("language", DEFAULT_LANGUAGE)) if isinstance(alerts, dict) else ""

@@ -19,6 +19,7 @@ from typing import Any
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
@@ -32,6 +33,7 @@ from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
 from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
@@ -73,23 +75,25 @@ class Daemon:
         self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
         self.jumps = JumpWatch(rt, self.writes, self.alerting)
+        self.sight = Sight(rt, self.alerting.monitor_alert, self._publish_now)
         self.view = StatusView(
-            rt,
-            self.faults,
-            self.writes,
-            self.traffic,
-            self.integrity.as_dict,
-            clock=self.jumps.status,
+            rt, self.faults, self.writes, self.traffic, self.sight, self.integrity.as_dict
         )
         self.stream = StatusStream(rt, self.faults)
-        self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
-        self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
-        self.effects = Effects(
-            rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
+        self.stream.substitute = self.sight.shown
+        self.lamp = Lamp(
+            rt, self.faults, self.view.publish, shown=self.stream.push, substitute=self.sight.shown
         )
+        self.sight.show = self.lamp.reshow
+        self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
+        self.clock = ClockWatch(rt, self.writes, self.alerting.monitor_alert)
+        self.effects = Effects(rt, self.writes, self.lamp, self.alerting, self.traffic)
+        self.effects.closed, self.effects.clock = self.timers.trim_later, self.clock
+        self.view.clock_json = self.clock.as_json
+        self.view.jumps_json = self.jumps.status
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
-            rt, self.faults, self.feed, self._send_ready, lambda: self.view.publish(rt.now())
+            rt, self.faults, self.feed, self._send_ready, self._publish_now, self.sight.check
         )
         self.reloader = Reloader(
             rt,
@@ -119,6 +123,9 @@ class Daemon:
 
     # ------------------------------------------------------------------ views
 
+    def _publish_now(self) -> None:
+        self.view.publish(self.rt.now())
+
     @property
     def config(self) -> Config:
         return self.rt.config
@@ -134,22 +141,21 @@ class Daemon:
     # ------------------------------------------------------------------ lifecycle
 
     async def run(self) -> int:
-        """Monitor until SIGTERM/SIGINT (or ``stop()``); return the exit status.
-
-        Return 1 (after logging one clear line) when a part without which nothing
-        can be monitored cannot be set up: the register, the indicator with
-        ``kind = "gpio"`` and no GPIO, the control socket (another daemon runs) or
-        the alert sender."""
+        """Monitor until SIGTERM/SIGINT (or ``stop()``); return the exit status: 1 (one
+        clear line logged) when a part nothing can be monitored without cannot be set
+        up: the register, the indicator with ``kind = "gpio"`` and no GPIO, the control
+        socket (another daemon runs) or the alert sender."""
         self.rt.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         control = await self._open()
         if control is None:
             return 1
         self._signals()
+        self.clock.at_start()  # before this run writes a time: is the clock behind?
         self.integrity.at_start()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
-        self.alerting.monitor_alert("started", Severity.INFO)
+        self.alerting.monitor_alert(*self.continuity.start_notice())
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.tasks.spawn(self.stream.run(), "status stream")
@@ -171,8 +177,8 @@ class Daemon:
         return 0
 
     async def _open(self) -> ControlPort | None:
-        """Open the register, indicator, control socket and outbox worker; return the
-        control server, or None (logged, everything closed) when one cannot be."""
+        """Open the register, indicator, socket and outbox; return the control server, or
+        None (logged, everything closed) when one cannot be."""
         rt, parts = self.rt, self.rt.parts
         control = None
         try:
@@ -258,11 +264,9 @@ class Daemon:
     # ------------------------------------------------------------------ inputs
 
     def feed(self, event: Input) -> None:
-        """Step the engine with ``event`` at the current instant and apply the effects.
-
-        Synchronous on purpose: a step and its effects never interleave with another."""
-        rt = self.rt
-        self.jumps.check()
+        """Step the engine with ``event`` now and apply the effects (synchronous on purpose:
+        a step and its effects never interleave with another)."""
+        rt, _ = self.rt, self.jumps.check()
         now = rt.now()
         try:
             step = rt.engine.step(rt.state, event, now)
@@ -281,15 +285,14 @@ class Daemon:
             self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
-        """Feed an acknowledgement; record it when it is the session's first (it silences
-        the alarm for the rest of the session); return that."""
+        """Feed an acknowledgement; record it if the session's first (it holds); return that."""
         was = self.state.acked
         self.feed(Acknowledged(by=by, source=source))
         silenced = self.state.acked and not was
         if silenced:
             now = self.rt.now()
             sid = self.state.session.id if self.state.session else None
-            rt = self.rt  # the register at the time of the write (a retry may be later)
+            rt = self.rt  # its register at the time of the write (a retry may be later)
             self.writes.write(
                 "ack", lambda: rt.register.record_ack(by or source, source, now, sid), source
             )

@@ -28,6 +28,9 @@ Extensions (this implementation):
 
     Register.open_readonly(path)              for `log` / `export` / `verify` while a daemon writes
     .last_seen() -> datetime | None           the heartbeat written by set_last_seen
+    .set_stopped_at(at|None), .stopped_at()   the last clean stop (None while running):
+                                              none after the last heartbeat = a crash
+    .set_traffic(state|None), .traffic()      the open session's traffic baselines
     .record_ack(by, source, at, session_id)   who silenced the alarm (schema v2)
     .alerts_for(session_ids) -> dict[str, list[OutboxRow]]   reads only those sessions' alerts
     .last_delivery_at() -> datetime | None    newest delivered_at (one index probe)

@@ -1,8 +1,7 @@
 """Texts of the ``link-monitor`` command: errors, summaries and console lines.
 
-The command prints most of these in English (``monitor.cli.common.CLI_LANGUAGE``:
-scripts, the README and the tests read them); ``ack.*`` follows ``alerts.language``.
-Click's own help texts stay beside their options.
+The command prints them in ``alerts.language`` (``monitor.cli.words``); its help texts
+are in the ``help`` area, click's own words in ``clickwords``.
 """
 
 from __future__ import annotations
@@ -10,7 +9,61 @@ from __future__ import annotations
 JA: dict[str, str] = {
     "error": "link-monitor: {error}",
     "none": "なし",
+    "denied.config": "設定ファイル {path} を読めません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
+    "denied.socket": "制御ソケット {path} を開けません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
+    "missing": "{name} を指定してください。",
+    # permit
+    "ask.intro": "作業の許可を記録します。質問に1つずつ答えてください（やめるときは Ctrl-C）。",
+    "ask.purpose_list": "作業の目的を番号で選んでください:",
+    "ask.purpose": "目的の番号",
+    "ask.number": "1〜{count} の番号で答えてください",
+    "ask.company": "作業する会社の名前",
+    "ask.staff": "作業する担当者の名前",
+    "ask.attendant": "立ち会う職員（立会者）の名前",
+    "ask.duration": "予定時間（例 30m、90m、2h）",
+    "ask.note": "メモ（なければ Enter）",
+    "ask.note_other": "作業の内容（目的が「その他」なので必須）",
+    "permit.check": "次の内容で記録します:",
+    "permit.row": "  {label}: {value}",
+    "permit.purpose": "目的",
+    "permit.company": "会社",
+    "permit.staff": "担当者",
+    "permit.attendant": "立会者",
+    "permit.duration": "予定時間",
+    "permit.note": "メモ",
+    "permit.confirm": "この内容で記録しますか？",
+    "permit.not_recorded": "記録しませんでした。",
+    "permit.bad_duration": "{value!r} は時間ではありません（例 30m、90m、2h）",
+    "permit.empty": "空にはできません",
+    "permit.note_other": "目的が other（その他）のときは --note に作業の内容を書いてください。",
+    # work-report
+    "report.intro": "接続 {id}（{started}〜{ended}）の作業報告を記録します。",
+    "report.plan": "許可の予定: {permit}",
+    "report.no_permit": "この接続には許可がありませんでした。",
+    "report.done": "実際に行った作業",
+    "report.personal_data": "個人情報（患者の情報）に触れましたか？",
+    "report.erased_list": "持ち込み・持ち出したデータを消去しましたか？",
+    "report.erased": "番号",
+    "report.as_planned": "許可の予定どおりの作業でしたか？",
+    "report.note": "予定との違い・メモ（なければ Enter）",
+    "report.note_required": "予定との違い（必須）",
+    "report.label.done": "作業",
+    "report.label.personal_data": "個人情報に触れた",
+    "report.label.erased_list": "データの消去",
+    "report.label.as_planned": "予定どおり",
+    "report.label.note": "メモ",
+    "report.confirm": "この内容で報告しますか？",
+    "report.not_recorded": "報告しませんでした。",
+    "report.nothing": "報告の必要な接続はありません。",
+    "report.yes_no": "{value!r}: yes か no で答えてください",
+    "report.note_deviation": "予定どおりでなかったときは --note に違いを書いてください。",
     "config.invalid": "link-monitor: 設定 {source} に誤りがあります:",
+    "problem.file not found": "ファイルがありません",
+    "problem.is a directory, not a config file": "フォルダーです（設定ファイルではありません）",
+    "problem.permission denied": "読む権限がありません（root か link-monitor グループで実行して"
+    "ください）",
     # check-config
     "check.ok": "{source}: 正常",
     "check.timezone": "  タイムゾーン  {zone}",
@@ -26,6 +79,12 @@ JA: dict[str, str] = {
     "check.credential": " + 資格情報",
     "check.store": "  台帳          {path}",
     "check.control": "  制御ソケット  {path}",
+    "check.no_match": "警告: link.interfaces の {pattern!r} は今この機械のどのインターフェースにも"
+    "一致しません（あるもの: {present}; 除外 {ignore}）。後から挿す機器用なら問題ありません。"
+    "入力ミスなら、そこでの接続は検知できません。",
+    "check.watches_nothing": "警告: この機械では何も監視されません。このままでは監視プログラムは"
+    "何も検知できません（ランプは「監視対象なし」を表示します）。",
+    "check.no_interfaces_listed": "警告: この機械のインターフェース一覧を読めません: {error}",
     "check.media": "  媒体          {rules}（抜き忘れ {after} 後、例外: {allowed}）",
     "check.media_off": "  媒体          監視しない（media.watch = false）",
     # explain
@@ -53,6 +112,7 @@ JA: dict[str, str] = {
     "indicator.pattern.on": "メインLED 点灯（接続中・許可あり）",
     "indicator.pattern.warn": "メインLED ゆっくり点滅（超過・時間外・許可なし）",
     "indicator.pattern.alarm": "メインLED 速い点滅＋ブザー（診療時間中。ボタンで止まります）",
+    "indicator.pattern.blind": "メインLED 二度点滅（監視対象の接続口なし。システム担当者へ連絡）",
     "indicator.pressed": "ボタンが押されました（{where}）: 確認",
     "indicator.held": "ボタンが長押しされました（{where}）: 自己診断、全出力を順に",
     "indicator.source": "{source}: 表示器 {where}",
@@ -106,8 +166,59 @@ JA: dict[str, str] = {
 
 EN: dict[str, str] = {
     "error": "link-monitor: {error}",
+    "denied.config": "cannot read the config {path} (permission denied): ask IT to add"
+    " user {user} to the {group} group",
+    "denied.socket": "cannot open the control socket {path} (permission denied): ask IT to"
+    " add user {user} to the {group} group",
     "none": "none",
+    "missing": "give {name}.",
+    "ask.intro": "Recording a permit. Answer the questions one by one (Ctrl-C to stop).",
+    "ask.purpose_list": "Choose the purpose by its number:",
+    "ask.purpose": "Purpose number",
+    "ask.number": "answer with a number from 1 to {count}",
+    "ask.company": "The contractor's company",
+    "ask.staff": "The contractor's staff member",
+    "ask.attendant": "The clinic's staff member who attends the work",
+    "ask.duration": "Expected duration (e.g. 30m, 90m, 2h)",
+    "ask.note": "Note (Enter for none)",
+    "ask.note_other": "What the work is (required for purpose other)",
+    "permit.check": "About to record:",
+    "permit.row": "  {label}: {value}",
+    "permit.purpose": "purpose",
+    "permit.company": "company",
+    "permit.staff": "staff",
+    "permit.attendant": "attendant",
+    "permit.duration": "expected",
+    "permit.note": "note",
+    "permit.confirm": "Record this permit?",
+    "permit.not_recorded": "Not recorded.",
+    "permit.bad_duration": "{value!r} is not a duration (e.g. 30m, 90m, 2h)",
+    "permit.empty": "must not be empty",
+    "permit.note_other": "for purpose other, say what the work is in --note.",
+    "report.intro": "Work report of session {id} ({started}–{ended}).",
+    "report.plan": "The permit's plan: {permit}",
+    "report.no_permit": "This session had no permit.",
+    "report.done": "What was done",
+    "report.personal_data": "Was personal (patient) data accessed?",
+    "report.erased_list": "Was data brought in or out erased?",
+    "report.erased": "Number",
+    "report.as_planned": "Did the work go as the permit planned?",
+    "report.note": "Difference from the plan, note (Enter for none)",
+    "report.note_required": "How it differed (required)",
+    "report.label.done": "work",
+    "report.label.personal_data": "personal data accessed",
+    "report.label.erased_list": "data erased",
+    "report.label.as_planned": "as planned",
+    "report.label.note": "note",
+    "report.confirm": "Record this report?",
+    "report.not_recorded": "Not recorded.",
+    "report.nothing": "No session needs a report.",
+    "report.yes_no": "{value!r}: answer yes or no",
+    "report.note_deviation": "when the work did not go as planned, say how in --note.",
     "config.invalid": "link-monitor: invalid config {source}:",
+    "problem.file not found": "file not found",
+    "problem.is a directory, not a config file": "is a directory, not a config file",
+    "problem.permission denied": "permission denied",
     "check.ok": "{source}: OK",
     "check.timezone": "  timezone      {zone}",
     "check.holidays": "  holidays      {country}; closed {closed}",
@@ -122,6 +233,12 @@ EN: dict[str, str] = {
     "check.credential": " + credential",
     "check.store": "  store         {path}",
     "check.control": "  control       {path}",
+    "check.no_match": "warning: link.interfaces pattern {pattern!r} matches no interface "
+    "of this machine now (present: {present}; ignored: {ignore}): right if it is for one "
+    "plugged in later, a typo otherwise (connections there cannot be detected)",
+    "check.watches_nothing": "warning: nothing on this machine is watched: the monitor "
+    "would detect no connection (the lamp would show BLIND)",
+    "check.no_interfaces_listed": "warning: cannot list this machine's interfaces: {error}",
     "check.media": "  media         {rules} (left in: after {after}; allowed: {allowed})",
     "check.media_off": "  media         not watched (media.watch = false)",
     "explain.iso": "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
@@ -147,6 +264,7 @@ EN: dict[str, str] = {
     "indicator.pattern.warn": "main LED slow blink (overdue / outside a window / no permit)",
     "indicator.pattern.alarm": "main LED fast blink + buzzer beeping (clinic hours; press the "
     "button to silence)",
+    "indicator.pattern.blind": "main LED double blink (no watched interface: call IT)",
     "indicator.pressed": "button pressed ({where}): acknowledged",
     "indicator.held": "button held ({where}): self-test, every output in turn",
     "indicator.source": "{source}: indicator {where}",
