@@ -1,7 +1,7 @@
 """Benchmark the whole daemon (`link-monitor run`) in a network namespace. Needs root.
 
     PYTHONPATH=. python bench/bench_daemon.py [--toggles 50] [--idle-seconds 60]
-                                              [--storm 1000] [--storm-seconds 10]
+        [--strace-seconds 60] [--mails 5] [--storm 1000] [--storm-seconds 10] [--storms 3]
 
 In a throw-away namespace with a veth pair (eth0 watched, peer0 = the far end of
 the cable), with clinic hours around now (so a plug means ``alarm``), gpiozero's
@@ -15,12 +15,21 @@ a receipt PC: the start notice and every alert are really sent.
    request to (a) the daemon's own timestamp logged when ``indicator.show`` returned
    (``-v``: "indicator P shown at t=..."), (b) that log line's arrival here, and
    (c) the matching line of ``ip monitor link`` running at the same time;
-3. idle: CPU seconds, voluntary context switches (all threads) and RSS of the daemon
-   over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after
-   it has sent every alert; its peak RSS since start-up;
-4. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
+3. idle: wake-ups per minute per thread (voluntary + nonvoluntary context switches
+   from /proc/PID/task/*/status), CPU seconds and RSS of the daemon over
+   --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after it has
+   sent every alert; its peak RSS since start-up; then fsync + fdatasync calls over
+   --strace-seconds more (``strace -f -c -p PID``), scaled to an idle hour;
+4. plug -> mail: --mails plugs (clinic hours: one alarm mail each), from the plug to
+   the mail file appearing in the SMTP server's folder, minus ``link.settle``;
+   alternately, a plain smtplib script (a new interpreter in the namespace) sending
+   that same mail to the same server, from its spawn to its mail appearing;
+5. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
    kind per session (from the register's outbox), CPU used;
-5. RSS once quiet again (outbox drained) after each of --storms storms.
+6. RSS once quiet again (outbox drained) after each of --storms storms;
+7. GC pauses per phase, from a probe on ``gc.callbacks`` installed in the daemon
+   (``python -c GC_PROBE run ...``: every full collection, and any pause >= 1 ms);
+8. idle without a watchdog: a new daemon without ``WATCHDOG_USEC``, wake-ups per thread.
 
 It prints figures; it asserts nothing about time.
 """
@@ -31,6 +40,7 @@ import argparse
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -42,11 +52,22 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
+from measure import (
+    GC_PROBE,
+    Lines,
+    gc_pauses,
+    ip_monitor_says,
+    latency_summary,
+    ms,
+    proc_usage,
+    thread_wakeups,
+    wakeups_per_minute,
+)
 
 from tests.support.daemon import LATER, NOW, hours
 from tests.support.smtp_sink import SmtpSink
 
+SETTLE = 0.2  # link.settle of the config below
 SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
 
 
@@ -76,19 +97,25 @@ socket = "{folder}/control.sock"
 
 
 class Daemon:
-    def __init__(self, ns: str, config: Path, notify: Path):
+    """``link-monitor run -v`` in the namespace, with the GC probe installed (one stderr
+    line per full collection or pause of 1 ms or more) and, unless ``watchdog`` is
+    False, ``WATCHDOG_USEC`` = 30 s."""
+
+    def __init__(self, ns: str, config: Path, notify: Path, *, watchdog: bool = True):
         self.notify_path = notify
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(str(notify))
         self.notify.settimeout(30)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "GPIOZERO_PIN_FACTORY": "mock",
-               "NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "30000000"}
+               "NOTIFY_SOCKET": str(notify)}
+        if watchdog:
+            env["WATCHDOG_USEC"] = "30000000"
         self.t0 = time.time()
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-m", "monitor", "run", "-v",
+            ["ip", "netns", "exec", ns, sys.executable, "-c", GC_PROBE, "run", "-v",
              "--config", str(config)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1, env=env,
-            cwd=ROOT)  # `-m monitor` looks in the working directory first
+            cwd=ROOT)  # `-c` looks in the working directory first
         self.log = Lines(self.proc.stderr)
 
     def wait_ready(self) -> float:
@@ -129,6 +156,92 @@ def shown(pattern: str):
     return match
 
 
+SEND_SCRIPT = """
+import smtplib, sys, time
+data = open(sys.argv[2], "rb").read()
+t = time.perf_counter()
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+    s.sendmail("link-monitor@example.jp", ["kenko@example.jp"], data)
+print(time.perf_counter() - t)
+"""
+
+
+def mail_count(folder: Path) -> int:
+    return sum(1 for name in os.listdir(folder) if name.endswith(".eml"))
+
+
+def wait_mail(folder: Path, count: int, timeout: float = 15.0) -> float | None:
+    """Return the wall-clock time at which mail number ``count + 1`` was seen (polled
+    every 0.5 ms: file times are only as fine as the kernel tick), or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if mail_count(folder) > count:
+            return time.time()
+        time.sleep(0.0005)
+    return None
+
+
+def direct_send(ns: str, smtp: SmtpSink, eml: Path) -> tuple[float | None, float]:
+    """Send ``eml`` with a plain smtplib script (a new interpreter in the namespace,
+    as the issue's reference); return (spawn -> mail seen, the script's own send time)."""
+    count = mail_count(smtp.folder)
+    t0 = time.time()
+    out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", SEND_SCRIPT,
+                          str(smtp.port), str(eml)], capture_output=True, text=True, check=True)
+    seen = wait_mail(smtp.folder, count)
+    return (seen - t0 if seen is not None else None), float(out.stdout)
+
+
+def plug_to_mail(ipr, peer: int, folder: Path, smtp: SmtpSink, settle: float) -> float | None:
+    """Plug (clinic hours: an alarm and its mail), return plug -> mail seen minus the
+    settle time; unplug and wait until the register is quiet again."""
+    count = mail_count(smtp.folder)
+    t0 = time.time()
+    ipr.link("set", index=peer, state="up")
+    seen = wait_mail(smtp.folder, count)
+    ipr.link("set", index=peer, state="down")
+    drain(folder)
+    return seen - t0 - settle if seen is not None else None
+
+
+def fsyncs(pid: int, seconds: float, out: Path) -> dict[str, int]:
+    """Return the fsync and fdatasync calls of every thread of ``pid`` over ``seconds``
+    (strace -c attached meanwhile: it slows every traced call, so nothing else is
+    measured in that window)."""
+    tracer = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=fdatasync,fsync", "-o",
+                               str(out), "-p", str(pid)], stderr=subprocess.DEVNULL)
+    time.sleep(seconds)
+    tracer.send_signal(signal.SIGINT)
+    tracer.wait(20)
+    calls = {"fsync": 0, "fdatasync": 0}
+    for line in out.read_text().splitlines():
+        parts = line.split()
+        if parts and parts[-1] in calls:
+            calls[parts[-1]] = int(parts[3])
+    return calls
+
+
+def idle_wakeups(pid: int, seconds: float) -> list[tuple[str, float]]:
+    before = thread_wakeups(pid)
+    time.sleep(seconds)
+    return wakeups_per_minute(before, thread_wakeups(pid), seconds, pid)
+
+
+def wakeup_line(rows: list[tuple[str, float]]) -> str:
+    return ", ".join(f"{label} {n:.1f}" for label, n in rows)
+
+
+def gc_report(lines, phases: list[tuple[str, float, float]]) -> None:
+    print("\nGC pauses (the probe: full collections, and any of 1 ms or more), per phase:")
+    for name, since, until in phases:
+        pauses = gc_pauses(lines, since, until)
+        full = [ms_ for gen, ms_, _ in pauses if gen == 2]
+        worst = max((ms_ for _, ms_, _ in pauses), default=0.0)
+        print(f"  {name:<28} full collections {len(full)}"
+              f" (longest {max(full, default=0.0):.1f} ms), pauses >= 1 ms {len(pauses)},"
+              f" longest pause {worst:.1f} ms")
+
+
 def run(args) -> None:
     from pyroute2 import IPRoute
 
@@ -160,6 +273,7 @@ def run(args) -> None:
                     daemon.stop()
             print(f"start-up to READY=1 (s): median {statistics.median(starts):.3f} "
                   f"of {', '.join(f'{s:.3f}' for s in starts)}")
+            phases = [("start-up (last start)", daemon.t0, daemon.t0 + starts[-1])]
 
             # 2. latency beside ip monitor link
             monitor = subprocess.Popen([*ip, "monitor", "link"], stdout=subprocess.PIPE,
@@ -169,6 +283,7 @@ def run(args) -> None:
             ipr = IPRoute(netns=ns, flags=0)
             peer = ipr.link_lookup(ifname="peer0")[0]
             internal, arrival, reference, missed = [], [], [], 0
+            t_toggles = time.time()
             for i in range(args.toggles):
                 up = i % 2 == 0
                 t0 = time.time()
@@ -183,6 +298,7 @@ def run(args) -> None:
                 if r is not None:
                     reference.append(r[0] - t0)
                 time.sleep(args.gap)
+            phases.append((f"{args.toggles} toggles", t_toggles, time.time()))
             print(f"\nlink change -> indicator pattern, {args.toggles} toggles "
                   f"(ms: p50 p95 max), missed {missed}")
             print(f"  daemon, indicator.show returned   {latency_summary(internal)}")
@@ -196,21 +312,50 @@ def run(args) -> None:
             # worker paces sends 1 s apart, so the toggles' alerts take a while)
             drain(folder)
             pid = daemon.proc.pid
+            t_idle = time.time()
             before = proc_usage(pid)
-            time.sleep(args.idle_seconds)
+            wakeups = idle_wakeups(pid, args.idle_seconds)
             after = proc_usage(pid)
-            minutes = args.idle_seconds / 60
+            phases.append(("idle", t_idle, time.time()))
             print(f"\nidle {args.idle_seconds:.0f} s (watchdog pings every 15 s, GPIO "
                   f"indicator on mock pins with its heartbeat):")
-            print(f"  CPU {after['cpu'] - before['cpu']:.2f} s, voluntary context switches "
-                  f"{(after['switches'] - before['switches']) / minutes:.0f}/min "
-                  f"(event-loop thread {(after['main'] - before['main']) / minutes:.0f}/min), "
+            print(f"  wake-ups/min per thread (voluntary + nonvoluntary context switches): "
+                  f"{wakeup_line(wakeups)}")
+            print(f"  CPU {after['cpu'] - before['cpu']:.2f} s, "
                   f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}")
             print(f"  peak RSS since start-up {after['hwm'] / 1024:.1f} MiB; "
                   f"{len(smtp.messages())} mails received by then")
+            calls = fsyncs(pid, args.strace_seconds, folder / "strace.txt")
+            scale = 3600 / args.strace_seconds
+            print(f"  idle {args.strace_seconds:.0f} s under strace: fdatasync "
+                  f"{calls['fdatasync']}, fsync {calls['fsync']} -> "
+                  f"{(calls['fdatasync'] + calls['fsync']) * scale:.0f} per idle hour")
+
+            # plug -> mail (clinic hours: one alarm mail), beside a plain smtplib script
+            # sending that same mail to the same server, alternately
+            t_mail = time.time()
+            eml = sorted(smtp.folder.glob("*.eml"))[-1]
+            mails, direct, direct_send_only = [], [], []
+            for _ in range(args.mails):
+                if (m := plug_to_mail(ipr, peer, folder, smtp, SETTLE)) is not None:
+                    mails.append(m)
+                seen, own = direct_send(ns, smtp, eml)
+                if seen is not None:
+                    direct.append(seen)
+                direct_send_only.append(own)
+            phases.append((f"{args.mails} plugs -> mail", t_mail, time.time()))
+            print(f"\nplug -> mail seen, minus the settle time, {args.mails} plugs "
+                  f"(ms: p50 p95 max), missed {args.mails - len(mails)}")
+            print(f"  daemon                                  {latency_summary(mails)}")
+            print(f"  smtplib script, spawn -> mail seen      {latency_summary(direct)}")
+            print(f"  smtplib script, its own send            {latency_summary(direct_send_only)}")
+            if mails and direct:
+                print(f"  ratio of medians (daemon / script) "
+                      f"{statistics.median(mails) / statistics.median(direct):.2f}")
 
             # 4. storm
             before = proc_usage(pid)
+            t_storm = time.time()
             t_start = time.monotonic()
             gap = args.storm_seconds / args.storm
             for i in range(args.storm):
@@ -252,7 +397,18 @@ def run(args) -> None:
                 rss.append(proc_usage(pid)["rss"] / 1024)
             print(f"\nRSS once quiet (outbox drained, +10 s) after each of {args.storms} "
                   f"storm(s): {', '.join(f'{r:.1f}' for r in rss)} MiB")
+            phases.append(("storms and quiet", t_storm, time.time()))
             ipr.close()
+            daemon.stop()
+            gc_report(daemon.log.lines, phases)
+
+            # 6. idle without a watchdog (no WatchdogSec=): a daemon of its own
+            daemon = Daemon(ns, config, folder / "notify.sock", watchdog=False)
+            daemon.wait_ready()
+            drain(folder)
+            wakeups = idle_wakeups(daemon.proc.pid, args.idle_seconds)
+            print(f"\nidle {args.idle_seconds:.0f} s without a watchdog: wake-ups/min per "
+                  f"thread {wakeup_line(wakeups)}")
             daemon.stop()
             daemon = None
     except BaseException:
@@ -282,6 +438,9 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.3, help="seconds between toggles")
     ap.add_argument("--starts", type=int, default=3)
     ap.add_argument("--idle-seconds", type=float, default=60.0)
+    ap.add_argument("--strace-seconds", type=float, default=60.0,
+                    help="idle window under strace counting fsync/fdatasync")
+    ap.add_argument("--mails", type=int, default=5, help="plugs timed to their mail")
     ap.add_argument("--storm", type=int, default=1000)
     ap.add_argument("--storm-seconds", type=float, default=10.0)
     ap.add_argument("--storms", type=int, default=3,
