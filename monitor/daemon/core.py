@@ -37,8 +37,8 @@ from monitor.daemon.watching import Watching
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Severity
 from monitor.domain.events import Acknowledged, Input, Tick
+from monitor.engine import EngineState
 from monitor.errors import ConfigError, MonitorError
-from monitor.policy import EngineState
 
 log = logging.getLogger("monitor.daemon")
 

@@ -20,8 +20,8 @@ from monitor.daemon.ports import (
     WatcherPort,
 )
 from monitor.domain.model import LinkObserved
+from monitor.engine import Engine, EngineState
 from monitor.errors import MonitorError
-from monitor.policy import Engine, EngineState
 from monitor.schedule import HolidayTable, Schedule
 
 

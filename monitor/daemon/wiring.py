@@ -78,9 +78,9 @@ class InProcessHolidays:
 
     def __call__(self, year: int) -> dict[date, str]:
         if year not in self._years:
-            from monitor.schedule import load_holidays  # imports the holiday library
+            from monitor.jobs import local_holidays  # imports the holiday library
 
-            self._years[year] = load_holidays(self._config, year)
+            self._years[year] = local_holidays(self._config)(year)
         return self._years[year]
 
     def ensure(self, years: Iterable[int]) -> None:
@@ -104,7 +104,7 @@ def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
 
 
 def child_sender(config: Config) -> SenderPort:
-    from monitor.offload import ChildSender
+    from monitor.children.sender import ChildSender
 
     return ChildSender(config.alerts)
 
@@ -112,9 +112,9 @@ def child_sender(config: Config) -> SenderPort:
 def outbox_worker(
     register: RegisterPort, config: Config, sender: SenderPort, now: Callable[[], datetime]
 ) -> OutboxPort:
-    from monitor.notify import OutboxWorker
+    from monitor.alerts.outbox import OutboxWorker
 
-    # ``sender`` is a ChildSender (or a test's), with notify.Sender's interface.
+    # ``sender`` is a ChildSender (or a test's), with alerts.sender.Sender's interface.
     return OutboxWorker(
         register,
         config.alerts,
@@ -132,7 +132,7 @@ def control_server(config: Config, handler: Handler) -> ControlPort:
 
 
 def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, HolidayTable | None]:
-    from monitor.offload import load_checked as load
+    from monitor.jobs import load_checked as load
 
     return load(path, now)
 
@@ -146,7 +146,7 @@ def traffic(names: Iterable[str]) -> dict[str, tuple[int, int]]:
 def prewarm(config: Config) -> None:
     """Import the modules ``Daemon.run`` will need (no side effects: STYLE 9). A
     missing one is reported where it is used."""
-    names = ["monitor.register", "monitor.notify", "monitor.indicator"]
+    names = ["monitor.register", "monitor.alerts.outbox", "monitor.indicator"]
     if config.link.method == "netlink":
         names.append("pyroute2")
     if config.indicator.kind in ("auto", "gpio"):

@@ -404,7 +404,7 @@ def test_the_indicator_box_button_silences_the_alarm_and_is_recorded(world):
     import sqlite3
     import tty
 
-    from monitor.indicator.boxlink import Ack, Hello, decode, encode
+    from monitor.boxlink import Ack, Hello, decode, encode
 
     master, slave = os.openpty()
     tty.setraw(master)

@@ -183,7 +183,8 @@ WRITER = r"""
 import sys
 from datetime import datetime, timedelta
 from monitor.compat import UTC
-from monitor.policy import EndReason, Session
+from monitor.domain.enums import EndReason
+from monitor.domain.model import Session
 from monitor.register import Register
 
 with Register(sys.argv[1]) as r:

@@ -223,7 +223,8 @@ WRITER = r"""
 import sys
 from datetime import datetime, timedelta
 from monitor.compat import UTC
-from monitor.policy import Alert, AlertKind, EndReason, Session, Severity, Transition
+from monitor.domain.enums import AlertKind, EndReason, Severity
+from monitor.domain.model import Alert, Session, Transition
 from monitor.register import Register
 
 r = Register(sys.argv[1])

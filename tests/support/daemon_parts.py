@@ -22,10 +22,10 @@ from monitor.compat import UTC
 from monitor.config import Config, parse_config_text, read_config_text
 from monitor.daemon import Clock, Daemon, Parts, Timing
 from monitor.daemon.wiring import control_server, open_register, outbox_worker
+from monitor.domain.delivery import Delivery
 from monitor.domain.enums import Pattern
 from monitor.domain.model import LinkObserved
 from monitor.errors import MonitorError
-from monitor.notify import Delivery
 
 #: Wednesday 4 March 2026, 10:00 in Tokyo: inside the tests' clinic hours.
 START = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
