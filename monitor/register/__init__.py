@@ -18,6 +18,7 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
     .retry_all_now(now, *, include_failed=False) -> int   a link came up: mail may leave now
     .outbox_summary() -> dict                 {"pending": n, "failed": n, "permanent": n,
                                                "last_error": str|None, "oldest_pending_at": dt|None}
+                                              kept until the register changes (data_version)
     .sessions(since=None, until=None, *, limit=None) -> list[Session]
                                               started in [since, until), oldest first; limit:
                                               only the newest n (reads only those rows)
@@ -27,7 +28,8 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
 Extensions (this implementation):
 
     Register.open_readonly(path)              for `log` / `export` / `verify` while a daemon writes
-    .last_seen() -> datetime | None           the heartbeat written by set_last_seen
+    .last_seen() -> datetime | None           the later of set_last_seen and mark_alive
+    .mark_alive(at)                           mtime of `<register>.alive`, no fsync (idle)
     .record_ack(by, source, at, session_id)   who silenced the alarm (schema v2)
     .alerts_for(session_ids) -> dict[str, list[OutboxRow]]   reads only those sessions' alerts
     .last_delivery_at() -> datetime | None    newest delivered_at (one index probe)

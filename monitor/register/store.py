@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from monitor.register.events import EventsMixin
 from monitor.register.outbox import OutboxMixin
 from monitor.register.sessions import SessionsMixin
@@ -12,6 +14,24 @@ class Register(SessionsMixin, OutboxMixin, EventsMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
     migrates) or ``Register.open_readonly(path)``; close it or use ``with``."""
+
+    #: ``((data_version, total_changes), summary)`` of the last ``outbox_summary``.
+    _summary_memo: tuple[tuple[int, int], dict[str, Any]] | None = None
+
+    def outbox_summary(self) -> dict[str, Any]:
+        """``OutboxMixin.outbox_summary``, read again only when the register changed
+        since the last call: a commit of this connection (``total_changes``) or of any
+        other (``PRAGMA data_version``: another process, e.g. a send child). The daemon
+        asks at every heartbeat and status; while nothing is written (idle), that is
+        one pragma instead of two queries."""
+        with self._lock:
+            key = (self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+            memo = self._summary_memo
+            if memo is not None and memo[0] == key:
+                return dict(memo[1])
+            summary = super().outbox_summary()
+            self._summary_memo = (key, summary)
+            return dict(summary)
 
     def verify(self, anchor: tuple[int, str] | None = None) -> int:
         """Return the number of chain records when the chain and every table agree;
