@@ -1,10 +1,15 @@
 """Restart safety: the open session survives the process.
 
-While running, the register's ``last_seen`` is stored at every heartbeat and after a
-step (at most every ``last_seen_every``). On a clean stop the session is left open,
-stamped with when it was last seen; on start it is restored from the register, and
-the watcher's dump then tells the engine whether it continues or closed at that
-instant (the cable was pulled meanwhile). Valid permits are re-armed.
+While a session is open, the register's ``last_seen`` is stored at every heartbeat and
+after a step (at most every ``last_seen_every``): a crash ends the session there. While
+none is open nothing needs it but the length of a blind interval after a crash, so the
+register is not written at all: every ``alive_every`` the daemon sets the register's
+alive mark (a file's modification time, never flushed; ``Register.mark_alive``), and
+``Register.last_seen()`` gives the later of the two. On a clean stop ``last_seen`` is
+stored and the session is left open, stamped with when it was last seen; on start it
+is restored from the register, and the watcher's dump then tells the engine whether it
+continues or closed at that instant (the cable was pulled meanwhile). Valid permits are
+re-armed.
 """
 
 from __future__ import annotations
@@ -41,14 +46,30 @@ class Continuity:
         self._traffic = traffic
         self._feed = feed
         self._saved: datetime | None = None
+        self._marked: datetime | None = None
 
     def save_last_seen(self, now: datetime, why: str = "heartbeat") -> None:
         self._saved = now
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write("last seen", lambda: rt.register.set_last_seen(now), why)
 
+    def heartbeat(self, now: datetime) -> None:
+        """The heartbeat's share: ``last_seen`` while a session is open; while none is,
+        the alive mark once ``alive_every`` has passed since the last one."""
+        rt = self._rt
+        if rt.state.session is not None:
+            self.save_last_seen(now)
+            return
+        every = timedelta(seconds=rt.timing.alive_every)
+        if self._marked is None or not timedelta(0) <= now - self._marked < every:
+            self._marked = now
+            self._writes.write("alive mark", lambda: rt.register.mark_alive(now), "heartbeat")
+
     def stepped(self, now: datetime) -> None:
-        """A step was taken at ``now``: store ``last_seen`` if it is time to."""
+        """A step was taken at ``now``: store ``last_seen`` if a session is open and it
+        is time to (a step that opens one stores it at once)."""
+        if self._rt.state.session is None:
+            return
         every = timedelta(seconds=self._rt.timing.last_seen_every)
         if self._saved is None or now - self._saved >= every:
             self.save_last_seen(now)

@@ -31,7 +31,7 @@ from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.status import StatusView
 from monitor.daemon.tasks import Tasks, cancel
-from monitor.daemon.timers import Timers
+from monitor.daemon.timers import Timers, freeze_startup
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.watching import Watching
 from monitor.daemon.writes import WriteQueue
@@ -234,10 +234,13 @@ class Daemon:
             return
         self.faults["engine"].ok()
         rt.steps += 1
+        was_open = rt.state.session is not None
         rt.state = step.state
         self.effects.apply(step.effects, event)
         self.timers.wake_at(step.wake_at, now)
         self.continuity.stepped(now)
+        if (rt.state.session is not None) != was_open:
+            self.timers.heartbeat_may_change()
         if step.effects:
             self.view.publish(now)
 
@@ -286,10 +289,11 @@ class Daemon:
     # ------------------------------------------------------------------ timers
 
     def _heartbeat(self) -> None:
-        """The only periodic work: prove the loop is alive and store ``last_seen``."""
+        """The only periodic work: prove the loop is alive, store ``last_seen`` (a
+        session is open) or the alive mark (none is; every ``alive_every``)."""
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
-        self.continuity.save_last_seen(now)
+        self.continuity.heartbeat(now)
         if self.timers.overdue(now):
             self.feed(Tick())
         self.view.publish(now)
@@ -297,6 +301,7 @@ class Daemon:
     def _send_ready(self) -> None:
         if not self._ready_sent:
             self._ready_sent = True
+            freeze_startup()
             self.rt.parts.notifier.ready(self.view.line(self.rt.now()))
             log.info("ready")
 

@@ -27,6 +27,8 @@ class RegisterPort(Protocol):
 
     def set_last_seen(self, at: datetime) -> None: ...
 
+    def mark_alive(self, at: datetime) -> None: ...
+
     def valid_permits(self, now: datetime) -> list[Permit]: ...
 
     def add_permit(self, p: Permit) -> Permit: ...
@@ -87,7 +89,13 @@ class OutboxPort(Protocol):
 
 
 class SenderPort(Protocol):
-    """What the daemon itself asks of the alert sender: to stop sending at exit."""
+    """What the daemon itself asks of the alert sender: to get the next send ready
+    (``warm``, when a link comes up) or stop holding it ready (``cool``), both blocking
+    (run in a thread); to stop sending at exit (``kill``)."""
+
+    def warm(self) -> None: ...
+
+    def cool(self) -> None: ...
 
     def kill(self) -> None: ...
 
