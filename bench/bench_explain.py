@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from monitor.config import load_config
+from monitor.jobs import local_holidays
 from monitor.schedule import Schedule
 
 SAMPLE = ROOT / "config" / "link-monitor.toml"
@@ -57,7 +58,7 @@ def main() -> None:
     config = load_config(SAMPLE)
     ts = instants()
     t0 = time.perf_counter()
-    s = Schedule(config)
+    s = Schedule(config, holidays=local_holidays(config))
     for t in ts:
         s.at(t)
     cold = time.perf_counter() - t0

@@ -64,7 +64,7 @@ class NotifyError(MonitorError, RuntimeError):
 
 
 class OffloadError(MonitorError, RuntimeError):
-    """A child process (``monitor.offload``) could not start, crashed, timed out or
+    """A child process (``monitor.children``) could not start, crashed, timed out or
     answered nonsense."""
 
 

@@ -3,7 +3,7 @@
 Pure functions of (config, instant). Evaluated in the configured zone; every
 returned datetime is aware.  CONTRACT (implemented in the foundation issue):
 
-    Schedule(config)                       precomputes nothing at import; cheap to build
+    Schedule(config, holidays=source)      precomputes nothing at import; cheap to build
     Schedule.at(t: datetime) -> PeriodInfo t must be aware; raise ValueError if naive
     Schedule.next_change(t) -> datetime    first instant > t whose period differs from t's
 
@@ -75,13 +75,14 @@ class Schedule:
     Building one is cheap: holiday tables are loaded per year on first use and,
     like the per-day occurrences, cached in this instance only.
 
-    ``holidays`` returns the ``{date: name}`` table of one year; the default,
-    ``load_holidays``, imports the holiday library into this process. The daemon
-    passes a source that asks a child process instead (``monitor.offload``)."""
+    ``holidays`` returns the ``{date: name}`` table of one year. Commands and tests
+    pass ``monitor.jobs.local_holidays(config)`` (the holiday library in this process);
+    the daemon passes tables loaded ahead by a child (``monitor.children.holidays``),
+    so that ``Engine.step`` never waits for a process."""
 
-    def __init__(self, config: Config, *, holidays: HolidayTable | None = None):
+    def __init__(self, config: Config, *, holidays: HolidayTable):
         self.config = config
-        self._holidays: HolidayTable = holidays or (lambda year: load_holidays(config, year))
+        self._holidays: HolidayTable = holidays
         self.zone: ZoneInfo = config.zone
         rules: list[tuple[Period, str, Window]] = []
         for i, w in enumerate(config.clinic):
@@ -305,18 +306,3 @@ def _to_utc(t: datetime) -> datetime:
     if not _EARLIEST <= u <= _LATEST:
         raise ValueError(f"{t.isoformat()} is outside the years the schedule covers (2..9997)")
     return u
-
-
-def load_holidays(config: Config, year: int) -> dict[date, str]:
-    """Return ``{date: name}`` of the national holidays of ``year`` under ``config``
-    (see ``calendar.national_holidays``; imports the holiday library).
-
-    TEMPORARY (issue 11): the one upward import of this layer-1 module, the default
-    source of ``Schedule``. Once every caller passes ``Schedule(config, holidays=...)``
-    (``monitor.jobs.local_holidays`` for commands and tests; cli.py ``explain``,
-    bench/bench_explain.py and tests/e2e/test_explain_cli.py do not yet), it goes."""
-    from monitor.calendar import national_holidays
-
-    return national_holidays(
-        config.calendar.country, config.calendar.subdivision, config.alerts.language, year
-    )

@@ -114,11 +114,11 @@ def format_status(
     ``"未接続, 時間外: 消灯"`` / ``"offline, off-hours: off"``; a queued-alert count is added."""
     lang = "ja" if language == "ja" else "en"
     if not online:
-        head = t(lang, "statusline.offline")
+        head = t(lang, "words.link.offline")
     elif since is not None:
         head = t(lang, "statusline.online_for", elapsed=short_duration(since, lang))
     else:
-        head = t(lang, "statusline.online")
+        head = t(lang, "words.link.online")
     period_text = _name(lang, "period", str(period))
     pattern_text = _name(lang, "pattern", str(pattern))
     if silenced and str(pattern) == "alarm":
@@ -131,5 +131,5 @@ def format_status(
 
 def _name(language: str, kind: str, value: str) -> str:
     """Return the catalog's name of a period or pattern; an unknown one as it is."""
-    key = f"statusline.{kind}.{value}"
+    key = f"words.{kind}.{value}"
     return t(language, key) if has(language, key) else value

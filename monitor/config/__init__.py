@@ -13,14 +13,13 @@ one explicit step after parsing (``monitor.jobs.check_libraries``), run by
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from monitor.config.loading import (
     BUILTIN,
     ENV_CONFIG,
     SYSTEM_CONFIG,
     LibraryInputs,
     default_config,
+    load,
     load_config,
     merge_problems,
     parse_config_text,
@@ -29,7 +28,6 @@ from monitor.config.loading import (
     resolve_config_path,
     validate_config,
 )
-from monitor.config.loading import load as load_shape
 from monitor.config.model import (
     DEFAULT_INTERFACES,
     Alerts,
@@ -55,23 +53,6 @@ from monitor.config.scalars import (
     parse_time_range,
 )
 from monitor.errors import ConfigError, Problem
-
-
-def load(option: str | Path | None, *, deep: bool = True) -> tuple[Config, str]:
-    """Return ``(config, source)`` following the lookup order; raise ``ConfigError``.
-
-    COMPAT (issue 11, to be removed by the lead after the merge): ``cli.py`` still
-    calls ``load(path)`` for ``check-config`` and expects the library checks. With
-    ``deep`` (the default, as before) this defers to ``monitor.jobs.load_and_check``,
-    an upward import that the architecture test will reject; once ``check-config``
-    calls ``monitor.jobs.load_and_check`` itself, this becomes
-    ``monitor.config.loading.load`` (shape only) and ``deep`` goes."""
-    if deep:
-        from monitor.jobs import load_and_check  # COMPAT: upward, see above
-
-        return load_and_check(option)
-    return load_shape(option)
-
 
 __all__ = [
     "BUILTIN",
@@ -101,7 +82,6 @@ __all__ = [
     "default_config",
     "load",
     "load_config",
-    "load_shape",
     "merge_problems",
     "parse_closed",
     "parse_config_text",

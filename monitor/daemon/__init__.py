@@ -26,7 +26,7 @@ Faults. One failing effect is logged with the input that caused it, raised as a
 monitoring goes on. Register writes that fail are kept, in order, and written when
 the register works again.
 
-Memory. The holiday library and apprise are used through ``monitor.offload``: the
+Memory. The holiday library and apprise are used through ``monitor.children``: the
 full config check, the holiday tables and every send run in short-lived child
 processes, so an idle daemon does not hold those libraries.
 """

@@ -13,18 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 from monitor.daemon.parts import Timing
+from monitor.domain.enums import Part
 
 log = logging.getLogger("monitor.daemon")
 
 #: The parts whose health is tracked (and shown by ``status``), in this order.
-PARTS = ("indicator", "register", "watcher", "engine", "outbox")
+PARTS = tuple(Part)  # indicator, register, watcher, engine, outbox
 
 
 class Fault:
     """One part's health: a failure episode starts at the first error and ends at the
     next success. Only the first error of an episode is alerted; retries back off."""
 
-    def __init__(self, name: str, timing: Timing | None = None):
+    def __init__(self, name: Part, timing: Timing | None = None):
         self.name = name
         self._timing = timing or Timing()
         self.failing = False
@@ -70,8 +71,8 @@ class Faults:
         self._parts = {name: Fault(name, timing) for name in PARTS}
         self._retries: dict[str, asyncio.TimerHandle] = {}
 
-    def __getitem__(self, name: str) -> Fault:
-        return self._parts[name]
+    def __getitem__(self, name: Part | str) -> Fault:
+        return self._parts[Part(name)]
 
     def failing(self) -> list[str]:
         """Return the names of the parts failing now."""
@@ -80,33 +81,33 @@ class Faults:
     def as_dict(self) -> dict[str, dict[str, Any]]:
         return {name: f.as_dict() for name, f in self._parts.items()}
 
-    def failed(self, name: str, exc: BaseException, detail: str | None = None) -> bool:
+    def failed(self, name: Part | str, exc: BaseException, detail: str | None = None) -> bool:
         """Record that ``name`` failed with ``exc``; alert when an episode starts (with
         ``detail``, default the error); return True then."""
-        first = self._parts[name].failed(exc)
+        first = self._parts[Part(name)].failed(exc)
         if first:
             self.alert_episode(name, detail)
         return first
 
-    def alert_episode(self, name: str, detail: str | None = None) -> None:
+    def alert_episode(self, name: Part | str, detail: str | None = None) -> None:
         """Raise the alert of the episode ``name`` just started (``Fault.failed`` said
         so): ``detail``, default its last error."""
-        fault = self._parts[name]
+        fault = self._parts[Part(name)]
         self._alert(f"{name}-fault: {detail if detail is not None else fault.last_error}")
 
-    def safe(self, name: str, what: str, fn: Callable[[], Any]) -> Any:
+    def safe(self, name: Part | str, what: str, fn: Callable[[], Any]) -> Any:
         """Return ``fn()``; on an error log it as a fault of ``name`` and return None."""
         try:
             return fn()
         except Exception as exc:
-            fault = self._parts[name]
+            fault = self._parts[Part(name)]
             first = fault.failed(exc)
             log.error("%s: %s failed: %s", name, what, fault.last_error, exc_info=first)
             if first:
                 self.alert_episode(name)
             return None
 
-    def retry_later(self, name: str, fn: Callable[[], None]) -> None:
+    def retry_later(self, name: Part | str, fn: Callable[[], None]) -> None:
         """Call ``fn`` after the backoff delay of ``name`` (once: a retry already waiting
         is not doubled)."""
         loop = self._loop()
@@ -117,7 +118,7 @@ class Faults:
             self._retries.pop(name, None)
             fn()
 
-        self._retries[name] = loop.call_later(self._parts[name].delay, fire)
+        self._retries[name] = loop.call_later(self._parts[Part(name)].delay, fire)
 
     def cancel_retries(self) -> None:
         for handle in self._retries.values():

@@ -1,7 +1,7 @@
 """The daemon's view of its parts: the small Protocols it talks to.
 
 The concrete adapters (``monitor.register``, ``monitor.indicator``, ``monitor.links``,
-``monitor.notify``, ``monitor.offload``, ``monitor.control``, ``monitor.sdnotify``) are
+``monitor.alerts``, ``monitor.children``, ``monitor.control``, ``monitor.sdnotify``) are
 imported by ``monitor.daemon.wiring`` only; everything else in the daemon package knows
 its parts by these Protocols, and tests pass their own objects that fit them.
 """
@@ -77,7 +77,7 @@ class WatcherPort(Protocol):
 
 
 class OutboxPort(Protocol):
-    """The outbox worker (``monitor.notify.OutboxWorker``) over the register's outbox."""
+    """The outbox worker (``monitor.alerts.outbox.OutboxWorker``) over the register's outbox."""
 
     def enqueue(self, alert: Alert) -> int | None: ...
 

@@ -13,7 +13,7 @@ from monitor.domain.durations import format_duration
 from monitor.domain.events import Input, PermitGranted
 from monitor.domain.model import Permit
 from monitor.errors import ControlError
-from monitor.report import permit_json
+from monitor.reports.views import permit_json
 
 log = logging.getLogger("monitor.daemon")
 

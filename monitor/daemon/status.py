@@ -16,7 +16,7 @@ from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Pattern
 from monitor.domain.model import LinkObserved, Session
-from monitor.report import permit_json
+from monitor.reports.views import permit_json
 from monitor.sdnotify import format_status
 from monitor.texts import t
 

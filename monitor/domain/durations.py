@@ -17,7 +17,8 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         # ValueError, not TypeError: pydantic reports only ValueError with the key path.
         raise ValueError(  # noqa: TRY004
-            f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\", got {value!r}")
+            f'expected a duration like "90s", "15m", "2h", "1h30m", got {value!r}'
+        )
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError(f"duration must not be negative, got {value!r}")
@@ -29,7 +30,7 @@ def parse_duration(value: Any) -> timedelta:
             h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
             return timedelta(hours=h, minutes=mi, seconds=s, milliseconds=ms)
     raise ValueError(
-        f"expected a duration like \"90s\", \"15m\", \"2h\", \"1h30m\" or \"500ms\", got {value!r}"
+        f'expected a duration like "90s", "15m", "2h", "1h30m" or "500ms", got {value!r}'
     )
 
 

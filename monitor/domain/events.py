@@ -81,8 +81,11 @@ class PatternChanged:
 
 
 Effect = (
-    LinkChanged | SessionOpened | SessionChanged | SessionClosed | AlertRaised | PatternChanged
+    LinkChanged
+    | SessionOpened
+    | SessionChanged
+    | SessionClosed
+    | AlertRaised
+    | PatternChanged
     | Transition
 )
-
-

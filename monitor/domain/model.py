@@ -116,7 +116,7 @@ class Session:
 
 @dataclass(frozen=True)
 class Alert:
-    """An alert to deliver. Rendered to text by ``monitor.notify``."""
+    """An alert to deliver. Rendered to text by ``monitor.alerts.render``."""
 
     kind: AlertKind
     severity: Severity

@@ -29,7 +29,7 @@ from monitor.boxlink import (
 from monitor.domain.enums import AckSource, BoxConnection, Pattern
 from monitor.indicator.base import Callback
 
-__all__ = ["ACK_SOURCE", "LOST_AFTER", "REPEAT_EVERY", "BoxIndicator", "start_box"]
+__all__ = ["ACK_SOURCE", "LOST_AFTER", "REPEAT_EVERY", "BoxIndicator"]
 
 log = logging.getLogger(__name__)
 
@@ -161,21 +161,3 @@ class BoxIndicator(LinkEnd):
             self._queue(lambda seq: PatternMsg(seq, pattern, silenced))
             self._next_send = now + self._repeat_every
         return self._next_send if self._heartbeat else None
-
-
-def start_box(config: Any, port: str, **kwargs: Any) -> tuple[Any, Any]:
-    """TEMPORARY (issue 11): ``link-monitor box`` in cli.py still imports this. Use
-    ``monitor.box.start_box`` with ``monitor.indicator.build_box_display`` instead
-    (see there); this returns ``(runner, indicator)`` as before."""
-    from monitor.box import start_box as start
-    from monitor.indicator.boxdisplay import IndicatorDisplay, build_box_display
-
-    options = {k: kwargs.pop(k) for k in ("pin_factory", "chirp_every") if k in kwargs}
-    made: list[IndicatorDisplay] = []
-
-    def make(on_ack: Callback) -> IndicatorDisplay:
-        made.append(build_box_display(config, on_ack=on_ack, **options))
-        return made[0]
-
-    runner, _ = start(port, make, **kwargs)
-    return runner, made[0].indicator

@@ -109,7 +109,7 @@ def cells(
     start = escape(date_time(s.started_at, zone, language))
     if s.started_at < month.start:
         start += f'<br><span class="note">{escape(_w(language, "continued"))}</span>'
-    periods = [_w(language, f"period.{x}") for x in _PERIOD_ORDER if x in s.periods]
+    periods = [t(language, f"words.period.{x}") for x in _PERIOD_ORDER if x in s.periods]
     verdicts = [t(language, f"alerts.verdict.{v}") for v in s.verdicts]
     return {
         "number": str(c.number),

@@ -21,7 +21,17 @@ DEFAULT_LANGUAGE = "ja"
 
 # Area modules, in no particular order. Each is imported on first use only, so a
 # quick command pays for the texts it prints and nothing more.
-AREAS: tuple[str, ...] = ("alerts", "indicator", "printout", "statusline")
+AREAS: tuple[str, ...] = (
+    "alerts",
+    "cli",
+    "control",
+    "indicator",
+    "printout",
+    "reports",
+    "status",
+    "statusline",
+    "words",
+)
 
 
 @cache

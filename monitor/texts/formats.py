@@ -28,7 +28,7 @@ def format_bytes(n: int) -> str:
         return f"{n} B"
     units = ("KB", "MB", "GB", "TB")
     exp = min(int(math.log(n, 1024)), len(units))
-    return f"{n / 1024 ** exp:.1f} {units[exp - 1]}"
+    return f"{n / 1024**exp:.1f} {units[exp - 1]}"
 
 
 _WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}

@@ -76,10 +76,6 @@ JA: dict[str, str] = {
     "alert_sent": "{kind} {raised}→送信 {sent}",
     "alert_unsent": "{kind} {raised}→未送信",
     "alert_failed": "{kind} {raised}→送信失敗",
-    # periods
-    "period.clinic": "診療時間",
-    "period.maintenance": "保守時間",
-    "period.off-hours": "時間外",
     # summary
     "summary": "まとめ",
     "s.count": "接続の件数",
@@ -176,9 +172,6 @@ EN: dict[str, str] = {
     "alert_sent": "{kind} {raised}, sent {sent}",
     "alert_unsent": "{kind} {raised}, not sent",
     "alert_failed": "{kind} {raised}, sending failed",
-    "period.clinic": "clinic hours",
-    "period.maintenance": "maintenance",
-    "period.off-hours": "off hours",
     "summary": "Summary",
     "s.count": "Connections",
     "s.count_value": "{n}",

@@ -280,7 +280,7 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     m.proc.send_signal(signal.SIGHUP)  # the same through the signal
     until(lambda: m.log().count("reload rejected") >= 2, 5,
           "SIGHUP with a broken config is rejected too")
-    # An apprise URL is checked by the daemon's child process (monitor.offload).
+    # An apprise URL is checked by the daemon's child process (monitor.jobs).
     world.config.write_text(good.replace('urls = ["', 'urls = ["nosuchscheme://x", "'))
     with pytest.raises(ControlError, match=r"alerts\.urls.*nosuchscheme"):
         request(m.socket, {"cmd": "reload"})
@@ -309,7 +309,7 @@ def test_the_client_commands_say_plainly_when_the_daemon_is_not_running(tmp_path
 
 def test_run_refuses_an_invalid_config_with_every_problem(tmp_path):
     # The country and the apprise URL are checked by the start-up child process
-    # (monitor.offload), the rest here: one list either way.
+    # (monitor.jobs), the rest here: one list either way.
     cfg = tmp_path / "config.toml"
     cfg.write_text('[limits]\nmax_session = "soon"\n[link]\nsettle = -1\n'
                    '[calendar]\ncountry = "XX"\n[alerts]\nurls = ["nosuchscheme://x"]\n')

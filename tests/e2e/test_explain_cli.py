@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from monitor.config import load_config
+from monitor.jobs import local_holidays
 from monitor.schedule import Schedule
 from tests.support import cli
 
@@ -111,7 +112,8 @@ def test_thousand_instants_come_back_in_order_and_agree_with_the_schedule():
     ats = [start + timedelta(minutes=37 * i) for i in range(1000)]  # ~26 days incl. Golden Week
     objs = lines_of(explain("--json", *(t.isoformat() for t in ats)))
     assert len(objs) == 1000
-    schedule = Schedule(load_config(SAMPLE))
+    config = load_config(SAMPLE)
+    schedule = Schedule(config, holidays=local_holidays(config))
     for t, obj in zip(ats, objs, strict=True):
         info = schedule.at(t)
         assert datetime.fromisoformat(obj["at"]) == t

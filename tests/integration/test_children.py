@@ -24,8 +24,9 @@ from monitor.children.sender import ChildSender
 from monitor.compat import UTC
 from monitor.config import Alerts, parse_config_text
 from monitor.errors import ConfigError, NotifyError, OffloadError
+from monitor.jobs import local_holidays
 from monitor.register import Register
-from monitor.schedule import Schedule, load_holidays
+from monitor.schedule import Schedule
 from tests.integration.test_alerts_smtp import make_alert, running, until
 from tests.support.smtp import SmtpServer, free_port
 
@@ -45,7 +46,7 @@ def test_the_child_computes_the_same_holiday_tables_as_the_library_here():
     tables = check(parse_config_text(GOOD), GOOD, "good.toml", [2026, 2027])
     assert sorted(tables) == [2026, 2027]
     for year in (2026, 2027):
-        assert tables[year] == load_holidays(config, year)
+        assert tables[year] == local_holidays(config)(year)
     assert tables[2026][date(2026, 1, 1)] == "元日"
     assert tables[2026][date(2026, 5, 6)] == "振替休日"  # 憲法記念日 fell on a Sunday
     assert jobs.local_holidays(config)(2027) == tables[2027]  # the commands' in-process source
@@ -134,7 +135,7 @@ def test_ensure_fetches_the_missing_years_from_one_new_child():
     source = jobs.holiday_source(config, {})
     source.ensure(range(2030, 2035))
     assert source.years == [2030, 2031, 2032, 2033, 2034]  # one child for five years
-    assert source(2031) == load_holidays(config, 2031)
+    assert source(2031) == local_holidays(config)(2031)
     schedule = Schedule(config, holidays=source)
     assert schedule.holiday_name(date(2031, 2, 11)) == "建国記念の日"
 
@@ -144,7 +145,7 @@ def test_ensure_falls_back_to_this_process_when_no_child_can_run(monkeypatch, ca
     source = jobs.holiday_source(config, {})
     monkeypatch.setattr(sys, "executable", "/bin/false")
     source.ensure([2030])
-    assert source(2030) == load_holidays(config, 2030)
+    assert source(2030) == local_holidays(config)(2030)
     assert "computing the holidays of 2030 in this process instead" in caplog.text
     assert "exited with status 1" in caplog.text
 
@@ -153,7 +154,7 @@ def test_a_year_not_loaded_ahead_is_computed_here_and_never_starts_a_process(mon
     config = parse_config_text(GOOD)
     source = jobs.holiday_source(config, {})
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # a child would fail
-    assert source(2030) == load_holidays(config, 2030)
+    assert source(2030) == local_holidays(config)(2030)
     assert "the holidays of 2030 were not loaded ahead" in caplog.text
     assert caplog.messages == [
         "the holidays of 2030 were not loaded ahead; computing them in this process"

@@ -13,19 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from monitor.control import (
+from monitor.control.client import request
+from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning
+from monitor.control.protocol import (
     AckRequest,
-    BadRequest,
-    ControlServer,
-    DaemonError,
-    DaemonNotRunning,
     Peer,
     PermitRequest,
     ReloadRequest,
     StatusRequest,
     parse_request,
-    request,
 )
+from monitor.control.server import ControlServer
 from monitor.domain.enums import Purpose
 from monitor.errors import ControlError, MonitorError
 
@@ -62,6 +60,7 @@ def serve(tmp_path: Path, handler=None, **kw):
                 return await body(server, path)
             finally:
                 await server.close()
+
         return asyncio.run(main())
 
     return runner, handler, path
@@ -91,39 +90,80 @@ def replies(raw: bytes) -> list[dict]:
 
 
 def test_a_full_permit_request_parses_into_typed_fields():
-    req = parse_request(json.dumps({
-        "cmd": "permit", "purpose": "fee-update", "company": " 医療システム株式会社 ",
-        "staff": "山田", "for": "1h30m", "note": "点数表更新", "after_the_fact": True}))
-    assert req == PermitRequest(Purpose.FEE_UPDATE, "医療システム株式会社", "山田",
-                                timedelta(hours=1, minutes=30), "点数表更新", True)
+    req = parse_request(
+        json.dumps(
+            {
+                "cmd": "permit",
+                "purpose": "fee-update",
+                "company": " 医療システム株式会社 ",
+                "staff": "山田",
+                "for": "1h30m",
+                "note": "点数表更新",
+                "after_the_fact": True,
+            }
+        )
+    )
+    assert req == PermitRequest(
+        Purpose.FEE_UPDATE,
+        "医療システム株式会社",
+        "山田",
+        timedelta(hours=1, minutes=30),
+        "点数表更新",
+        True,
+    )
 
 
-@pytest.mark.parametrize("line, words", [
-    (b"{not json", "not a JSON line"),
-    (b"\xff\xfe", "not a JSON line"),
-    (b"[1, 2]", "expected a JSON object"),
-    (b'{"cmd": 5}', "cmd: required"),
-    (b'{"cmd": "reboot"}', "unknown command 'reboot'"),
-    (b'{"cmd": "status", "verbose": true}', "unknown field(s) verbose"),
-    (b'{"cmd": "permit", "purpose": "fun", "company": "C", "staff": "S"}', "purpose: got 'fun'"),
-    (b'{"cmd": "permit", "purpose": "other", "company": 7, "staff": "S"}',
-     "company: expected a string"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "  ", "staff": "S"}',
-     "company: must not be empty"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C"}', "staff: required"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "soon"}',
-     "for: expected a duration"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "30d"}',
-     "for: expected a duration"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "200h"}',
-     "for: must be more than 0 and at most 168h"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": true}',
-     "for: expected a duration"),
-    ((b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", '
-      b'"after_the_fact": "yes"}'), "after_the_fact: expected true or false"),
-    (b'{"cmd": "permit", "purpose": "other", "company": "C\\u0000", "staff": "S"}',
-     "company: contains control characters"),
-])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        (b"{not json", "not a JSON line"),
+        (b"\xff\xfe", "not a JSON line"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"cmd": 5}', "cmd: required"),
+        (b'{"cmd": "reboot"}', "unknown command 'reboot'"),
+        (b'{"cmd": "status", "verbose": true}', "unknown field(s) verbose"),
+        (
+            b'{"cmd": "permit", "purpose": "fun", "company": "C", "staff": "S"}',
+            "purpose: got 'fun'",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": 7, "staff": "S"}',
+            "company: expected a string",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "  ", "staff": "S"}',
+            "company: must not be empty",
+        ),
+        (b'{"cmd": "permit", "purpose": "other", "company": "C"}', "staff: required"),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "soon"}',
+            "for: expected a duration",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "30d"}',
+            "for: expected a duration",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": "200h"}',
+            "for: must be more than 0 and at most 168h",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", "for": true}',
+            "for: expected a duration",
+        ),
+        (
+            (
+                b'{"cmd": "permit", "purpose": "other", "company": "C", "staff": "S", '
+                b'"after_the_fact": "yes"}'
+            ),
+            "after_the_fact: expected true or false",
+        ),
+        (
+            b'{"cmd": "permit", "purpose": "other", "company": "C\\u0000", "staff": "S"}',
+            "company: contains control characters",
+        ),
+    ],
+)
 def test_bad_request_lines_are_refused_with_a_reason_naming_the_field(line, words):
     with pytest.raises(BadRequest) as exc:
         parse_request(line)
@@ -162,8 +202,11 @@ def test_permit_grantor_is_the_callers_user_from_peer_credentials(tmp_path):
     run, handler, _ = serve(tmp_path)
 
     async def body(server, path):
-        return await asyncio.to_thread(request, path, {
-            "cmd": "permit", "purpose": "remote-maintenance", "company": "C", "staff": "S"})
+        return await asyncio.to_thread(
+            request,
+            path,
+            {"cmd": "permit", "purpose": "remote-maintenance", "company": "C", "staff": "S"},
+        )
 
     reply = run(body)
     me = pwd.getpwuid(os.getuid()).pw_name
@@ -215,8 +258,13 @@ def test_garbage_lines_get_error_replies_and_the_conversation_goes_on(tmp_path):
     run, handler, _ = serve(tmp_path)
 
     async def body(server, path):
-        data = (b"hello\n" b'{"cmd": "dance"}\n' b"\n" b'{"cmd": "status", "id": "x"}\n'
-                b'{"cmd": "permit", "purpose": 1}\n')
+        data = (
+            b"hello\n"
+            b'{"cmd": "dance"}\n'
+            b"\n"
+            b'{"cmd": "status", "id": "x"}\n'
+            b'{"cmd": "permit", "purpose": 1}\n'
+        )
         return await asyncio.to_thread(raw_exchange, path, data)
 
     out = replies(run(body))
@@ -240,8 +288,7 @@ def test_an_oversized_line_gets_an_error_and_the_server_keeps_serving(tmp_path):
 
     first, no_newline, after = run(body)
     assert replies(first) == [{"ok": False, "error": "request too long (more than 256 bytes)"}]
-    assert replies(no_newline) == [{"ok": False,
-                                    "error": "request too long (more than 256 bytes)"}]
+    assert replies(no_newline) == [{"ok": False, "error": "request too long (more than 256 bytes)"}]
     assert after["ok"] is True
 
 
@@ -267,6 +314,7 @@ def test_a_silent_client_is_dropped_after_the_read_timeout(tmp_path):
                 s.connect(str(path))
                 s.sendall(b'{"cmd": "sta')  # half a request, then nothing
                 return s.recv(100)  # b"" once the server hangs up
+
         dropped = await asyncio.to_thread(silent)
         after = await asyncio.to_thread(request, path, {"cmd": "status"})
         return dropped, after
@@ -330,3 +378,18 @@ def test_client_says_the_daemon_is_not_running_when_only_a_stale_file_is_left(tm
     s.close()
     with pytest.raises(DaemonNotRunning, match="is not running"):
         request(path, {"cmd": "status"})
+
+
+def test_the_package_still_offers_every_name_and_the_client_needs_no_asyncio():
+    import subprocess
+    import sys
+
+    from monitor import control
+
+    assert control.ControlServer is ControlServer and control.request is request
+    assert control.parse_request is parse_request and control.DaemonError is DaemonError
+    code = "import sys, monitor.control, monitor.control.client\nprint('asyncio' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,51 @@
+"""``check-config``: validate the config and print a summary of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import config_option, load_checked_or_exit, say
+from monitor.domain.durations import format_duration
+
+
+@click.command("check-config")
+@config_option
+def check_config(config_path: Path | None) -> None:
+    """Validate the config; print a summary (exit 0) or every problem (exit 2)."""
+    config, source = load_checked_or_exit(config_path)
+    none = say("none")
+    click.echo(say("check.ok", source=source))
+    click.echo(say("check.timezone", zone=config.timezone))
+    closed = ", ".join(str(c) for c in config.calendar.closed) or none
+    click.echo(say("check.holidays", country=config.calendar.country or none, closed=closed))
+    for i, w in enumerate(config.clinic):
+        click.echo(say("check.clinic", i=i, window=w.describe()))
+    for i, w in enumerate(config.maintenance):
+        click.echo(say("check.maintenance", i=i, window=w.describe()))
+    lim = config.limits
+    click.echo(
+        say(
+            "check.limits",
+            max_session=format_duration(lim.max_session),
+            remind_every=format_duration(lim.remind_every),
+            require_permit=str(lim.require_permit).lower(),
+        )
+    )
+    link = config.link
+    click.echo(
+        say(
+            "check.link",
+            method=link.method,
+            interfaces=", ".join(link.interfaces),
+            ignore=", ".join(link.ignore) or none,
+        )
+    )
+    click.echo(say("check.indicator", kind=config.indicator.kind))
+    alerts = config.alerts
+    extra = say("check.apprise_config") if alerts.config else ""
+    extra += say("check.credential") if alerts.credential else ""
+    click.echo(say("check.alerts", n=len(alerts.urls), extra=extra, lang=alerts.language))
+    click.echo(say("check.store", path=config.store.path))
+    click.echo(say("check.control", path=config.control.socket))

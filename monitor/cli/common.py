@@ -1,0 +1,79 @@
+"""What the command modules share: the ``--config`` option, loading the config or
+exiting 2 with every problem, the exit codes and the CLI's texts.
+
+Light: imports neither pydantic nor the config module until a command loads the
+full config (``load_or_exit``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from monitor.errors import ConfigError
+from monitor.texts import t
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+
+EXIT_CONFIG = 2
+EXIT_USAGE = 2
+
+#: The CLI's own messages (errors, summaries) have always been English: scripts, the
+#: README and the tests read them. Replies for people at the PC (``status``, ``ack``,
+#: ``permit``) follow ``alerts.language``.
+CLI_LANGUAGE = "en"
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $LINK_MONITOR_CONFIG, then /etc/link-monitor/config.toml, "
+    "then the built-in default).",
+)
+
+
+def say(name: str, /, **values: Any) -> str:
+    """Return the CLI text ``cli.<name>`` (in ``CLI_LANGUAGE``) with ``values`` filled in."""
+    return t(CLI_LANGUAGE, f"cli.{name}", **values)
+
+
+def print_config_error(exc: ConfigError) -> None:
+    """Print ``exc``'s source and every problem it lists, on stderr."""
+    click.echo(say("config.invalid", source=exc.source), err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+
+
+def exit_config_error(exc: ConfigError) -> NoReturn:
+    """Print every problem of ``exc`` and exit 2."""
+    print_config_error(exc)
+    sys.exit(EXIT_CONFIG)
+
+
+def load_or_exit(config_path: Path | None) -> tuple[Config, str]:
+    """Return ``(config, source)`` checked in shape (no library checks: the commands that
+    use this need neither ``calendar.country`` nor ``alerts.urls`` to be usable); on an
+    invalid config print every problem and exit 2."""
+    from monitor.config.loading import load  # pydantic: only for the commands that need it
+
+    try:
+        return load(config_path)
+    except ConfigError as exc:
+        exit_config_error(exc)
+
+
+def load_checked_or_exit(config_path: Path | None) -> tuple[Config, str]:
+    """Return ``(config, source)`` checked in full, the library checks (holiday country,
+    apprise URLs) included as one step after parsing; on any problem print every one
+    and exit 2."""
+    from monitor.jobs import load_and_check
+
+    try:
+        return load_and_check(config_path)
+    except ConfigError as exc:
+        exit_config_error(exc)

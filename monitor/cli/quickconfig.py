@@ -1,0 +1,141 @@
+"""The few config keys the quick commands (``status``, ``ack``, ``permit``) need, read
+without pydantic: ``control.socket``, ``alerts.language`` and ``timezone``.
+
+Same file as ``monitor.config.load`` (``--config``, then ``$LINK_MONITOR_CONFIG``, then
+``/etc/link-monitor/config.toml``, else the built-in default) and the same defaults;
+``tests/unit/test_cli_quickconfig.py`` holds the two to the same answers. Only these
+keys are checked (the daemon validated the whole file): a wrong one is a
+``ConfigError`` naming its key path, like the full validation. The time zone is
+checked (and ``zoneinfo`` imported) only by the commands that print times.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.compat import tomllib
+from monitor.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+# Kept equal to monitor.config's (a unit test compares them).
+ENV_CONFIG = "LINK_MONITOR_CONFIG"
+SYSTEM_CONFIG = Path("/etc/link-monitor/config.toml")
+BUILTIN = "<built-in default>"
+SYSTEM_SOCKET = Path("/run/link-monitor/control.sock")
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+
+
+class QuickConfig:
+    """What ``status``, ``ack`` and ``permit`` read of the config."""
+
+    __slots__ = ("language", "socket", "source", "timezone")
+
+    def __init__(self, socket: Path, language: str, timezone: Any, source: str):
+        self.socket = socket
+        self.language = language
+        self.timezone = timezone  # as written: checked by zone()
+        self.source = source
+
+    def zone(self) -> ZoneInfo:
+        """Return the configured zone; raise ``ConfigError`` naming ``timezone`` if unknown."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ConfigError(
+                self.source,
+                [
+                    Problem(
+                        "timezone",
+                        f'unknown time zone {self.timezone!r} (an IANA name such as "Asia/Tokyo")',
+                    )
+                ],
+            ) from None
+
+
+def resolve_config_path(option: str | Path | None) -> Path | None:
+    """Return the config file to use: ``option``, else ``$LINK_MONITOR_CONFIG``, else
+    ``/etc/link-monitor/config.toml`` if it exists, else None (the built-in default)."""
+    if option:
+        return Path(option)
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    return None
+
+
+def _default_socket() -> Path:
+    """The built-in default's socket: the system one as root, else a per-user one."""
+    if os.geteuid() == 0:
+        return SYSTEM_SOCKET
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime) / "link-monitor" / "control.sock"
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "link-monitor" / "control.sock"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """Return the parsed TOML of ``path``; raise ``ConfigError`` as the full load does."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(source, [Problem("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(source, [Problem("", "is a directory, not a config file")]) from None
+    except PermissionError:
+        raise ConfigError(source, [Problem("", "permission denied")]) from None
+    except OSError as exc:
+        raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+
+
+def _section(data: dict[str, Any], name: str, problems: list[Problem]) -> dict[str, Any]:
+    value = data.get(name, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(
+        Problem(name, f"Input should be a valid dictionary or instance of {name.capitalize()}")
+    )
+    return {}
+
+
+def _pick(data: dict[str, Any], problems: list[Problem]) -> tuple[Path, str, Any]:
+    socket = _section(data, "control", problems).get("socket", str(SYSTEM_SOCKET))
+    if not isinstance(socket, str):
+        problems.append(Problem("control.socket", f"Input is not a valid path (got {socket!r})"))
+    language = _section(data, "alerts", problems).get("language", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        problems.append(Problem("alerts.language", f"got {language!r}; expected 'ja' or 'en'"))
+    return Path(str(socket)), str(language), data.get("timezone", DEFAULT_TIMEZONE)
+
+
+def load_quick(option: str | Path | None) -> QuickConfig:
+    """Return the quick commands' keys of the config ``option`` resolves to; raise
+    ``ConfigError`` (every problem of these keys at once) when one is wrong or the file
+    cannot be read as TOML."""
+    path = resolve_config_path(option)
+    if path is None:
+        return QuickConfig(_default_socket(), DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, BUILTIN)
+    problems: list[Problem] = []
+    socket, language, timezone = _pick(_read(path), problems)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return QuickConfig(socket, language, timezone, str(path))

@@ -1,0 +1,229 @@
+"""The register for people: ``log``, ``export`` (the monthly CSV) and ``verify``."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from monitor.cli.common import config_option, load_or_exit, say
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.domain.model import Session
+    from monitor.domain.outbox import OutboxRow
+    from monitor.printout import ChainCheck
+    from monitor.register import Register
+
+_MONTH_RE = r"^(\d{4})-(\d{2})$"
+
+
+def _when_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> date | datetime | None:
+    """Parse ``YYYY-MM-DD`` (a local day) or an ISO 8601 date-time; exit 2 naming the option."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(say("records.bad_date", value=value)) from None
+
+
+def month_option(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    m = re.match(_MONTH_RE, value.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise click.BadParameter(say("records.bad_month", value=value))
+    return int(m.group(1)), int(m.group(2))
+
+
+def _anchor_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    m = re.match(r"^(\d+):([0-9a-fA-F]{64})$", value.strip())
+    if not m:
+        raise click.BadParameter(say("records.bad_anchor", value=value))
+    return int(m.group(1)), m.group(2)
+
+
+def _instant(value: date | datetime | None, zone: tzinfo, *, end: bool) -> datetime | None:
+    """Return the aware instant of a --since/--until value: a date means local midnight
+    (for --until the end of that day, so the day is included); a naive time is local."""
+    from monitor.reports.days import day_bounds
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        start, nxt = day_bounds(datetime(value.year, value.month, value.day), zone)
+        return nxt if end else start
+    return None
+
+
+def open_register(config: Config) -> Register:
+    from monitor.register import Register
+
+    return Register.open_readonly(config.store.path)
+
+
+@click.command("log")
+@config_option
+@click.option(
+    "--since",
+    callback=_when_option,
+    metavar="DATE",
+    help="Only sessions that started on or after DATE (YYYY-MM-DD, local time).",
+)
+@click.option(
+    "--until",
+    callback=_when_option,
+    metavar="DATE",
+    help="Only sessions that started on or before DATE (the whole day is included).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool) -> None:
+    """List the register's sessions, newest last (times in the configured zone)."""
+    import json
+
+    from monitor.reports.log import log_table
+    from monitor.reports.views import session_json
+
+    config, _ = load_or_exit(config_path)
+    zone = config.zone
+    with open_register(config) as reg:
+        sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
+        outbox = reg.alerts_for([s.id for s in sessions])
+    if as_json:
+        out = [session_json(s, outbox[s.id], zone) for s in sessions]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    elif not sessions:
+        click.echo(say("records.none_in_period" if since or until else "records.none_yet"))
+    else:
+        click.echo(log_table(sessions, outbox, zone))
+
+
+@click.command("export")
+@config_option
+@click.option(
+    "--month",
+    required=True,
+    callback=month_option,
+    metavar="YYYY-MM",
+    help="The month to export (in the configured time zone).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv"]),
+    default="csv",
+    show_default=True,
+    help="Output format (CSV, UTF-8 with BOM: opens directly in Excel).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Column headers and values (default: alerts.language).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of standard output.",
+)
+def export_command(
+    config_path: Path | None,
+    month: tuple[int, int],
+    fmt: str,
+    lang: str | None,
+    output: Path | None,
+) -> None:
+    """Export one month of the register, one row per session, for printing."""
+    from monitor.printout import check_chain
+    from monitor.reports.days import month_bounds
+
+    config, _ = load_or_exit(config_path)
+    start, end = month_bounds(*month, config.zone)
+    with open_register(config) as reg:
+        sessions = reg.sessions(start, end)
+        outbox = reg.alerts_for([s.id for s in sessions])
+        chain = check_chain(reg)
+    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        click.echo(say("records.cannot_write", path=output, error=exc.strerror), err=True)
+        sys.exit(1)
+    click.echo(
+        say("records.exported", path=output, n=len(sessions), year=month[0], month=month[1]),
+        err=True,
+    )
+    if not chain.ok:
+        click.echo(
+            say("records.broken", record=chain.broken_record, reason=chain.broken_reason), err=True
+        )
+        sys.exit(1)
+
+
+def _csv_bytes(
+    config: Config,
+    month: tuple[int, int],
+    chain: ChainCheck,
+    sessions: list[Session],
+    outbox: dict[str, list[OutboxRow]],
+    language: str,
+) -> bytes:
+    """Return the monthly CSV file: title lines, header, one row per session."""
+    import csv
+    import io
+
+    from monitor.printout import csv_title_rows
+    from monitor.printout.command import machine_name
+    from monitor.reports.export import export_rows
+
+    buf = io.StringIO()
+    title = csv_title_rows(machine_name(config), *month, chain, language)
+    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language))
+    return buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
+
+
+@click.command("verify")
+@config_option
+@click.option(
+    "--anchor",
+    callback=_anchor_option,
+    metavar="RECORD:HASH",
+    help="A head noted down earlier (printed by verify): that record must still carry that hash.",
+)
+def verify_command(config_path: Path | None, anchor: tuple[int, str] | None) -> None:
+    """Check the register's hash chain and tables: exit 0 when intact, 1 naming the
+    first record that was edited, deleted or inserted."""
+    from monitor.errors import ChainBroken
+
+    config, _ = load_or_exit(config_path)
+    with open_register(config) as reg:
+        try:
+            count = reg.verify(anchor)
+        except ChainBroken as exc:
+            click.echo(say("records.broken", record=exc.record, reason=exc.reason), err=True)
+            click.echo(say("records.register", path=config.store.path), err=True)
+            sys.exit(1)
+        seq, head = reg.head()
+    click.echo(say("records.intact", n=count))
+    click.echo(say("records.register", path=config.store.path))
+    click.echo(say("records.head", seq=seq, head=head))
+    if anchor:
+        click.echo(say("records.anchor", seq=anchor[0], head=anchor[1].lower()))

@@ -1,0 +1,71 @@
+"""The control socket's client: one synchronous request (the CLI has no loop of its own).
+
+Light on purpose: ``link-monitor status`` and ``ack`` import this and nothing heavy
+(no asyncio, no pydantic).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+from monitor.control.errors import DaemonError, DaemonNotRunning, text
+from monitor.errors import ControlError
+
+
+def _exchange(sock: socket.socket, path: Path, payload: dict[str, Any], timeout: float) -> bytes:
+    """Send ``payload`` on the connected ``sock``; return the reply line's bytes."""
+    try:
+        try:
+            sock.sendall(json.dumps(payload, ensure_ascii=False).encode("utf-8") + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the daemon hung up at once (busy): its reply may still be readable
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except TimeoutError:
+        raise ControlError(text("client.timeout", path=path, seconds=timeout)) from None
+    except OSError as exc:
+        raise ControlError(text("client.lost", path=path, error=exc.strerror or exc)) from None
+    return buf
+
+
+def _connect(sock: socket.socket, path: Path) -> None:
+    try:
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise DaemonNotRunning(text("client.not_running", path=path)) from None
+    except PermissionError:
+        raise ControlError(text("client.denied", path=path)) from None
+    except OSError as exc:
+        raise ControlError(text("client.unreachable", path=path, error=exc.strerror)) from None
+
+
+def request(path: Path | str, payload: dict[str, Any], *, timeout: float = 10.0) -> dict[str, Any]:
+    """Send one request to the daemon at ``path``; return its reply when ``ok``.
+
+    Raise ``DaemonNotRunning`` when nothing listens at ``path``, ``DaemonError`` when
+    the daemon answers ``ok: false``, ``ControlError`` for any other failure
+    (permission, timeout, a garbled reply)."""
+    path = Path(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        _connect(sock, path)
+        buf = _exchange(sock, path, payload, timeout)
+    finally:
+        sock.close()
+    try:
+        reply = json.loads(buf)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ControlError(text("client.garbled", path=path, raw=repr(buf[:80]))) from None
+    if not isinstance(reply, dict):
+        raise ControlError(text("client.garbled", path=path, raw=repr(buf[:80])))
+    if not reply.get("ok"):
+        raise DaemonError(str(reply.get("error") or text("refused")), reply)
+    return reply

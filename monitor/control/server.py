@@ -1,0 +1,247 @@
+"""The control socket's server side, in the daemon's asyncio loop.
+
+It never lets a client disturb the daemon: malformed JSON, an unknown command, a
+wrong type, a line longer than ``control.max_request`` bytes get an error reply; a
+client that sends nothing or does not read its replies is dropped after a timeout;
+at most ``max_clients`` connections are served at once. The caller's uid comes from
+``SO_PEERCRED`` (the kernel's word, not the client's) and is turned into a user
+name: that name is recorded as the grantor of a permit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import stat
+import struct
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from monitor.control.protocol import (
+    BadRequest,
+    Peer,
+    Request,
+    encode,
+    error_reply,
+    parse_request,
+    request_id,
+    text,
+)
+from monitor.errors import ControlError, MonitorError
+
+log = logging.getLogger(__name__)
+
+SOCKET_MODE = 0o660  # owner (the service user) and the service group
+
+Handler = Callable[[Request, Peer], Awaitable[dict[str, Any]]]
+
+
+def _peer_of(sock: socket.socket | None) -> Peer:
+    if sock is None:
+        return Peer(0, -1, -1)
+    raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return Peer(*struct.unpack("3i", raw))
+
+
+def _socket_answers(path: Path) -> bool:
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def _check_place(path: Path) -> None:
+    """Make the socket's folder; raise ``ControlError`` when ``path`` is taken by a live
+    daemon or by something other than a socket (a stale socket file is fine)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ControlError(text("socket.mkdir", dir=path.parent, error=exc.strerror)) from None
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise ControlError(text("socket.not_socket", path=path))
+    if _socket_answers(path):
+        raise ControlError(text("socket.in_use", path=path))
+    log.info("replacing stale control socket %s", path)
+
+
+def bind_socket(path: Path) -> socket.socket:
+    """Return a listening Unix stream socket at ``path``, mode 0660, parent made if missing.
+
+    A stale socket file (nothing answers) is replaced; raise ``ControlError`` when a
+    live daemon answers there or ``path`` is something other than a socket.
+    The socket is bound under a temporary name, chmod-ed, then renamed into place,
+    so it is never reachable with looser permissions."""
+    path = Path(path)
+    _check_place(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(tmp))
+        os.chmod(tmp, SOCKET_MODE)
+        os.rename(tmp, path)
+        sock.listen(16)
+    except OSError as exc:
+        sock.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ControlError(text("socket.bind", path=path, error=exc.strerror)) from None
+    sock.setblocking(False)
+    return sock
+
+
+class _TooLong(Exception):
+    """A request line is longer than the server's limit."""
+
+
+class ControlServer:
+    """Serves the control protocol on ``path`` in the running asyncio loop.
+
+    ``handler(request, peer)`` returns the reply's fields (``ok: true`` is added);
+    raising ``MonitorError`` (or ValueError) turns into ``{"ok": false, "error": str(exc)}``;
+    any other exception is logged and answered with an internal error. The daemon
+    keeps running either way."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        handler: Handler,
+        *,
+        max_request: int = 4096,
+        read_timeout: float = 10.0,
+        write_timeout: float = 5.0,
+        max_clients: int = 16,
+    ):
+        self.path = Path(path)
+        self.handler = handler
+        self.max_request = max_request
+        self.read_timeout = read_timeout
+        self.write_timeout = write_timeout
+        self.max_clients = max_clients
+        self._server: asyncio.AbstractServer | None = None
+        self._inode: int | None = None
+        self._clients: set[asyncio.Task[Any]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.served = 0
+        self.rejected = 0
+
+    async def start(self) -> None:
+        """Bind the socket and start serving; raise ``ControlError`` if that cannot be done."""
+        sock = bind_socket(self.path)
+        self._inode = os.stat(self.path).st_ino
+        # limit: a line may be max_request bytes plus its newline.
+        self._server = await asyncio.start_unix_server(
+            self._serve, sock=sock, limit=self.max_request + 1
+        )
+
+    async def close(self) -> None:
+        """Stop serving, drop the clients, remove the socket file if it is still ours."""
+        if self._server is not None:
+            self._server.close()
+            # Hang up on the clients (their reads end) rather than cancelling their tasks.
+            for writer in list(self._writers):
+                writer.transport.abort()
+            if self._clients:
+                await asyncio.wait(list(self._clients), timeout=1.0)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+            self._server = None
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_ino == self._inode:
+                self.path.unlink()
+
+    async def _send(self, writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
+        writer.write(encode(reply))
+        await asyncio.wait_for(writer.drain(), self.write_timeout)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients.add(task)
+        self._writers.add(writer)
+        try:
+            if len(self._clients) > self.max_clients:
+                self.rejected += 1
+                await self._send(writer, error_reply(text("busy")))
+                return
+            peer = _peer_of(writer.get_extra_info("socket"))
+            await self._conversation(reader, writer, peer)
+        except (TimeoutError, asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            pass  # a slow, vanished or half-open client: just drop it (3.10: asyncio's own)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("control socket: unexpected error with a client")
+        finally:
+            self._clients.discard(task)
+            self._writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _read_line(self, reader: asyncio.StreamReader) -> bytes | None:
+        """Return the next request line (maybe blank), or None at the clean end of the
+        conversation; raise ``_TooLong`` for a line over the limit."""
+        try:
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), self.read_timeout)
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial.strip():
+                return None  # clean end of the conversation
+            line = exc.partial  # last request without its newline
+        except (asyncio.LimitOverrunError, ValueError):  # ValueError: some Pythons' limit error
+            raise _TooLong from None
+        if len(line.rstrip(b"\r\n")) > self.max_request:
+            raise _TooLong
+        return line
+
+    async def _conversation(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+    ) -> None:
+        while True:
+            try:
+                line = await self._read_line(reader)
+            except _TooLong:
+                self.rejected += 1
+                await self._send(writer, error_reply(text("too_long", limit=self.max_request)))
+                return  # the rest of the line is unread garbage: end the conversation
+            if line is None:
+                return
+            if line.strip():
+                reply = await self._answer(line, peer)
+                rid = request_id(line)
+                if rid is not None:
+                    reply["id"] = rid
+                await self._send(writer, reply)
+            if reader.at_eof():
+                return
+
+    async def _answer(self, line: bytes, peer: Peer) -> dict[str, Any]:
+        try:
+            request = parse_request(line)
+        except BadRequest as exc:
+            self.rejected += 1
+            log.info("control socket: bad request from %s (pid %d): %s", peer.user, peer.pid, exc)
+            return error_reply(str(exc))
+        try:
+            fields = await self.handler(request, peer)
+        except (MonitorError, ValueError) as exc:
+            return error_reply(str(exc))
+        except Exception as exc:
+            log.exception("control socket: %s failed", type(request).__name__)
+            return error_reply(text("internal", type=type(exc).__name__, error=exc))
+        self.served += 1
+        return {"ok": True, **fields}

@@ -1,0 +1,199 @@
+"""``status``, ``ack`` and ``permit`` against a small stand-in daemon on a real socket.
+
+The stand-in answers each request line with a canned reply and remembers the
+request; the command under test is the installed one, run as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run
+
+STATUS = {
+    "ok": True,
+    "online": True,
+    "period": "clinic",
+    "holiday": "昭和の日",
+    "rule": "clinic[0] sun,holiday 17:00-22:00",
+    "next_change": "2026-04-29T13:00:00+00:00",
+    "pattern": "alarm",
+    "silenced": True,
+    "session": {
+        "id": "S7",
+        "duration_s": 3720,
+        "interfaces": ["eth0"],
+        "started_at": "2026-04-29T08:00:00+00:00",
+        "verdicts": ["clinic-hours"],
+        "permit": None,
+    },
+    "interfaces": {"eth0": {"state": "online"}},
+    "outbox": {"pending": 0},
+    "indicator": {"kind": "console"},
+    "monitor": {
+        "pid": 42,
+        "started_at": "2026-04-29T00:00:00+00:00",
+        "config": "/c.toml",
+        "faults": {},
+    },
+}
+PERMIT = {
+    "ok": True,
+    "session": None,
+    "permit": {
+        "id": 3,
+        "purpose": "fee-update",
+        "company": "C",
+        "staff": "S",
+        "expected": "1h",
+        "valid_until": "2026-04-29T10:00:00+00:00",
+        "granted_by": "root",
+    },
+}
+
+
+class StandIn:
+    """A one-reply-per-connection daemon on a Unix socket (a thread)."""
+
+    def __init__(self, path: Path, replies: dict[str, dict]):
+        self.replies = replies
+        self.requests: list[dict] = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(4)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                request = json.loads(conn.makefile("rb").readline())
+                self.requests.append(request)
+                conn.sendall(json.dumps(self.replies[request["cmd"]]).encode() + b"\n")
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    stand_in = StandIn(
+        tmp_path / "control.sock",
+        {"status": STATUS, "permit": PERMIT, "ack": {"ok": True, "silenced": True}},
+    )
+    yield stand_in
+    stand_in.sock.close()
+
+
+def config(tmp_path: Path, language: str = "ja", extra: str = "") -> str:
+    cfg = tmp_path / f"{language}.toml"
+    cfg.write_text(
+        f'{extra}[alerts]\nlanguage = "{language}"\n[control]\nsocket = "{tmp_path}/control.sock"\n'
+    )
+    return str(cfg)
+
+
+def test_status_reads_in_japanese_with_the_lamp_and_period_named(tmp_path, daemon):
+    out = run("status", "--config", config(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "状態: 接続中 1時間2分 (eth0)",
+        "時間帯: 診療時間 [休日: 昭和の日] — clinic[0] sun,holiday 17:00-22:00（2026-04-29 22:00 まで）",
+        "ランプ: 速い点滅＋ブザー（警報）, ブザー確認済み",
+        "接続: S7 開始 2026-04-29 17:00, 判定: clinic-hours, 許可: なし",
+        "インターフェース: eth0 接続中",
+        "通知: 送信待ちなし",
+        "表示器: kind=console",
+        "監視: プロセス 42, 開始 2026-04-29 09:00, 設定 /c.toml",
+    ]
+    assert daemon.requests == [{"cmd": "status"}]
+
+
+def test_status_reads_in_english_in_the_configured_zone(tmp_path, daemon):
+    out = run("status", "--config", config(tmp_path, "en", 'timezone = "UTC"\n'))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1] == (
+        "Period      clinic hours [holiday: 昭和の日] — clinic[0] sun,holiday "
+        "17:00-22:00 (until 2026-04-29 13:00)"
+    )
+    assert lines[2] == "Lamp        fast blink + buzzer (ALARM), buzzer acknowledged"
+
+
+def test_status_json_is_the_reply_without_ok(tmp_path, daemon):
+    out = run("status", "--json", "--config", config(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {k: v for k, v in STATUS.items() if k != "ok"}
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("ja", "ブザーを止めました（ケーブルを抜くまでランプは点滅を続けます）。"),
+        ("en", "Buzzer silenced (the lamp keeps blinking until the cable is out)."),
+    ],
+)
+def test_ack_says_the_buzzer_is_silenced_in_the_configured_language(
+    tmp_path, daemon, language, said
+):
+    out = run("ack", "--config", config(tmp_path, language))
+    assert (out.returncode, out.stdout.strip()) == (0, said)
+
+
+def test_permit_sends_the_request_and_confirms_it(tmp_path, daemon):
+    out = run(
+        "permit",
+        "--purpose",
+        "fee-update",
+        "--company",
+        "C",
+        "--staff",
+        "S",
+        "--config",
+        config(tmp_path, "en"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "Permit 3 recorded: fee-update, C (S), 1h (until 19:00), granted by root",
+        "It will cover a connection that starts within that time.",
+    ]
+    assert daemon.requests == [
+        {
+            "cmd": "permit",
+            "purpose": "fee-update",
+            "company": "C",
+            "staff": "S",
+            "for": "1h",
+            "note": "",
+            "after_the_fact": False,
+        }
+    ]
+
+
+def test_a_refusal_is_one_line_and_exit_1(tmp_path, daemon):
+    daemon.replies["ack"] = {"ok": False, "error": "nothing to acknowledge"}
+    out = run("ack", "--config", config(tmp_path))
+    assert out.returncode == 1
+    assert out.stderr.strip() == "link-monitor: ack refused: nothing to acknowledge"
+
+
+def test_a_wrong_language_is_a_config_error_naming_the_key(tmp_path, daemon):
+    out = run("status", "--config", config(tmp_path, "fr"))
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        f"link-monitor: invalid config {tmp_path}/fr.toml:",
+        "  alerts.language: got 'fr'; expected 'ja' or 'en'",
+    ]
+    assert daemon.requests == []
+
+
+def test_an_unknown_zone_stops_status_before_it_asks_the_daemon(tmp_path, daemon):
+    out = run("status", "--config", config(tmp_path, "ja", 'timezone = "Asia/Tokio"\n'))
+    assert out.returncode == 2
+    assert "  timezone: unknown time zone 'Asia/Tokio'" in out.stderr
+    assert daemon.requests == []
