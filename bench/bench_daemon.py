@@ -17,9 +17,10 @@ a receipt PC: the start notice and every alert are really sent.
    (c) the matching line of ``ip monitor link`` running at the same time;
 3. idle: wake-ups per minute per thread (voluntary + nonvoluntary context switches
    from /proc/PID/task/*/status), CPU seconds and RSS of the daemon over
-   --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after it has
-   sent every alert; its peak RSS since start-up; then fsync + fdatasync calls over
-   --strace-seconds more (``strace -f -c -p PID``), scaled to an idle hour;
+   --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), once it has
+   sent every alert and --quiet-seconds more have passed; its peak RSS since
+   start-up; then fsync + fdatasync calls over --strace-seconds more
+   (``strace -f -c -p PID``), scaled to an idle hour;
 4. plug -> mail: --mails plugs (clinic hours: one alarm mail each), from the plug to
    the mail file appearing in the SMTP server's folder, minus ``link.settle``;
    alternately, a plain smtplib script (a new interpreter in the namespace) sending
@@ -312,6 +313,7 @@ def run(args) -> None:
             # 3. idle: once the last session has closed and the outbox has drained (the
             # worker paces sends 1 s apart, so the toggles' alerts take a while)
             drain(folder)
+            time.sleep(args.quiet_seconds)  # past the daemon's warm_for: idle for real
             pid = daemon.proc.pid
             t_idle = time.time()
             before = proc_usage(pid)
@@ -409,6 +411,7 @@ def run(args) -> None:
             daemon = Daemon(ns, config, folder / "notify.sock", watchdog=False)
             daemon.wait_ready()
             drain(folder)
+            time.sleep(args.quiet_seconds)
             wakeups = idle_wakeups(daemon.proc.pid, args.idle_seconds)
             print(f"\nidle {args.idle_seconds:.0f} s without a watchdog: wake-ups/min per "
                   f"thread {wakeup_line(wakeups)}")
@@ -459,6 +462,9 @@ def main() -> None:
     ap.add_argument("--strace-seconds", type=float, default=60.0,
                     help="idle window under strace counting fsync/fdatasync")
     ap.add_argument("--mails", type=int, default=5, help="plugs timed to their mail")
+    ap.add_argument("--quiet-seconds", type=float, default=65.0,
+                    help="wait after the outbox drained before an idle window (the daemon "
+                    "lets the send child got ready at the last link-up go 60 s after it)")
     ap.add_argument("--storm", type=int, default=1000)
     ap.add_argument("--storm-seconds", type=float, default=10.0)
     ap.add_argument("--storms", type=int, default=3,
