@@ -55,6 +55,25 @@ class ChainBroken(RegisterError):
         super().__init__(f"{record}: {reason}")
 
 
+class RegisterAltered(ChainBroken):
+    """What the daemon was about to restore or build on does not match the chain (a row
+    edited or inserted by hand, an unchained field out of the chain's bounds): it is
+    refused, not chained. ``record`` says where, ``reason`` what."""
+
+
+class RegisterDamaged(RegisterError):
+    """SQLite cannot read the register file (``database disk image is malformed``, ``file
+    is not a database``): ``path`` the file, ``detail`` SQLite's message, ``moved_to``
+    where the daemon moved it aside (None when it is still at ``path``)."""
+
+    def __init__(self, path: str, detail: str, moved_to: str | None = None):
+        self.path = path
+        self.detail = detail
+        self.moved_to = moved_to
+        where = f"; moved to {moved_to}" if moved_to else ""
+        super().__init__(f"{path}: register damaged: {detail}{where}")
+
+
 class NotifyError(MonitorError, RuntimeError):
     """Sending an alert failed. ``permanent`` says whether retrying can help."""
 

@@ -28,6 +28,7 @@ from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
 from monitor.compat import UTC
 from monitor.domain.delivery import Delivery
+from monitor.domain.enums import AlertKind
 from monitor.domain.model import Alert
 from monitor.errors import NotifyError
 
@@ -149,10 +150,23 @@ class OutboxWorker:
             machine=self.machine,
             zone=self.zone,
             remind_every=self.remind_every,
+            head=self._head(alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
         return alert_id
+
+    def _head(self, alert: Alert) -> tuple[int, str] | None:
+        """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness
+        of the register outside the PC), None for others or when it cannot be read."""
+        if alert.kind not in (AlertKind.RESOLVED, AlertKind.MONITOR):
+            return None
+        head = getattr(self._register, "head", None)
+        try:
+            return head() if callable(head) else None
+        except Exception:  # the alert must go out even then
+            log.exception("cannot read the register's head for the alert")
+            return None
 
     def kick(self) -> None:
         """A new row was written: look at the outbox now. Safe before ``run`` starts."""

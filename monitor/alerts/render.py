@@ -67,13 +67,16 @@ def render(
     machine: str,
     zone: str | tzinfo = "Asia/Tokyo",
     remind_every: timedelta | None = None,
+    head: tuple[int, str] | None = None,
 ) -> tuple[str, str]:
     """Return ``(title, body)`` of ``alert`` in ``language`` ("ja" or "en").
 
     The title is ``[<kind>] <text>`` (+ reminder number) ``- <machine>``; the body is
     plain text with one ``label: value`` per line, then what to do. Times are shown in
-    ``zone``. ``remind_every`` (optional) is mentioned in overdue alerts. Raise
-    ValueError for an unknown language or a naive time."""
+    ``zone``. ``remind_every`` (optional) is mentioned in overdue alerts. ``head``
+    (record number, hash) of the register is shown in ``resolved`` and ``monitor``
+    alerts: the mailbox keeps a trail of heads that ``verify --anchor`` can check.
+    Raise ValueError for an unknown language or a naive time."""
     _check_language(language)
     tz = _zone(zone)
     L = language  # short on purpose: used on every line below
@@ -88,6 +91,8 @@ def render(
         lines += ["", _t(L, "f.todo") + ":"]
         every = format_elapsed(remind_every, L) if remind_every else ""
         lines += [_t(L, key, every=every) for key in _todo(alert, remind_every)]
+    if head is not None and alert.kind in (AlertKind.RESOLVED, AlertKind.MONITOR):
+        lines += ["", f"{_t(L, 'f.head')}: {_t(L, 'head', seq=head[0], hash=head[1])}"]
     return title, "\n".join([*lines, "", _t(L, "footer")]) + "\n"
 
 
@@ -99,7 +104,10 @@ def _monitor_lines(lines: list[str], alert: Alert, tz: tzinfo, L: str) -> None:
     lines += ["", _t(L, "f.todo") + ":"]
     code = alert.detail.partition(":")[0].strip()
     broken = code in _FAULT_DETAILS or alert.severity != Severity.INFO
-    lines.append(_t(L, "todo.check_monitor" if broken else "todo.no_action"))
+    if code.startswith("register-") and code != "register-fault":
+        lines.append(_t(L, "todo.register"))
+    else:
+        lines.append(_t(L, "todo.check_monitor" if broken else "todo.no_action"))
 
 
 def _session_lines(lines: list[str], alert: Alert, s: Session, tz: tzinfo, L: str) -> None:

@@ -42,6 +42,32 @@ def say(name: str, /, **values: Any) -> str:
     return t(CLI_LANGUAGE, f"cli.{name}", **values)
 
 
+def error_lines(exc: BaseException) -> list[str] | None:
+    """Return the lines that say ``exc`` to a person (our own errors; SQLite saying the
+    register file is damaged), or None for a bug (let its traceback show)."""
+    import sqlite3
+
+    from monitor.errors import MonitorError, RegisterDamaged
+
+    if isinstance(exc, sqlite3.DatabaseError):  # a read path that did not convert it
+        from monitor.register.damage import is_damage
+
+        if not is_damage(exc):
+            return None
+        exc = RegisterDamaged("the register", str(exc))
+    if isinstance(exc, RegisterDamaged):
+        lines = [t(CLI_LANGUAGE, "register.damaged", path=exc.path, detail=exc.detail)]
+        if exc.moved_to:
+            lines.append(t(CLI_LANGUAGE, "register.damaged_moved", path=exc.moved_to))
+        else:
+            lines.append(t(CLI_LANGUAGE, "register.damaged_kept", path=exc.path))
+        lines.append(t(CLI_LANGUAGE, "register.damaged_todo", path=exc.path))
+        return lines
+    if isinstance(exc, MonitorError):
+        return [say("error", error=exc)]
+    return None
+
+
 def print_config_error(exc: ConfigError) -> None:
     """Print ``exc``'s source and every problem it lists, on stderr."""
     click.echo(say("config.invalid", source=exc.source), err=True)

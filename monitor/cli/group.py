@@ -109,7 +109,7 @@ COMMANDS: dict[str, Lazy] = {
 
 class LazyGroup(click.Group):
     """Loads a command on first use; turns our own errors into one clear line (exit 1)
-    instead of a traceback."""
+    instead of a traceback (a damaged register: what it is and what to do)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -137,13 +137,13 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from monitor.errors import MonitorError  # loaded by every command that raises one
+            from monitor.cli.common import error_lines
 
-            if not isinstance(exc, MonitorError):
+            lines = error_lines(exc)
+            if lines is None:
                 raise
-            from monitor.cli.common import say
-
-            click.echo(say("error", error=exc), err=True)
+            for line in lines:
+                click.echo(line, err=True)
             sys.exit(1)
 
 

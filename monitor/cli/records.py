@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.cli.common import config_option, load_or_exit, say
+from monitor.cli.common import CLI_LANGUAGE, config_option, load_or_exit, say
+from monitor.texts import t
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -69,9 +70,33 @@ def _instant(value: date | datetime | None, zone: tzinfo, *, end: bool) -> datet
 
 
 def open_register(config: Config) -> Register:
-    from monitor.register import Register
+    """Return the register opened read-only. When it is gone but its witness says the
+    monitor had one, say so (not "no register yet") and exit 1."""
+    from monitor.register import Register, read_witness
 
-    return Register.open_readonly(config.store.path)
+    path = config.store.path
+    if not path.exists():
+        witness = read_witness(path)
+        if witness is not None:
+            click.echo(
+                t(CLI_LANGUAGE, "register.missing", path=path, seq=witness.seq, head=witness.hash),
+                err=True,
+            )
+            click.echo(t(CLI_LANGUAGE, "register.missing_todo"), err=True)
+            sys.exit(1)
+    return Register.open_readonly(path)
+
+
+def check_first(reg: Register) -> tuple[str, str] | None:
+    """Verify ``reg`` before printing from it; return ``(record, reason)`` of the first
+    broken record, or None when intact. (A damaged file raises RegisterDamaged.)"""
+    from monitor.errors import ChainBroken
+
+    try:
+        reg.verify()
+    except ChainBroken as exc:
+        return exc.record, exc.reason
+    return None
 
 
 @click.command("log")
@@ -99,8 +124,13 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
     config, _ = load_or_exit(config_path)
     zone = config.zone
     with open_register(config) as reg:
+        broken = check_first(reg)
         sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
         outbox = reg.alerts_for([s.id for s in sessions])
+    if broken is not None:
+        # At the top of what is printed (on stderr with --json: the JSON stays JSON).
+        warning = t(CLI_LANGUAGE, "register.broken_top", record=broken[0], reason=broken[1])
+        click.echo(warning, err=as_json)
     if as_json:
         out = [session_json(s, outbox[s.id], zone) for s in sessions]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -108,6 +138,8 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
         click.echo(say("records.none_in_period" if since or until else "records.none_yet"))
     else:
         click.echo(log_table(sessions, outbox, zone))
+    if broken is not None:
+        sys.exit(1)
 
 
 @click.command("export")
@@ -161,17 +193,17 @@ def export_command(
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        click.echo(say("records.cannot_write", path=output, error=exc.strerror), err=True)
-        sys.exit(1)
-    click.echo(
-        say("records.exported", path=output, n=len(sessions), year=month[0], month=month[1]),
-        err=True,
-    )
-    if not chain.ok:
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            click.echo(say("records.cannot_write", path=output, error=exc.strerror), err=True)
+            sys.exit(1)
+        click.echo(
+            say("records.exported", path=output, n=len(sessions), year=month[0], month=month[1]),
+            err=True,
+        )
+    if not chain.ok:  # to standard output too: a printout of a broken chain never exits 0
         click.echo(
             say("records.broken", record=chain.broken_record, reason=chain.broken_reason), err=True
         )
@@ -212,18 +244,28 @@ def verify_command(config_path: Path | None, anchor: tuple[int, str] | None) -> 
     """Check the register's hash chain and tables: exit 0 when intact, 1 naming the
     first record that was edited, deleted or inserted."""
     from monitor.errors import ChainBroken
+    from monitor.register import read_witness, witness_path
 
     config, _ = load_or_exit(config_path)
-    with open_register(config) as reg:
-        try:
+    path = config.store.path
+    witness = read_witness(path)  # before the snapshot: it can only be older than it
+    try:
+        with open_register(config) as reg:  # opening can say a version was set back
             count = reg.verify(anchor)
-        except ChainBroken as exc:
-            click.echo(say("records.broken", record=exc.record, reason=exc.reason), err=True)
-            click.echo(say("records.register", path=config.store.path), err=True)
-            sys.exit(1)
-        seq, head = reg.head()
+            if witness is not None:  # the head the monitor last noted, beside the file
+                reg.check_anchor(witness.seq, witness.hash)
+            seq, head = reg.head()
+    except ChainBroken as exc:
+        click.echo(say("records.broken", record=exc.record, reason=exc.reason), err=True)
+        click.echo(say("records.register", path=path), err=True)
+        sys.exit(1)
     click.echo(say("records.intact", n=count))
-    click.echo(say("records.register", path=config.store.path))
+    click.echo(say("records.register", path=path))
     click.echo(say("records.head", seq=seq, head=head))
     if anchor:
         click.echo(say("records.anchor", seq=anchor[0], head=anchor[1].lower()))
+    if witness is not None:
+        where = witness_path(path)
+        click.echo(
+            t(CLI_LANGUAGE, "register.witness", seq=witness.seq, head=witness.hash, path=where)
+        )

@@ -15,7 +15,7 @@ re-armed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -28,6 +28,9 @@ from monitor.domain.events import Input, PermitGranted, Restored
 
 log = logging.getLogger("monitor.daemon")
 
+#: A next attempt up to this much beyond ``alerts.retry_max`` is still a retry.
+RETRY_SLACK = timedelta(minutes=1)
+
 
 class Continuity:
     """Stores ``last_seen``, restores the open session at start, leaves it at stop."""
@@ -39,12 +42,14 @@ class Continuity:
         faults: Faults,
         traffic: TrafficMeter,
         feed: Callable[[Input], None],
+        altered: Callable[[Iterable[object]], None] = lambda found: None,
     ):
         self._rt = rt
         self._writes = writes
         self._faults = faults
         self._traffic = traffic
         self._feed = feed
+        self._altered = altered
         self._saved: datetime | None = None
         self._marked: datetime | None = None
 
@@ -75,16 +80,22 @@ class Continuity:
             self.save_last_seen(now)
 
     def restore(self) -> None:
-        """Continue the session the register says is open, and re-arm valid permits."""
+        """Continue the session the register says is open, and re-arm valid permits:
+        what the chain confirms only (``Register.restore``); what it refused or
+        bounded goes to ``altered``."""
         rt = self._rt
+        now = rt.now()
         try:
-            session = rt.register.current_session()
-            last_seen = rt.register.last_seen()
-            permits = rt.register.valid_permits(rt.now())
+            permits = rt.register.valid_permits(now)
+            checked = rt.register.restore(
+                now, max_delay=rt.config.alerts.retry_max + RETRY_SLACK, permits=permits
+            )
         except Exception as exc:
             log.exception("cannot read the open session from the register")
             self._faults.failed("register", exc, str(exc))
             return
+        self._altered(checked.altered)
+        session, last_seen = checked.session, checked.last_seen
         if session is not None:
             seen = max(last_seen or session.last_seen or session.started_at, session.started_at)
             log.info(
@@ -95,7 +106,7 @@ class Continuity:
             )
             self._traffic.reset(carry=(session.bytes_sent, session.bytes_received))
             self._feed(Restored(session=session, last_seen=seen))
-        for permit in permits:
+        for permit in checked.permits:
             self._feed(PermitGranted(permit))
 
     def leave_open(self, now: datetime) -> None:

@@ -23,6 +23,7 @@ from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
+from monitor.daemon.integrity import Integrity
 from monitor.daemon.lamp import Lamp
 from monitor.daemon.parts import IndicatorHooks, Parts
 from monitor.daemon.ports import ControlPort
@@ -62,10 +63,13 @@ class Daemon:
         self.faults = Faults(
             parts.timing, lambda detail: self.alerting.monitor_alert(detail), lambda: rt.loop
         )
-        self.writes = WriteQueue(self.faults)
+        self.writes = WriteQueue(
+            self.faults, lambda what, exc: self.integrity.write_refused(what, exc)
+        )
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
+        self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic)
+        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.integrity.as_dict)
         self.lamp = Lamp(rt, self.faults, self.view.publish)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
@@ -84,7 +88,9 @@ class Daemon:
             lambda: self.view.line(rt.now()),
         )
         self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
-        self.continuity = Continuity(rt, self.writes, self.faults, self.traffic, self.feed)
+        self.continuity = Continuity(
+            rt, self.writes, self.faults, self.traffic, self.feed, self.integrity.restored
+        )
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
         self._ready_sent = False
@@ -118,6 +124,7 @@ class Daemon:
         if control is None:
             return 1
         self._signals()
+        self.integrity.at_start()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
         self.alerting.monitor_alert("started", Severity.INFO)
@@ -207,6 +214,7 @@ class Daemon:
         await self.tasks.cancel_all()
         self.alerting.kill_sender()
         self.continuity.leave_open(rt.now())
+        self.integrity.beat(rt.now())  # the witness notes the head left behind
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)
         await control.close()
         self._close_parts()
@@ -294,6 +302,7 @@ class Daemon:
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.heartbeat(now)
+        self.integrity.beat(now)
         if self.timers.overdue(now):
             self.feed(Tick())
         self.view.publish(now)

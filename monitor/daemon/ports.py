@@ -49,6 +49,21 @@ class RegisterPort(Protocol):
 
     def outbox_summary(self) -> dict[str, Any]: ...
 
+    def restore(
+        self,
+        now: datetime,
+        *,
+        lease: timedelta = ...,
+        max_delay: timedelta,
+        permits: list[Permit],
+    ) -> Any: ...
+
+    def file_problem(self) -> str | None: ...
+
+    def note_witness(self, at: datetime) -> bool: ...
+
+    def rescue(self, at: datetime) -> Any: ...
+
 
 class IndicatorPort(Protocol):
     """The lamp and buzzer (``monitor.indicator.Indicator``)."""

@@ -47,8 +47,16 @@ def _interface_json(obs: LinkObserved) -> dict[str, Any]:
 class StatusView:
     """The status line (sent to systemd when it changes) and the status reply."""
 
-    def __init__(self, rt: Runtime, faults: Faults, writes: WriteQueue, traffic: TrafficMeter):
+    def __init__(
+        self,
+        rt: Runtime,
+        faults: Faults,
+        writes: WriteQueue,
+        traffic: TrafficMeter,
+        integrity: Callable[[], dict[str, Any]] = dict,
+    ):
         self._rt = rt
+        self._integrity = integrity
         self._faults = faults
         self._writes = writes
         self._traffic = traffic
@@ -154,4 +162,5 @@ class StatusView:
             "steps": rt.steps,
             "unsaved_writes": len(self._writes),
             "faults": self._faults.as_dict(),
+            "register": self._integrity(),
         }

@@ -89,9 +89,14 @@ class InProcessHolidays:
 
 
 def open_register(config: Config) -> RegisterPort:
-    from monitor.register import Register
+    """Open the daemon's register: compared with the witness of the last run, every
+    page read once; a damaged, empty, older or rebuilt file is moved aside and a new
+    register names it (``Register.found_at_start`` says what was found)."""
+    from monitor.compat import UTC
+    from monitor.register import open_for_daemon
 
-    return Register(config.store.path)
+    # The wall clock, not the daemon's: it names the file moved aside now.
+    return open_for_daemon(config.store.path, datetime.now(UTC)).register
 
 
 def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from monitor.daemon.faults import Faults
+from monitor.errors import RegisterAltered
 
 log = logging.getLogger("monitor.daemon")
 
@@ -22,8 +23,13 @@ class WriteQueue:
     """Register writes, each ``(what, fn, why)``: ``fn()`` does it, ``what`` and ``why``
     (the input that caused it) are for the log."""
 
-    def __init__(self, faults: Faults):
+    def __init__(
+        self, faults: Faults, refused: Callable[[str, RegisterAltered], None] | None = None
+    ):
+        """``refused(what, exc)``: a write the register refused because the row it
+        updates was altered behind the chain's back (retrying cannot help)."""
         self._faults = faults
+        self._refused = refused
         self._writes: deque[tuple[str, Callable[[], Any], str]] = deque()
 
     def __len__(self) -> int:
@@ -47,6 +53,15 @@ class WriteQueue:
             what, fn, why = self._writes[0]
             try:
                 fn()
+            except RegisterAltered as exc:
+                # Not a failing disk: the row was edited by hand. The daemon never
+                # chains what it did not write, so this write is not done; the row is
+                # left as it was found, for verify to name.
+                self._writes.popleft()
+                log.critical("register: %s (%s) refused: %s", what, why, exc)
+                if self._refused is not None:
+                    self._refused(what, exc)
+                continue
             except Exception as exc:
                 first = fault.failed(exc)
                 log.error(

@@ -113,6 +113,9 @@ class Part(StrEnum):
     WATCHER = "watcher"
     ENGINE = "engine"
     OUTBOX = "outbox"
+    #: The register was found altered, replaced or damaged (``daemon.integrity``);
+    #: it stays failing until the next start.
+    INTEGRITY = "integrity"
 
 
 class LookName(StrEnum):

@@ -129,7 +129,11 @@ class Alert:
     @property
     def key(self) -> str:
         """Return the idempotency key: one alert per (session, kind, reminder)."""
-        sid = self.session.id if self.session else f"monitor@{self.at.isoformat()}"
+        if self.session is not None:
+            sid = self.session.id
+        else:  # two notices at one instant (a start that found the register altered)
+            code = self.detail.partition(":")[0].strip()
+            sid = f"monitor@{self.at.isoformat()}" + (f":{code}" if code else "")
         return f"{sid}/{self.kind}/{self.reminder}"
 
 

@@ -36,6 +36,22 @@ Extensions (this implementation):
     .outbox(include_delivered=False) -> list[OutboxRow]
     .head() -> tuple[int, str]                (seq, hash) of the newest chain record
     .verify(anchor=None) -> int               with a (seq, hash) noted earlier from head()
+    .restore(now, lease=, max_delay=, permits=) -> Restore   what a daemon may continue,
+                                              checked against the chain (``restore``)
+    .check_integrity()                        SQLite reads every page; RegisterDamaged
+    .file_problem() -> str | None             deleted / replaced / truncated / -wal gone
+    .hash_at(seq), .origin()                  a record's hash; what this register replaced
+    open_for_daemon(path, now) -> Opened      the witness compared, a damaged, empty or
+                                              older file moved aside (``startup``)
+    read_witness / write_witness              the last head, beside the file (``witness``)
+
+Integrity (issue 14). ``verify`` also checks the file's shape (``shape``: every
+table, column and index its schema version has, no trigger or view). The daemon
+never chains what it did not write: ``update_chained`` refuses a row that is not its
+newest chain version (RegisterAltered), and ``restore`` bounds the unchained fields
+(``meta.last_seen``, outbox schedules) by what the chain says. SQLite's corruption
+errors become RegisterDamaged (``damage``), and a damaged file is moved aside, never
+deleted.
 
 Tamper evidence. Every write appends, in the same transaction, a record to the
 append-only ``chain`` table: the table and key of the row written and the
@@ -75,7 +91,9 @@ from __future__ import annotations
 
 from monitor.domain.outbox import OutboxRow
 from monitor.register.chain import GENESIS, canonical, chain_hash
+from monitor.register.damage import move_aside
 from monitor.register.outbox import DEFAULT_LEASE
+from monitor.register.restore import Alteration, Restore
 from monitor.register.rows import from_iso, to_iso
 from monitor.register.schema import (
     ADDED_COLUMNS,
@@ -84,20 +102,33 @@ from monitor.register.schema import (
     SCHEMA_VERSION,
     UNCHAINED_COLUMNS,
 )
+from monitor.register.startup import FINDINGS, Opened, StartFinding, open_for_daemon
 from monitor.register.store import Register
+from monitor.register.witness import Witness, read_witness, witness_path, write_witness
 
 __all__ = [
     "ADDED_COLUMNS",
     "CHAINED",
     "DEFAULT_LEASE",
+    "FINDINGS",
     "GENESIS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "UNCHAINED_COLUMNS",
+    "Alteration",
+    "Opened",
     "OutboxRow",
     "Register",
+    "Restore",
+    "StartFinding",
+    "Witness",
     "canonical",
     "chain_hash",
     "from_iso",
+    "move_aside",
+    "open_for_daemon",
+    "read_witness",
     "to_iso",
+    "witness_path",
+    "write_witness",
 ]

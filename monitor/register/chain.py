@@ -13,7 +13,8 @@ import json
 import sqlite3
 from typing import Any
 
-from monitor.register.schema import CHAINED, UNCHAINED_COLUMNS
+from monitor.errors import ChainBroken, RegisterAltered
+from monitor.register.schema import ADDED_COLUMNS, CHAINED, UNCHAINED_COLUMNS
 
 GENESIS = "0" * 64
 
@@ -61,6 +62,46 @@ def chain_append(
     )
 
 
+def newest_body(db: sqlite3.Connection, tbl: str, key: Any) -> str | None:
+    """Return the body of the newest chain record of row ``key`` of ``tbl`` (one probe of
+    the ``chain_rows`` index), or None when the chain never saw that row."""
+    r = db.execute(
+        "SELECT body FROM chain WHERE seq = (SELECT MAX(seq) FROM chain WHERE tbl = ? AND key = ?)",
+        (tbl, str(key)),
+    ).fetchone()
+    return None if r is None else str(r[0])
+
+
+def check_row(tbl: str, key: str, have: dict[str, Any], body: str | None) -> None:
+    """Raise ChainBroken unless ``have`` (a row's chained columns) equals its newest
+    chain version ``body`` (a column added by a later migration takes its default)."""
+    name = f"{tbl} row {key}"
+    if body is None:
+        raise ChainBroken(name, "not in the chain (inserted)")
+    have_text = canonical(have)
+    if have_text == body:  # the common case: no parsing needed
+        return
+    want = json.loads(body)
+    if not isinstance(want, dict):
+        raise ChainBroken(name, "its chain record is not a row (edited)")
+    for col in have:
+        if col not in want and (tbl, col) in ADDED_COLUMNS:
+            want[col] = ADDED_COLUMNS[(tbl, col)]
+    if have_text != canonical(want):
+        cols = sorted(c for c in set(have) | set(want) if have.get(c) != want.get(c))
+        raise ChainBroken(name, f"differs from its chain record in {', '.join(cols)} (edited)")
+
+
+def check_stored(db: sqlite3.Connection, tbl: str, row: sqlite3.Row) -> None:
+    """Raise RegisterAltered unless table row ``row`` is what the chain last recorded
+    of it: what the daemon builds on must be what it wrote."""
+    key = row[CHAINED[tbl]]
+    try:
+        check_row(tbl, str(key), row_body(tbl, row), newest_body(db, tbl, key))
+    except ChainBroken as exc:
+        raise RegisterAltered(exc.record, exc.reason) from None
+
+
 def _select(db: sqlite3.Connection, tbl: str, key: Any) -> sqlite3.Row | None:
     row: sqlite3.Row | None = db.execute(
         f"SELECT * FROM {tbl} WHERE {CHAINED[tbl]} = ?", (key,)
@@ -84,10 +125,14 @@ def insert_chained(db: sqlite3.Connection, tbl: str, values: dict[str, Any]) -> 
 
 def update_chained(db: sqlite3.Connection, tbl: str, key: Any, values: dict[str, Any]) -> bool:
     """Update one row; chain it only when a chained column changed. Return False if
-    there is no such row."""
+    there is no such row; raise RegisterAltered if the row is not what the chain last
+    recorded of it (edited or inserted behind the chain's back)."""
     before = _select(db, tbl, key)
     if before is None:
         return False
+    # Never chain what this code did not write: a row edited or inserted by hand would
+    # otherwise be laundered into a chain that verifies.
+    check_stored(db, tbl, before)
     sets = ", ".join(f"{c} = ?" for c in values)
     db.execute(f"UPDATE {tbl} SET {sets} WHERE {CHAINED[tbl]} = ?", (*values.values(), key))
     after = _select(db, tbl, key)

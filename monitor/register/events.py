@@ -32,7 +32,7 @@ class EventsMixin(RegisterCore):
 
     def link_events(self) -> list[LinkObserved]:
         """Return every link event, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM link_events ORDER BY id").fetchall()
         return [link_event_from(r) for r in rows]
 
@@ -43,7 +43,7 @@ class EventsMixin(RegisterCore):
 
     def transitions(self) -> list[Transition]:
         """Return every transition, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM transitions ORDER BY id").fetchall()
         return [transition_from(r) for r in rows]
 
@@ -96,7 +96,7 @@ class EventsMixin(RegisterCore):
     def last_seen(self) -> datetime | None:
         """Return the daemon's last sign of life: the later of the heartbeat stored by
         ``set_last_seen`` and the mark of ``mark_alive``; None when there is neither."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT value FROM meta WHERE key = 'last_seen'").fetchone()
         stored = from_iso(r["value"]) if r else None
         try:

@@ -190,18 +190,18 @@ class OutboxMixin(RegisterCore):
         sql = "SELECT * FROM alerts"
         if not include_delivered:
             sql += " WHERE delivered_at IS NULL"
-        with self._lock:
+        with self._guard():
             return [outbox_from(r) for r in self._db.execute(sql + " ORDER BY id").fetchall()]
 
     def alert(self, id: int) -> OutboxRow | None:
         """Return outbox row ``id``, or None."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT * FROM alerts WHERE id = ?", (id,)).fetchone()
         return outbox_from(r) if r else None
 
     def attempts(self, alert_id: int) -> list[dict[str, Any]]:
         """Return the attempts of one alert, oldest first: at, ok, error, duration_s."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT * FROM alert_attempts WHERE alert_id = ? ORDER BY id", (alert_id,)
             ).fetchall()
@@ -232,6 +232,6 @@ class OutboxMixin(RegisterCore):
     def last_delivery_at(self) -> datetime | None:
         """Return when the newest delivered alert was delivered, or None (one index probe,
         where ``outbox(include_delivered=True)`` reads every alert ever raised)."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT MAX(delivered_at) FROM alerts").fetchone()
         return from_iso(r[0])

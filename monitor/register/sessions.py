@@ -43,13 +43,13 @@ class SessionsMixin(RegisterCore):
 
     def permit(self, permit_id: int) -> Permit | None:
         """Return the permit with that id, or None."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT * FROM permits WHERE id = ?", (permit_id,)).fetchone()
         return permit_from(r) if r else None
 
     def permits(self) -> list[Permit]:
         """Return every permit, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT * FROM permits ORDER BY id").fetchall()
         return [permit_from(r) for r in rows]
 
@@ -58,7 +58,7 @@ class SessionsMixin(RegisterCore):
         linked to yet, oldest first."""
         # permits_until finds the unexpired ones (a second of slack for the float day
         # arithmetic; valid_at decides exactly), sessions_permit the linked ones.
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT * FROM permits p"
                 " WHERE julianday(granted_at) + expected_s / 86400.0 > julianday(?) - ?"
@@ -102,7 +102,7 @@ class SessionsMixin(RegisterCore):
 
     def current_session(self) -> Session | None:
         """Return the open session (the newest without ``ended_at``), or None."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute(
                 "SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1"
             ).fetchone()
@@ -110,7 +110,7 @@ class SessionsMixin(RegisterCore):
 
     def session(self, session_id: str) -> Session | None:
         """Return the session with that id, or None."""
-        with self._lock:
+        with self._guard():
             r = self._db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
             return self._session_from(self._db, r) if r else None
 

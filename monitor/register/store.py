@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from monitor.register.events import EventsMixin
 from monitor.register.outbox import OutboxMixin
+from monitor.register.restore import RestoreMixin
 from monitor.register.sessions import SessionsMixin
-from monitor.register.verify import verify
+from monitor.register.verify import check_anchor, verify
+from monitor.register.witness import write_witness
 
 
-class Register(SessionsMixin, OutboxMixin, EventsMixin):
+class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
-    migrates) or ``Register.open_readonly(path)``; close it or use ``with``."""
+    migrates) or ``Register.open_readonly(path)``; close it or use ``with``.
+
+    ``found_at_start``: what ``startup.open_for_daemon`` found instead of the register
+    of the last run (empty: nothing wrong)."""
+
+    found_at_start: tuple[object, ...] = ()
+    _witnessed: tuple[int, str] | None = None
+
+    def note_witness(self, at: datetime) -> bool:
+        """Write the head to the witness file if it changed since the last note; return
+        True when written. Raise OSError if it cannot be."""
+        head = self.head()
+        if head == self._witnessed:
+            return False
+        write_witness(self.path, head, at)
+        self._witnessed = head
+        return True
 
     #: ``((data_version, total_changes), summary)`` of the last ``outbox_summary``.
     _summary_memo: tuple[tuple[int, int], dict[str, Any]] | None = None
@@ -43,3 +62,9 @@ class Register(SessionsMixin, OutboxMixin, EventsMixin):
         from scratch by someone who rewrote the whole file."""
         with self._read() as db:
             return verify(db, anchor)
+
+    def check_anchor(self, seq: int, head: str) -> None:
+        """Raise ChainBroken unless chain record ``seq`` carries ``head`` (a head noted
+        earlier: by hand, in an alert, or in the witness beside the file)."""
+        with self._read() as db:
+            check_anchor(db, seq, head)

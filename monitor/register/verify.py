@@ -1,6 +1,8 @@
 """``verify``: recompute the chain and compare every table with it, in bounded memory.
 
 Steps, each raising ChainBroken naming the first record that does not agree:
+0. the file's shape is the one its schema version has (``shape``: every chained
+   table with its columns, every index, no trigger or view);
 1. walk the chain in order: sequence, link to the previous record, hash, JSON body
    (one record at a time: nothing but the previous hash is kept);
 2. the noted anchor (if any) still carries its hash;
@@ -18,8 +20,9 @@ import sqlite3
 from typing import Any
 
 from monitor.errors import ChainBroken
-from monitor.register.chain import GENESIS, canonical, chain_hash
-from monitor.register.schema import ADDED_COLUMNS, CHAINED, UNCHAINED_COLUMNS
+from monitor.register.chain import GENESIS, chain_hash, check_row
+from monitor.register.schema import CHAINED, UNCHAINED_COLUMNS
+from monitor.register.shape import check_shape
 
 #: Rows fetched per round trip while streaming (bounds memory, amortises the calls).
 _BATCH = 128
@@ -28,10 +31,11 @@ _BATCH = 128
 def verify(db: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> int:
     """Return the number of chain records when the chain and every table agree; raise
     ChainBroken otherwise. ``db`` is inside a read transaction (one snapshot)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    check_shape(db, version)
     count, schema = _walk_chain(db)
     if anchor is not None:
-        _check_anchor(db, *anchor)
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+        check_anchor(db, *anchor)
     if version != schema:
         raise ChainBroken("schema", f"file says v{version}, chain says v{schema}")
     for tbl, pk in CHAINED.items():
@@ -97,7 +101,7 @@ def _walk_chain(db: sqlite3.Connection) -> tuple[int, int]:
     return seq, schema
 
 
-def _check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
+def check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
     """Check that chain record ``seq`` still carries the noted hash ``want``."""
     r = db.execute("SELECT hash FROM chain WHERE seq = ?", (seq,)).fetchone()
     if r is None:
@@ -107,25 +111,6 @@ def _check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
             f"chain record {seq}",
             f"hash {r['hash'][:12]}… is not the noted {want[:12]}… (the register was rewritten)",
         )
-
-
-def _check_row(tbl: str, key: str, have: dict[str, Any], body: str | None) -> None:
-    """Check one table row ``have`` against its newest chain version ``body``."""
-    name = f"{tbl} row {key}"
-    if body is None:
-        raise ChainBroken(name, "not in the chain (inserted)")
-    have_text = canonical(have)
-    if have_text == body:  # the common case: no parsing needed
-        return
-    want = json.loads(body)
-    if not isinstance(want, dict):
-        raise ChainBroken(name, "its chain record is not a row (edited)")
-    for col in have:
-        if col not in want and (tbl, col) in ADDED_COLUMNS:
-            want[col] = ADDED_COLUMNS[(tbl, col)]
-    if have_text != canonical(want):
-        cols = sorted(c for c in set(have) | set(want) if have.get(c) != want.get(c))
-        raise ChainBroken(name, f"differs from its chain record in {', '.join(cols)} (edited)")
 
 
 def _check_table(db: sqlite3.Connection, tbl: str, pk: str) -> None:
@@ -147,7 +132,7 @@ def _check_table(db: sqlite3.Connection, tbl: str, pk: str) -> None:
     at_pk, seen = names.index(pk), 0
     for row in _stream(cur):
         seen += 1
-        _check_row(tbl, str(row[at_pk]), {name: row[i] for i, name in chained}, row[-1])
+        check_row(tbl, str(row[at_pk]), {name: row[i] for i, name in chained}, row[-1])
     known = db.execute("SELECT COUNT(DISTINCT key) FROM chain WHERE tbl = ?", (tbl,)).fetchone()
     if known[0] != seen:
         _report_deleted(db, tbl, pk)

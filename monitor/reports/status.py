@@ -98,6 +98,19 @@ def _monitor(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
     return text
 
 
+def _register(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
+    """The newest thing found wrong with the register (altered, replaced, damaged),
+    with when; empty when nothing was."""
+    events = ((reply.get("monitor") or {}).get("register") or {}).get("events") or []
+    if not events:
+        return ""
+    newest = events[-1]
+    text = f"{_local(newest.get('at'), zone)} {newest.get('detail')}"
+    if len(events) > 1:
+        text += t(lang, "status.register.more", n=len(events) - 1)
+    return text
+
+
 def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str]]:
     rows = [
         ("state", _state(reply, lang)),
@@ -126,6 +139,9 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
         )
     )
     rows.append(("monitor", _monitor(reply, lang, zone)))
+    register = _register(reply, lang, zone)
+    if register:
+        rows.append(("register", register))
     return [(t(lang, f"status.label.{key}"), value) for key, value in rows]
 
 

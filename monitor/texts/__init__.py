@@ -27,6 +27,7 @@ AREAS: tuple[str, ...] = (
     "control",
     "indicator",
     "printout",
+    "register",
     "reports",
     "status",
     "statusline",

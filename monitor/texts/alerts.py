@@ -111,6 +111,26 @@ JA: dict[str, str] = {
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    # the register's integrity (issue 14)
+    "f.head": "台帳の先頭",
+    "head": "記録 {seq} 番 {hash}",
+    "detail.register-altered": "台帳が監視プログラム以外によって書き換えられています。"
+    "書き換えられた記録は引き継がず、新しい接続として監視を続けます。",
+    "detail.register-missing": "台帳のファイルがありません。新しい台帳で監視を続けます。",
+    "detail.register-empty": "台帳のファイルが空（0 バイト）になっていました。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-damaged": "台帳のファイルが壊れています。別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-reshaped": "台帳の構造（表・列・索引・トリガー）が変更されています。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-older": "台帳が前回より古いものに置き換えられています（記録が失われています）。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-rewritten": "台帳が作り直されています（前回の記録と一致しません）。"
+    "別名で保管し、新しい台帳で監視を続けます。",
+    "detail.register-file": "動作中に台帳のファイルが削除・置換・切り詰められました。"
+    "これ以降の記録は失われるおそれがあります。",
+    "todo.register": "・台帳の改ざん・消失のおそれがあります。管理者に連絡し、"
+    "保管されたファイルを削除せずに調べてください:\n"
+    "    link-monitor verify / link-monitor status / journalctl -u link-monitor",
 }
 
 EN: dict[str, str] = {
@@ -208,4 +228,26 @@ EN: dict[str, str] = {
     "detail.watcher-fault": "The network link cannot be watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    # the register's integrity (issue 14)
+    "f.head": "Register head",
+    "head": "record {seq} {hash}",
+    "detail.register-altered": "The register was changed by something other than the monitor. "
+    "The changed records are not continued; monitoring goes on with a new connection.",
+    "detail.register-missing": "The register file is gone. Monitoring goes on with a new register.",
+    "detail.register-empty": "The register file was empty (0 bytes). It was kept under "
+    "another name; monitoring goes on with a new register.",
+    "detail.register-damaged": "The register file is damaged. It was kept under another "
+    "name; monitoring goes on with a new register.",
+    "detail.register-reshaped": "The register's structure (a table, column, index or "
+    "trigger) was changed. It was kept under another name; monitoring goes on with a new "
+    "register.",
+    "detail.register-older": "The register was replaced by an older one (records are "
+    "missing). It was kept under another name; monitoring goes on with a new register.",
+    "detail.register-rewritten": "The register was rebuilt (it does not match the last run). "
+    "It was kept under another name; monitoring goes on with a new register.",
+    "detail.register-file": "The register file was deleted, replaced or truncated while the "
+    "monitor ran. Records written from now on may be lost.",
+    "todo.register": "- The register may have been tampered with or lost. Tell the "
+    "administrator, and keep the files set aside (do not delete them):\n"
+    "    link-monitor verify / link-monitor status / journalctl -u link-monitor",
 }
