@@ -81,11 +81,19 @@ def proc_usage(pid: int) -> dict[str, float]:
                         main = int(line.split()[1])
         except FileNotFoundError:
             pass  # a thread ended meanwhile
-    status = {line.split(":")[0]: line.split()[1:] for line in
-              Path(f"/proc/{pid}/status").read_text().splitlines()}
+    status = {
+        line.split(":")[0]: line.split()[1:]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    }
     rss, hwm = int(status["VmRSS"][0]), int(status["VmHWM"][0])
-    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss, "hwm": hwm,
-            "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
+    return {
+        "cpu": cpu,
+        "switches": switches,
+        "main": main,
+        "rss": rss,
+        "hwm": hwm,
+        "threads": len(list(Path(f"/proc/{pid}/task").iterdir())),
+    }
 
 
 def ms(seconds: float) -> str:
@@ -120,8 +128,9 @@ def thread_wakeups(pid: int) -> dict[int, tuple[str, int]]:
     return out
 
 
-def wakeups_per_minute(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]],
-                       seconds: float, pid: int) -> list[tuple[str, float]]:
+def wakeups_per_minute(
+    before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]], seconds: float, pid: int
+) -> list[tuple[str, float]]:
     """Return ``(label, wake-ups per minute)`` per thread alive at the end (``main`` for
     the event-loop thread), busiest first, and ``("all", total)`` last."""
     rows = []
@@ -152,8 +161,9 @@ main()
 GC_LINE = re.compile(r"gc-pause gen=(\d) ms=(\d+\.\d+) at=(\d+\.\d+)")
 
 
-def gc_pauses(lines: list[tuple[Any, str]], since: float = 0.0,
-              until: float = float("inf")) -> list[tuple[int, float, float]]:
+def gc_pauses(
+    lines: list[tuple[Any, str]], since: float = 0.0, until: float = float("inf")
+) -> list[tuple[int, float, float]]:
     """Return ``(generation, pause ms, at)`` of the probe's lines stamped in [since, until)."""
     out = []
     for _, line in lines:
