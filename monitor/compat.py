@@ -1,24 +1,32 @@
 """What Python 3.10 lacks, in one place (the receipt PC's Ubuntu 22.04 has 3.10).
 
-Import ``UTC``, ``StrEnum``, ``Self`` and ``tomllib`` from here, never from the
-standard library directly: on 3.11 and later these are the standard ones.
+Import ``UTC``, ``StrEnum``, ``Self``, ``tomllib``, ``asyncio_timeout`` and
+``fromisoformat`` from here, never from the standard library directly: on 3.11
+and later these are the standard ones.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import timezone
+from datetime import datetime, timezone
 
 UTC = timezone.utc
 
 if sys.version_info >= (3, 11):
+    from asyncio import timeout as asyncio_timeout
     from enum import StrEnum
     from typing import Self
 
     import tomllib
+
+    fromisoformat = datetime.fromisoformat
 else:  # pragma: no cover - exercised by the 3.10 test run
+    import asyncio
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
     from enum import Enum
 
+    import async_timeout
     import tomli as tomllib
     from typing_extensions import Self
 
@@ -32,8 +40,39 @@ else:  # pragma: no cover - exercised by the 3.10 test run
             return str(self.value).__format__(spec)
 
         @staticmethod
-        def _generate_next_value_(name, start, count, last_values):
+        def _generate_next_value_(name, start, count, last_values):  # type: ignore[no-untyped-def]
             return name.lower()
 
+    @asynccontextmanager
+    async def asyncio_timeout(delay: float | None) -> AsyncIterator[None]:
+        """``asyncio.timeout`` of 3.11 (via the ``async-timeout`` backport, which the
+        standard one was taken from): on expiry the block is cancelled and the
+        builtin ``TimeoutError`` raised, as on 3.11 (3.10's ``asyncio.TimeoutError``
+        is another class)."""
+        try:
+            async with async_timeout.timeout(delay):
+                yield
+        except asyncio.TimeoutError as exc:
+            raise TimeoutError from exc
 
-__all__ = ["UTC", "Self", "StrEnum", "tomllib"]
+    def fromisoformat(text: str) -> datetime:
+        """``datetime.fromisoformat`` of 3.11 for the forms people and JSON write:
+        3.10 reads only what ``isoformat()`` writes, so a trailing ``Z`` is turned
+        into ``+00:00`` and a fraction is padded to 3 or 6 digits first."""
+        text = text.strip()
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
+        return datetime.fromisoformat(_pad_fraction(text))
+
+    def _pad_fraction(text: str) -> str:
+        head, dot, rest = text.partition(".")
+        if not dot:
+            return text
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        if digits in (3, 6):
+            return text
+        fraction = (rest[:digits] + "000000")[:6]
+        return f"{head}.{fraction}{rest[digits:]}"
+
+
+__all__ = ["UTC", "Self", "StrEnum", "asyncio_timeout", "fromisoformat", "tomllib"]

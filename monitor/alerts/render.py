@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.alerts.media import is_media, media_lead, media_lines
 from monitor.domain.enums import AlertKind, Severity, Verdict
 from monitor.domain.model import Alert, Permit, Session
 from monitor.texts import has, t
@@ -22,7 +23,13 @@ from monitor.texts.formats import format_bytes, format_elapsed, format_local
 LANGUAGES = ("ja", "en")
 
 # Monitor alerts whose detail code means something is broken: staff should look.
-_FAULT_DETAILS = ("indicator-fault", "watcher-fault", "register-fault", "delivery-fault")
+_FAULT_DETAILS = (
+    "indicator-fault",
+    "watcher-fault",
+    "register-fault",
+    "delivery-fault",
+    "media-fault",
+)
 
 
 def _t(language: str, key: str, **values: Any) -> str:
@@ -81,10 +88,14 @@ def render(
     tz = _zone(zone)
     L = language  # short on purpose: used on every line below
     title = f"[{alert.kind}] {_kind_title(alert, L)} - {machine}"
-    lines: list[str] = [_t(L, f"lead.{alert.kind}"), ""]
+    media = is_media(alert)
+    lead = media_lead(alert, L) if media else _t(L, f"lead.{alert.kind}")
+    lines: list[str] = [lead, ""]
     _field(lines, _t(L, "f.machine"), machine)
     _field(lines, _t(L, "f.severity"), _t(L, f"sev.{alert.severity}"))
-    if alert.kind == AlertKind.MONITOR or alert.session is None:
+    if media:
+        media_lines(lines, alert, tz, L)
+    elif alert.kind == AlertKind.MONITOR or alert.session is None:
         _monitor_lines(lines, alert, tz, L)
     else:
         _session_lines(lines, alert, alert.session, tz, L)

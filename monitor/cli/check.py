@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.common import config_option, load_checked_or_exit, say
 from monitor.domain.durations import format_duration
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 @click.command("check-config")
@@ -49,3 +53,28 @@ def check_config(config_path: Path | None) -> None:
     click.echo(say("check.alerts", n=len(alerts.urls), extra=extra, lang=alerts.language))
     click.echo(say("check.store", path=config.store.path))
     click.echo(say("check.control", path=config.control.socket))
+    click.echo(_media_line(config))
+
+
+def _media_line(config: Config) -> str:
+    """Return the summary of ``[media]``: the rules on, or that media are not watched."""
+    m = config.media
+    if not m.watch:
+        return say("check.media_off")
+    rules = [
+        name
+        for name, on in (
+            ("media-online", m.online),
+            ("unregistered-media", m.unregistered),
+            ("media-clinic-hours", m.clinic_hours),
+            ("media-left-in", m.left_in),
+        )
+        if on
+    ]
+    allowed = ", ".join(dict.fromkeys((*m.clinic_hours_allowed, *m.left_in_allowed)))
+    return say(
+        "check.media",
+        rules=", ".join(rules) or say("none"),
+        after=format_duration(m.left_in_after),
+        allowed=allowed or say("none"),
+    )

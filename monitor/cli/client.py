@@ -61,9 +61,17 @@ def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
 @click.command("status")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (for scripts).")
-def status_command(config_path: Path | None, as_json: bool) -> None:
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep going: one JSON line per change (pattern, link, faults, session, outbox).",
+)
+def status_command(config_path: Path | None, as_json: bool, follow: bool) -> None:
     """Show what the running monitor sees: link, period, lamp, session, outbox."""
     config = quick_or_exit(config_path)
+    if follow:
+        follow_status(config.socket)
+        return
     zone = None if as_json else zone_or_exit(config)
     reply = daemon_call(config.socket, {"cmd": "status"})
     reply.pop("ok", None)
@@ -75,6 +83,26 @@ def status_command(config_path: Path | None, as_json: bool) -> None:
     from monitor.reports.status import format_status_report
 
     click.echo(format_status_report(reply, config.language, zone))
+
+
+def follow_status(socket: Path) -> None:
+    """Print the status stream's state lines (not the keep-alives) until the daemon
+    stops or falls silent (exit 1 with one line saying so) or Ctrl-C (exit 0)."""
+    import json
+
+    from monitor.control.client import follow
+
+    try:
+        for line in follow(socket):
+            if line.get("kind") == "keepalive":
+                continue
+            line.pop("ok", None)
+            line.pop("follow", None)
+            click.echo(json.dumps(line, ensure_ascii=False), nl=True)
+    except KeyboardInterrupt:
+        return
+    except ControlError as exc:
+        _refused("status", exc)
 
 
 @click.command("permit")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.cli.common import EXIT_USAGE, config_option, exit_config_error, load_or_exit, say
-from monitor.compat import UTC
+from monitor.compat import UTC, fromisoformat
 from monitor.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     if text.strip().lower() == "now":
         return datetime.now(zone)  # the CLI may read the clock; the schedule never does
     try:
-        at = datetime.fromisoformat(text.strip())
+        at = fromisoformat(text.strip())
     except ValueError:
         raise ValueError(say("explain.iso")) from None
     if at.tzinfo is not None:

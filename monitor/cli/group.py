@@ -51,10 +51,20 @@ COMMANDS: dict[str, Lazy] = {
         "export_command",
         "Export one month of the register, one row per session, for printing.",
     ),
+    "lamp": Lazy(
+        "monitor.cli.lamp",
+        "lamp_command",
+        "Show the lamp on the screen: a small window that follows the monitor.",
+    ),
     "log": Lazy(
         "monitor.cli.records",
         "log_command",
         "List the register's sessions, newest last (times in the configured zone).",
+    ),
+    "media": Lazy(
+        "monitor.cli.media",
+        "media",
+        "Keep the ledger of registered USB sticks and cards (add, list, retire).",
     ),
     "permit": Lazy(
         "monitor.cli.client",

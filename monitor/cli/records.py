@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.cli.common import CLI_LANGUAGE, config_option, load_or_exit, say
+from monitor.compat import fromisoformat
 from monitor.texts import t
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _when_option(
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
+        return fromisoformat(text)
     except ValueError:
         raise click.BadParameter(say("records.bad_date", value=value)) from None
 
@@ -114,7 +115,12 @@ def check_first(reg: Register) -> tuple[str, str] | None:
     help="Only sessions that started on or before DATE (the whole day is included).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool) -> None:
+@click.option(
+    "--media", "media", is_flag=True, help="List the removable media records instead of sessions."
+)
+def log_command(
+    config_path: Path | None, since: Any, until: Any, as_json: bool, media: bool
+) -> None:
     """List the register's sessions, newest last (times in the configured zone)."""
     import json
 
@@ -123,6 +129,13 @@ def log_command(config_path: Path | None, since: Any, until: Any, as_json: bool)
 
     config, _ = load_or_exit(config_path)
     zone = config.zone
+    if media:
+        from monitor.cli.media import print_media_log
+
+        print_media_log(
+            config, _instant(since, zone, end=False), _instant(until, zone, end=True), as_json
+        )
+        return
     with open_register(config) as reg:
         broken = check_first(reg)
         sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))

@@ -187,6 +187,31 @@ class Control(_Section):
     max_request: StrictInt = Field(default=4096, ge=256, le=1 << 20)  # bytes per request line
 
 
+class Media(_Section):
+    """Removable media (USB sticks, cards): which rules raise alerts."""
+
+    watch: StrictBool = True  # watch the kernel's block-device events at all
+    online: StrictBool = True  # media-online: a medium present while online (rule イ, ア)
+    unregistered: StrictBool = True  # unregistered-media: a medium not in the ledger
+    clinic_hours: StrictBool = True  # media-clinic-hours: inserted during clinic hours
+    clinic_hours_allowed: tuple[str, ...] = ()  # labels that may be (the backup stick)
+    left_in: StrictBool = True  # media-left-in: still in when clinic hours end
+    left_in_after: Duration = timedelta(minutes=30)  # ... and this long after
+    left_in_allowed: tuple[str, ...] = ()  # labels that may stay in
+    wireless: tuple[str, ...] = ("wl*",)  # interfaces the alerts call wireless (rule ア)
+
+    @field_validator("left_in_after")
+    @classmethod
+    def _not_negative(cls, v: timedelta) -> timedelta:
+        if v < timedelta(0):
+            raise ValueError("must not be negative")
+        return v
+
+    def is_wireless(self, name: str) -> bool:
+        """Return True when interface ``name`` matches a ``wireless`` pattern."""
+        return any(fnmatch.fnmatchcase(name, pat) for pat in self.wireless)
+
+
 def _default_clinic() -> tuple[Window, ...]:
     return (Window(days=("sun", "holiday"), hours=parse_time_range("17:00-22:00")),)
 
@@ -208,6 +233,7 @@ class Config(_Section):
     alerts: Alerts = Alerts()
     store: Store = Store()
     control: Control = Control()
+    media: Media = Media()
 
     @field_validator("timezone")
     @classmethod

@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from monitor.control.client import request
+    from monitor.control.client import follow, request
     from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning
     from monitor.control.protocol import (
         AckRequest,
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "request": "client",
+    "follow": "client",
     "BadRequest": "errors",
     "DaemonError": "errors",
     "DaemonNotRunning": "errors",
@@ -61,6 +62,7 @@ __all__ = [
     "StatusRequest",
     "bind_socket",
     "encode",
+    "follow",
     "parse_request",
     "request",
 ]

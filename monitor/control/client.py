@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,51 @@ def request(path: Path | str, payload: dict[str, Any], *, timeout: float = 10.0)
     if not reply.get("ok"):
         raise DaemonError(str(reply.get("error") or text("refused")), reply)
     return reply
+
+
+def _parse_line(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ControlError(text("client.garbled", path=path, raw=repr(raw[:80]))) from None
+    if not isinstance(obj, dict):
+        raise ControlError(text("client.garbled", path=path, raw=repr(raw[:80])))
+    if not obj.get("ok"):
+        raise DaemonError(str(obj.get("error") or text("refused")), obj)
+    return obj
+
+
+def follow(path: Path | str, *, silence: float = 6.0) -> Iterator[dict[str, Any]]:
+    """Yield the daemon's status stream at ``path``: the state first, then one line per
+    change and the keep-alives (``kind: "keepalive"``).
+
+    Raise ``DaemonNotRunning`` when nothing listens or the daemon hangs up (it
+    stopped), ``ControlError`` when no line (not even a keep-alive) came for
+    ``silence`` seconds (a hung daemon) or on any other failure, ``DaemonError``
+    when the daemon refuses. Closing the generator closes the connection."""
+    path = Path(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(silence)
+    try:
+        _connect(sock, path)
+        try:
+            sock.sendall(b'{"cmd": "status", "follow": true}\n')
+        except OSError as exc:
+            raise ControlError(text("client.lost", path=path, error=exc.strerror or exc)) from None
+        buf = b""
+        while True:
+            while b"\n" not in buf:
+                try:
+                    chunk = sock.recv(65536)
+                except TimeoutError:
+                    raise ControlError(text("client.silent", path=path, seconds=silence)) from None
+                except OSError as exc:
+                    raise DaemonNotRunning(text("client.ended", path=path)) from exc
+                if not chunk:
+                    raise DaemonNotRunning(text("client.ended", path=path))
+                buf += chunk
+            raw, _, buf = buf.partition(b"\n")
+            if raw.strip():
+                yield _parse_line(path, raw)
+    finally:
+        sock.close()

@@ -2,7 +2,7 @@
 
 One request per line, one reply per line, UTF-8 JSON objects::
 
-    {"cmd": "status"}
+    {"cmd": "status"}                  {"cmd": "status", "follow": true}
     {"cmd": "permit", "purpose": "fee-update", "company": "C", "staff": "S",
      "for": "1h", "note": "", "after_the_fact": false}
     {"cmd": "ack"}
@@ -11,6 +11,12 @@ One request per line, one reply per line, UTF-8 JSON objects::
     {"ok": true, ...}          or          {"ok": false, "error": "what is wrong"}
 
 A request may carry an ``"id"`` (string or integer); the reply echoes it.
+
+``status`` with ``"follow": true`` keeps the connection: the first reply is the
+state in short (``kind: "state"``), then one line per change of it and a
+``kind: "keepalive"`` line whenever nothing changed for a few seconds (see
+``monitor.control.server``). ``ack`` may name where it was pressed
+(``"source": "screen lamp"``; default ``"cli"``).
 Pure: no socket, no loop (the server and the client both use it).
 """
 
@@ -53,7 +59,7 @@ MAX_PERMIT = timedelta(days=7)
 
 @dataclass(frozen=True)
 class StatusRequest:
-    pass
+    follow: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,13 @@ class PermitRequest:
     after_the_fact: bool = False
 
 
+#: Where a client may say an acknowledgement came from (``AckSource`` values).
+CLIENT_ACK_SOURCES = ("cli", "screen lamp")
+
+
 @dataclass(frozen=True)
 class AckRequest:
-    pass
+    source: str = "cli"
 
 
 @dataclass(frozen=True)
@@ -116,8 +126,8 @@ def _text(obj: dict[str, Any], key: str, *, limit: int, required: bool) -> str:
 
 
 _FIELDS = {
-    "status": {"cmd", "id"},
-    "ack": {"cmd", "id"},
+    "status": {"cmd", "id", "follow"},
+    "ack": {"cmd", "id", "source"},
     "reload": {"cmd", "id"},
     "permit": {"cmd", "id", "purpose", "company", "staff", "for", "note", "after_the_fact"},
 }
@@ -185,9 +195,27 @@ def _permit(obj: dict[str, Any]) -> PermitRequest:
     )
 
 
+def _status(obj: dict[str, Any]) -> StatusRequest:
+    follow = obj.get("follow", False)
+    if not isinstance(follow, bool):
+        raise BadRequest(text("bad.follow", got=follow))
+    return StatusRequest(follow=follow)
+
+
+def _ack(obj: dict[str, Any]) -> AckRequest:
+    source = obj.get("source", "cli")
+    if source not in CLIENT_ACK_SOURCES:
+        raise BadRequest(text("bad.ack_source", got=source, choices=", ".join(CLIENT_ACK_SOURCES)))
+    return AckRequest(source=source)
+
+
 def parse_request(line: bytes | str) -> Request:
     """Return the typed request of one JSON line; raise ``BadRequest`` naming the problem."""
     cmd, obj = _command_of(line)
+    if cmd == "status" and "follow" in obj:
+        return _status(obj)
+    if cmd == "ack" and "source" in obj:
+        return _ack(obj)
     simple = _SIMPLE.get(cmd)
     return simple if simple is not None else _permit(obj)
 

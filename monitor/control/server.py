@@ -6,6 +6,14 @@ client that sends nothing or does not read its replies is dropped after a timeou
 at most ``max_clients`` connections are served at once. The caller's uid comes from
 ``SO_PEERCRED`` (the kernel's word, not the client's) and is turned into a user
 name: that name is recorded as the grantor of a permit.
+
+A ``status`` request with ``"follow": true`` whose reply carries ``follow: true``
+turns the conversation into a stream: ``publish(obj)`` sends ``obj`` to every
+follower, and a follower with nothing to send for ``keepalive`` seconds gets a
+``{"ok": true, "kind": "keepalive"}`` line, so it can tell a quiet daemon from a
+dead one. A follower is bounded: one that lets ``follow_queue`` lines pile up, or
+does not read a line within ``write_timeout``, is dropped; ``publish`` never waits.
+Followers count against ``max_clients``.
 """
 
 from __future__ import annotations
@@ -108,6 +116,28 @@ class _TooLong(Exception):
     """A request line is longer than the server's limit."""
 
 
+class _Follower:
+    """One follower's queue of lines; ``None`` in it ends the stream (dropped or closed)."""
+
+    def __init__(self, size: int):
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=size)
+        self.dropped = False
+
+    def put(self, obj: dict[str, Any]) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(obj)
+        except asyncio.QueueFull:
+            self.dropped = True  # too slow: forget its backlog, wake it to end
+            self.end()
+
+    def end(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+
 class ControlServer:
     """Serves the control protocol on ``path`` in the running asyncio loop.
 
@@ -125,6 +155,8 @@ class ControlServer:
         read_timeout: float = 10.0,
         write_timeout: float = 5.0,
         max_clients: int = 16,
+        keepalive: float = 2.0,
+        follow_queue: int = 64,
     ):
         self.path = Path(path)
         self.handler = handler
@@ -136,8 +168,23 @@ class ControlServer:
         self._inode: int | None = None
         self._clients: set[asyncio.Task[Any]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self.keepalive = keepalive
+        self.follow_queue = follow_queue
+        self._followers: set[_Follower] = set()
         self.served = 0
         self.rejected = 0
+        self.dropped = 0  # followers dropped for being too slow
+
+    @property
+    def followers(self) -> int:
+        """Return how many clients follow the status stream now."""
+        return len(self._followers)
+
+    def publish(self, obj: dict[str, Any]) -> None:
+        """Queue ``obj`` (``ok: true`` is added) for every follower; never wait."""
+        line = {"ok": True, **obj}
+        for follower in list(self._followers):
+            follower.put(line)
 
     async def start(self) -> None:
         """Bind the socket and start serving; raise ``ControlError`` if that cannot be done."""
@@ -152,6 +199,8 @@ class ControlServer:
         """Stop serving, drop the clients, remove the socket file if it is still ours."""
         if self._server is not None:
             self._server.close()
+            for follower in list(self._followers):
+                follower.end()
             # Hang up on the clients (their reads end) rather than cancelling their tasks.
             for writer in list(self._writers):
                 writer.transport.abort()
@@ -177,6 +226,12 @@ class ControlServer:
             if len(self._clients) > self.max_clients:
                 self.rejected += 1
                 await self._send(writer, error_reply(text("busy")))
+                # Read what the client already sent before closing: a Unix socket closed
+                # with unread data resets the connection, and the client loses the reply
+                # (seen on Python 3.12 and 3.13 about every other time).
+                with contextlib.suppress(Exception):
+                    writer.write_eof()
+                    await asyncio.wait_for(reader.read(65536), 1.0)
                 return
             peer = _peer_of(writer.get_extra_info("socket"))
             await self._conversation(reader, writer, peer)
@@ -226,8 +281,36 @@ class ControlServer:
                 if rid is not None:
                     reply["id"] = rid
                 await self._send(writer, reply)
+                if reply.get("ok") and reply.get("follow") is True:
+                    await self._follow(writer, peer)
+                    return
             if reader.at_eof():
                 return
+
+    async def _follow(self, writer: asyncio.StreamWriter, peer: Peer) -> None:
+        """Send the published lines, and a keep-alive when there is none for a while,
+        until the follower is dropped, hangs up or the server closes."""
+        follower = _Follower(self.follow_queue)
+        self._followers.add(follower)
+        log.info("control socket: %s (pid %d) follows the status", peer.user, peer.pid)
+        try:
+            while True:
+                try:
+                    line = await asyncio.wait_for(follower.queue.get(), self.keepalive)
+                except (TimeoutError, asyncio.TimeoutError):  # 3.10: asyncio's own
+                    line = {"ok": True, "kind": "keepalive"}
+                if line is None:
+                    break
+                try:
+                    await self._send(writer, line)
+                except (TimeoutError, asyncio.TimeoutError):
+                    follower.dropped = True  # it does not read: drop it
+                    break
+        finally:
+            self._followers.discard(follower)
+        if follower.dropped:
+            self.dropped += 1
+            log.warning("control socket: dropped a slow follower (%s, pid %d)", peer.user, peer.pid)
 
     async def _answer(self, line: bytes, peer: Peer) -> dict[str, Any]:
         try:

@@ -25,12 +25,14 @@ from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
 from monitor.daemon.integrity import Integrity
 from monitor.daemon.lamp import Lamp
+from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
 from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.status import StatusView
+from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
 from monitor.daemon.timers import Timers, freeze_startup
 from monitor.daemon.traffic import TrafficMeter
@@ -70,7 +72,8 @@ class Daemon:
         self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
         self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.integrity.as_dict)
-        self.lamp = Lamp(rt, self.faults, self.view.publish)
+        self.stream = StatusStream(rt, self.faults)
+        self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
         self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
         self.effects = Effects(
             rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
@@ -87,10 +90,20 @@ class Daemon:
             self._restart_watcher,
             lambda: self.view.line(rt.now()),
         )
-        self.requests = Requests(rt, self.feed, self.status, self.acknowledge, self.reloader.reload)
+        self.requests = Requests(
+            rt,
+            self.feed,
+            self.status,
+            self.acknowledge,
+            self.reloader.reload,
+            follow=self.stream.first,
+        )
         self.continuity = Continuity(
             rt, self.writes, self.faults, self.traffic, self.feed, self.integrity.restored
         )
+        self.media = MediaWatching(rt, self.faults, self.feed)
+        self.view.media = self.media
+        self._media_task: asyncio.Task[Any] | None = None
         self._stop: asyncio.Event | None = None  # made in run(): needs the running loop
         self._watch_task: asyncio.Task[Any] | None = None
         self._ready_sent = False
@@ -130,6 +143,9 @@ class Daemon:
         self.alerting.monitor_alert("started", Severity.INFO)
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
+        self.tasks.spawn(self.stream.run(), "status stream")
+        if self.media.enabled:
+            self._media_task = self.tasks.spawn(self.media.run(), "media watcher")
         self.timers.start_heartbeat()
         log.info(
             "link-monitor %s running (config %s, register %s, socket %s)",
@@ -161,6 +177,7 @@ class Daemon:
             )
             control = parts.control(rt.config, self.requests.handle)
             await control.start()
+            self.stream.attach(control)
         except MonitorError as exc:
             log.error("cannot start: %s", exc)
             self._close_parts()
@@ -209,6 +226,8 @@ class Daemon:
         self.faults.cancel_retries()
         if self._watch_task is not None:
             await cancel(self._watch_task)
+        if self._media_task is not None:
+            await cancel(self._media_task)
         self.alerting.monitor_alert("stopped", Severity.WARNING)
         await self.alerting.grace()
         await self.tasks.cancel_all()
@@ -251,6 +270,7 @@ class Daemon:
             self.timers.heartbeat_may_change()
         if step.effects:
             self.view.publish(now)
+            self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
         """Feed an acknowledgement; record it when it silenced the alarm; return that."""

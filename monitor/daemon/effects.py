@@ -25,11 +25,13 @@ from monitor.domain.events import (
     Effect,
     Input,
     LinkChanged,
+    MediaChanged,
     PatternChanged,
     SessionChanged,
     SessionClosed,
     SessionOpened,
 )
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import LinkObserved, Transition
 
 log = logging.getLogger("monitor.daemon")
@@ -40,6 +42,8 @@ def describe(event: Input) -> str:
     why = f"on {type(event).__name__}"
     if isinstance(event, LinkObserved):
         why += f" {event.interface} online={event.online}"
+    elif isinstance(event, MediaObserved):
+        why += f" {event.medium.device} {event.action}"
     return why
 
 
@@ -84,6 +88,8 @@ class Effects:
                 self._alert_raised(effect, why)
             elif isinstance(effect, Transition):
                 self._transition(effect, why)
+            elif isinstance(effect, MediaChanged):
+                self._media_changed(effect.observation, why)
         for effect in effects:
             if isinstance(effect, SessionChanged):
                 self._session_changed(effect, why)
@@ -98,6 +104,10 @@ class Effects:
             self._alerting.link_up(why)
         else:
             self._traffic.sample(obs.interface)
+
+    def _media_changed(self, obs: MediaObserved, why: str) -> None:
+        rt = self._rt  # the register at the time of the write (a retry may be later)
+        self._writes.write("media event", lambda: rt.register.record_media_event(obs), why)
 
     def _session_opened(self, effect: SessionOpened, why: str) -> None:
         s = effect.session

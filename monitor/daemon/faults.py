@@ -18,7 +18,7 @@ from monitor.domain.enums import Part
 log = logging.getLogger("monitor.daemon")
 
 #: The parts whose health is tracked (and shown by ``status``), in this order.
-PARTS = tuple(Part)  # indicator, register, watcher, engine, outbox, integrity
+PARTS = tuple(Part)  # indicator, register, watcher, engine, outbox, integrity, media
 
 
 class Fault:

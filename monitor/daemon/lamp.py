@@ -18,18 +18,34 @@ log = logging.getLogger("monitor.daemon")
 class Lamp:
     """Shows patterns on the indicator and keeps its ``indicator`` fault.
 
-    ``publish(now)`` sends the status line when a fault starts or ends."""
+    ``publish(now)`` sends the status line when a fault starts or ends; ``shown()``
+    is called after every pattern handed to the indicator, shown or not (the status
+    stream's followers, the screen lamp, get it before the register is written)."""
 
-    def __init__(self, rt: Runtime, faults: Faults, publish: Callable[[datetime], None]):
+    def __init__(
+        self,
+        rt: Runtime,
+        faults: Faults,
+        publish: Callable[[datetime], None],
+        shown: Callable[[], None] | None = None,
+    ):
         self._rt = rt
         self._faults = faults
         self._publish = publish
+        self._shown = shown
         # The indicator said itself that it cannot show anything (on_fault): only its
         # on_restore ends that episode, not a later show() that merely queued a pattern.
         self._unreachable = False
         self.shown_at: float | None = None  # POSIX time of the last show that worked
 
     def show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
+        try:
+            self._show(pattern, silenced, reason)
+        finally:
+            if self._shown is not None:
+                self._shown()
+
+    def _show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
         fault = self._faults["indicator"]
         try:
             self._rt.indicator.show(pattern, silenced=silenced)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 #: Libraries whose debug and info lines are not ours to show (pyroute2 logs every
 #: netlink message it parses at DEBUG, a few KiB each).
@@ -22,7 +23,7 @@ def setup_logging(*, verbose: bool = False) -> None:
     """Log to stderr; journald adds its own timestamps, so leave them out there and
     prefix each line with its syslog priority (``<3>``) for journald to file it."""
     journal = bool(os.environ.get("JOURNAL_STREAM"))
-    handler = logging.StreamHandler()
+    handler = StatusLineHandler()
     if journal:
         handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
     else:
@@ -54,3 +55,41 @@ class JournalFormatter(logging.Formatter):
         prio = _JOURNAL_PRIORITY.get(record.levelno, 6)
         text = super().format(record)
         return "\n".join(f"<{prio}>{line}" for line in text.splitlines())
+
+
+#: ``around(write)``: run ``write`` with a status line on the same terminal out of its way.
+Around = Callable[[Callable[[], None]], None]
+
+
+class StatusLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The daemon's stderr handler: a status line drawn on the same terminal (the
+    console indicator's) is kept off the log lines through ``around``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.around: Around | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        around = self.around
+        if around is None:
+            super().emit(record)
+        else:
+            around(lambda: super(StatusLineHandler, self).emit(record))
+
+
+def keep_off_status_line(around: Around) -> bool:
+    """Send the root logger's handlers that write to a terminal through ``around``
+    (a console indicator's ``write_around``); return whether there was one."""
+    found = False
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, StatusLineHandler) and _isatty(handler.stream):
+            handler.around = around
+            found = True
+    return found
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False

@@ -22,6 +22,7 @@ from monitor.daemon.ports import (
     ControlPort,
     Handler,
     IndicatorPort,
+    MediaWatcherPort,
     NotifierPort,
     OutboxPort,
     RegisterPort,
@@ -73,6 +74,8 @@ class Timing:
     stop_grace: float = 5.0
     #: Load the next year's holiday tables this long before New Year (local time).
     holidays_ahead: timedelta = timedelta(hours=6)
+    #: While someone follows the status stream, look for changes this often.
+    stream_every: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class Parts:
     the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the
     config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
-    the config loader gave none (the holiday library in this process)."""
+    the config loader gave none (the holiday library in this process); ``media``
+    builds the removable-media watcher."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -115,3 +119,6 @@ class Parts:
     clock: Clock = field(default_factory=Clock)
     timing: Timing = field(default_factory=Timing)
     holidays: HolidayTable | None = None
+    #: ``media(config)``: a new, not yet started removable-media watcher; None: no
+    #: media are watched (``media.watch = false`` also turns it off).
+    media: Callable[[Config], MediaWatcherPort] | None = None

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from monitor.domain.enums import Pattern
+from monitor.domain.media import MediaObserved, RegisteredMedium
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
 
 
@@ -64,6 +65,10 @@ class RegisterPort(Protocol):
 
     def rescue(self, at: datetime) -> Any: ...
 
+    def record_media_event(self, obs: MediaObserved) -> int: ...
+
+    def medium_by_serial(self, serial: str) -> RegisteredMedium | None: ...
+
 
 class IndicatorPort(Protocol):
     """The lamp and buzzer (``monitor.indicator.Indicator``)."""
@@ -85,6 +90,19 @@ class WatcherPort(Protocol):
     async def start(self) -> list[LinkObserved]: ...
 
     def changes(self) -> AsyncIterator[LinkObserved]: ...
+
+    async def close(self) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+class MediaWatcherPort(Protocol):
+    """The removable-media watcher (``monitor.media.MediaWatcher``): the media present
+    at start, then each insertion and removal."""
+
+    async def start(self) -> list[MediaObserved]: ...
+
+    def changes(self) -> AsyncIterator[MediaObserved]: ...
 
     async def close(self) -> None: ...
 

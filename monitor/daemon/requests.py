@@ -20,7 +20,8 @@ log = logging.getLogger("monitor.daemon")
 
 class Requests:
     """Answers control requests. ``acknowledge(by, source)`` silences the alarm and
-    returns whether it did; ``reload(by=...)`` reloads the config."""
+    returns whether it did; ``reload(by=...)`` reloads the config; ``follow()`` is
+    the first reply of a status stream (``follow: true``)."""
 
     def __init__(
         self,
@@ -29,21 +30,25 @@ class Requests:
         status: Callable[[], dict[str, Any]],
         acknowledge: Callable[[str, str], bool],
         reload: Callable[..., Awaitable[dict[str, Any]]],
+        follow: Callable[[], dict[str, Any]] | None = None,
     ):
         self._rt = rt
         self._feed = feed
         self._status = status
         self._acknowledge = acknowledge
         self._reload = reload
+        self._follow = follow
 
     async def handle(self, request: Any, peer: Peer) -> dict[str, Any]:
         """Return the reply's fields; raise a ``MonitorError`` for an error reply."""
         if isinstance(request, StatusRequest):
+            if request.follow and self._follow is not None:
+                return self._follow()
             return self._status()
         if isinstance(request, PermitRequest):
             return self.grant(request, peer.user)
         if isinstance(request, AckRequest):
-            silenced = self._acknowledge(peer.user, "cli")
+            silenced = self._acknowledge(peer.user, request.source)
             return {
                 "silenced": silenced,
                 "pattern": str(self._rt.state.pattern),

@@ -61,6 +61,7 @@ class StatusView:
         self._writes = writes
         self._traffic = traffic
         self._sent: str | None = None
+        self.media: Any = None  # the daemon's MediaWatching (its ``watcher``), once built
 
     def line(self, now: datetime, *, stopping: bool = False) -> str:
         """Return the one-line state for systemd's ``STATUS=``; never raise."""
@@ -144,8 +145,29 @@ class StatusView:
             "indicator": _guarded(lambda: rt.indicator.state()),
             "outbox": _guarded(lambda: rt.outbox.status()),
             "watcher": _guarded(watcher.status) if watcher is not None else None,
+            "media": self._media_json(now),
             "monitor": self._monitor_json(now),
             "now": iso(now),
+        }
+
+    def _media_json(self, now: datetime) -> dict[str, Any]:
+        """Return the media present (as the engine knows them), the ``media-online``
+        alerts of the open session and the media watcher's health."""
+        st = self._rt.state
+        watcher = getattr(self.media, "watcher", None)
+        return {
+            "present": [
+                {
+                    **p.observed.medium.as_dict(),
+                    "label": p.observed.label or None,
+                    "registered": p.observed.registered is not None
+                    and p.observed.registered.active,
+                    "since": iso(p.since),
+                }
+                for _, p in st.media.present
+            ],
+            "online_alerted": sorted(k.split("/", 1)[1] for k in st.media.online_alerted),
+            "watcher": _guarded(watcher.status) if watcher is not None else None,
         }
 
     def _monitor_json(self, now: datetime) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.daemon.logs import quiet_libraries
+from monitor.daemon.logs import keep_off_status_line, quiet_libraries
 from monitor.daemon.parts import Clock, IndicatorHooks, Parts
 from monitor.daemon.ports import (
     ControlPort,
     Handler,
     IndicatorPort,
+    MediaWatcherPort,
     NotifierPort,
     OutboxPort,
     RegisterPort,
@@ -65,6 +66,7 @@ def build_parts(
         notifier=notifier,
         clock=clock or Clock(),
         holidays=holidays,
+        media=media_watcher,
     )
 
 
@@ -105,6 +107,9 @@ def open_indicator(config: Config, hooks: IndicatorHooks) -> IndicatorPort:
     indicator: IndicatorPort = build_indicator(
         config.indicator, on_ack=hooks.on_ack, on_fault=hooks.on_fault, on_restore=hooks.on_restore
     )
+    around = getattr(indicator, "write_around", None)  # the console's status line
+    if around is not None:
+        keep_off_status_line(around)
     return indicator
 
 
@@ -134,6 +139,12 @@ def control_server(config: Config, handler: Handler) -> ControlPort:
     from monitor.control import ControlServer
 
     return ControlServer(config.control.socket, handler, max_request=config.control.max_request)
+
+
+def media_watcher(config: Config) -> MediaWatcherPort:
+    from monitor.media import MediaWatcher
+
+    return MediaWatcher()
 
 
 def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, HolidayTable | None]:

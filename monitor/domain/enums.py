@@ -43,6 +43,13 @@ class AlertKind(StrEnum):
     OVERDUE = "overdue"
     RESOLVED = "resolved"
     MONITOR = "monitor"
+    # Removable media (``monitor.engine.media``): a medium present while online (rule
+    # イ, also a wireless link: rule ア), an unregistered one, one inserted during
+    # clinic hours, one left in after them.
+    MEDIA_ONLINE = "media-online"
+    UNREGISTERED_MEDIA = "unregistered-media"
+    MEDIA_CLINIC_HOURS = "media-clinic-hours"
+    MEDIA_LEFT_IN = "media-left-in"
 
 
 class Severity(StrEnum):
@@ -103,6 +110,7 @@ class AckSource(StrEnum):
     CLI = "cli"
     GPIO_BUTTON = "gpio button"
     BOX_BUTTON = "box button"
+    SCREEN_LAMP = "screen lamp"  # the 確認 button of ``link-monitor lamp``
 
 
 class Part(StrEnum):
@@ -116,6 +124,7 @@ class Part(StrEnum):
     #: The register was found altered, replaced or damaged (``daemon.integrity``);
     #: it stays failing until the next start.
     INTEGRITY = "integrity"
+    MEDIA = "media"  # the removable-media watcher
 
 
 class LookName(StrEnum):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.domain.enums import Pattern
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import Alert, LinkObserved, Permit, Session, Transition
 
 # ----------------------------------------------------------------------------- inputs
@@ -40,7 +41,7 @@ class Synced:
     """The watcher's first full dump has been fed in: the link table is now known."""
 
 
-Input = LinkObserved | Tick | PermitGranted | Acknowledged | Restored | Synced
+Input = LinkObserved | Tick | PermitGranted | Acknowledged | Restored | Synced | MediaObserved
 
 # ---------------------------------------------------------------------------- effects
 
@@ -80,6 +81,13 @@ class PatternChanged:
     reason: str
 
 
+@dataclass(frozen=True)
+class MediaChanged:
+    """A medium was inserted, removed or found present: a media event for the register."""
+
+    observation: MediaObserved
+
+
 Effect = (
     LinkChanged
     | SessionOpened
@@ -88,4 +96,5 @@ Effect = (
     | AlertRaised
     | PatternChanged
     | Transition
+    | MediaChanged
 )

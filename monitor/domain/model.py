@@ -8,6 +8,7 @@ from typing import Any
 
 from monitor.compat import UTC
 from monitor.domain.enums import AlertKind, EndReason, Entity, Period, Purpose, Severity, Verdict
+from monitor.domain.media import MediaObserved
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,19 @@ class Alert:
     reminder: int = 0
     period: PeriodInfo | None = None  # the period at `at`, for the text
     detail: str = ""  # monitor alerts: what happened (an English code/sentence)
+    medium: MediaObserved | None = None  # media alerts: the medium's insertion
 
     @property
     def key(self) -> str:
-        """Return the idempotency key: one alert per (session, kind, reminder)."""
+        """Return the idempotency key: one alert per (session, kind, reminder); a media
+        alert: one per (session, kind, medium) while online, else one per (insertion,
+        kind); two monitor notices at one instant differ by their detail code."""
+        if self.medium is not None:
+            m = self.medium
+            if self.session is not None and self.kind == AlertKind.MEDIA_ONLINE:
+                return f"{self.session.id}/{self.kind}/{m.medium.ident}"
+            since = m.at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            return f"M{since}/{self.kind}/{m.medium.ident}"
         if self.session is not None:
             sid = self.session.id
         else:  # two notices at one instant (a start that found the register altered)

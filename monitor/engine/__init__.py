@@ -11,14 +11,17 @@ CONTRACT:
     Engine.step(state, event, now) -> Step(state, effects, wake_at)
 
 Inputs (``monitor.domain``): ``LinkObserved``, ``Tick``, ``PermitGranted``,
-``Acknowledged``, ``Restored``, ``Synced``.
+``Acknowledged``, ``Restored``, ``Synced``, ``MediaObserved``.
 Effects (``monitor.domain``): ``LinkChanged``, ``SessionOpened``, ``SessionChanged``,
-``SessionClosed``, ``AlertRaised``, ``PatternChanged``, ``Transition``.
+``SessionClosed``, ``AlertRaised``, ``PatternChanged``, ``Transition``, ``MediaChanged``.
 
 Modules: ``state`` (EngineState, Step), ``work`` (one step's mutable copy and its
 helpers), ``run`` (the step's order), ``inputs`` (what each input does), ``sessions``
 (open, close), ``periods`` (the schedule walk), ``verdicts`` (checks, alerts, the
-order of effects), ``pattern`` (the indicator pattern and the wake-up).
+order of effects), ``pattern`` (the indicator pattern and the wake-up), ``media``
+(the removable-media rules: see its docstring; their alerts come after the session's,
+the lamp warns while a medium is in and a link online, and the left-in rule adds
+wake-ups while a medium is in).
 
 Semantics (see DESIGN.md, "Domain model"):
 - Online = any watched interface online (``link.watches`` is checked again here; a

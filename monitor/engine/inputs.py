@@ -14,7 +14,9 @@ from monitor.domain.events import (
     Synced,
     Tick,
 )
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import LinkObserved, Permit
+from monitor.engine.media import observe as observe_media
 from monitor.engine.pattern import pattern_now
 from monitor.engine.periods import touch_period, walk_periods
 from monitor.engine.sessions import close_session, open_session
@@ -35,6 +37,8 @@ def apply_input(work: Work, event: Input) -> None:
         restore(work, event)
     elif isinstance(event, Synced):
         sync(work)
+    elif isinstance(event, MediaObserved):
+        observe_media(work, event)
     else:
         raise TypeError(f"not an engine input: {event!r}")
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from monitor.domain.enums import Entity, Pattern, Period
 from monitor.domain.events import PatternChanged
+from monitor.engine.media import warn_reasons
 from monitor.engine.work import Work, overdue_limit
 
 
@@ -23,6 +24,7 @@ def pattern_now(work: Work) -> tuple[Pattern, str]:
         why.append("overdue")
     if work.lacks_permit(s):
         why.append("no permit")
+    why += warn_reasons(work)
     if why:
         return Pattern.WARN, ", ".join(why)
     return Pattern.ON, "online, permitted"

@@ -7,6 +7,8 @@ from datetime import datetime
 from monitor.config import Config
 from monitor.domain.events import Input
 from monitor.engine.inputs import apply_input
+from monitor.engine.media import check as check_media
+from monitor.engine.media import wake_at as media_wake_at
 from monitor.engine.pattern import update_pattern, wake_at
 from monitor.engine.periods import walk_periods
 from monitor.engine.sessions import close_if_settled
@@ -26,8 +28,10 @@ def run_step(
     close_if_settled(work)
     evaluate(work)
     flush(work)
+    check_media(work)
     update_pattern(work)
-    return Step(work.freeze(), tuple(work.effects), wake_at(work))
+    due = [t for t in (wake_at(work), media_wake_at(work)) if t is not None]
+    return Step(work.freeze(), tuple(work.effects), min(due, default=None))
 
 
 def _advance(work: Work) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.domain.enums import Pattern
 from monitor.domain.events import Effect
+from monitor.domain.media import MediaState
 from monitor.domain.model import Permit, Session
 
 
@@ -32,6 +33,8 @@ class EngineState:
     # started: from then on its verdicts, alerts and reminders are due even while its
     # links are briefly down (so reminders keep their spacing through a wiggle).
     settled: bool = False
+    # Removable media present and the media-online alerts raised (``engine.media``).
+    media: MediaState = field(default_factory=MediaState)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,22 @@ On a terminal the console indicator keeps one status line, rewritten in place:
 the pattern's symbol blinks at the LED's rhythm, a heart flashes with the
 heartbeat, colour where the terminal supports it. Anywhere else (a pipe, the
 journal) it writes one plain line per change, so a log shows every transition.
+
+Log lines on the same terminal go through ``write_around``: the status line is
+cleared before a record and drawn again after it, so the two never share a line
+(``monitor.daemon.logs`` routes the daemon's handler through it). The cursor is
+hidden while the status line shows; ``close`` (also at interpreter exit) leaves the
+last pattern on a line of its own, colours reset and the cursor shown.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from monitor.config import Indicator as IndicatorConfig
@@ -34,6 +42,9 @@ COLOURS: dict[str, str] = {
     LookName.ALARM: "31;1",
 }
 HEART = "♥"
+HIDE_CURSOR = "\x1b[?25l"
+SHOW_CURSOR = "\x1b[?25h"
+CLEAR_LINE = "\r\x1b[2K"
 
 
 def supports_colour(stream: TextIO) -> bool:
@@ -83,7 +94,12 @@ class ConsoleIndicator:
         self._stream = stream if stream is not None else sys.stdout
         self._tty = _isatty(self._stream) if tty is None else tty
         self._colour = self._tty and (supports_colour(self._stream) if colour is None else colour)
-        self._lock = threading.Lock()
+        # Cursor codes wherever a status line is drawn, but not on a "dumb" terminal.
+        self._cursor = self._tty and os.environ.get("TERM", "") != "dumb"
+        self._hidden = False  # the cursor is hidden (shown again by close)
+        # Re-entrant: a log record written around the status line may come from a
+        # thread that holds it already.
+        self._lock = threading.RLock()
         self._look = look_for(Pattern.OFF, False, config)
         self._silenced = False
         self._heartbeat = False
@@ -152,10 +168,23 @@ class ConsoleIndicator:
             return OutputState.SILENCED
         return OutputState.BEEPING if isinstance(self._look.buzzer, Rhythm) else OutputState.OFF
 
+    def write_around(self, write: Callable[[], None]) -> None:
+        """Run ``write`` (it prints a log line on the same terminal) with the status
+        line out of the way: cleared before, drawn again after."""
+        with self._lock:
+            active = self._tty and not self._closed and self._last_line != ""
+            if active:
+                self._write(CLEAR_LINE)
+            try:
+                write()
+            finally:
+                if active:
+                    self._draw(force=True)
+
     def close(self, *, keep_led: bool = True) -> None:
         """Stop the animation; on a TTY end the status line with a newline (the last
-        pattern stays readable; ``keep_led`` is accepted for symmetry with gpio).
-        Idempotent."""
+        pattern stays readable; ``keep_led`` is accepted for symmetry with gpio), the
+        colours reset and the cursor shown. Idempotent."""
         with self._lock:
             if self._closed:
                 return
@@ -177,6 +206,7 @@ class ConsoleIndicator:
             return
         self._draw()
         if self._animator is None:
+            atexit.register(self.close)  # the terminal is left clean whatever ends us
             self._animator = threading.Thread(
                 target=self._animate, name="indicator-console", daemon=True
             )
@@ -205,12 +235,17 @@ class ConsoleIndicator:
                 label = f"\x1b[{code}m{label}\x1b[0m"
         return f"{heart} {label}", until
 
-    def _draw(self, *, final: bool = False) -> None:
+    def _draw(self, *, final: bool = False, force: bool = False) -> None:
         line, _ = self._status_line()
         if final:
-            self._write(f"\r\x1b[2K{line}\n")
-        elif line != self._last_line:
-            self._write(f"\r\x1b[2K{line}")
+            # (a coloured line ends with its colour reset already)
+            cursor = SHOW_CURSOR if self._hidden else ""
+            self._hidden = False
+            self._write(f"{CLEAR_LINE}{line}\n{cursor}")
+        elif force or line != self._last_line:
+            cursor = HIDE_CURSOR if self._cursor and not self._hidden else ""
+            self._hidden = self._hidden or self._cursor
+            self._write(f"{cursor}{CLEAR_LINE}{line}")
         self._last_line = line
 
     def _animate(self) -> None:

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from monitor.domain.enums import AlertKind, EndReason, Entity, OutboxState
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import Session, Transition
 from monitor.errors import ChainBroken
 from monitor.printout.records import (
@@ -101,6 +102,7 @@ class RegisterView:
     downtimes: tuple[Downtime, ...]
     now: datetime
     zone: tzinfo
+    media: tuple[MediaObserved, ...] = ()
 
     def month(self, year: int, month: int) -> Month:
         """Return ``month``: the sessions that started in it or were still open at its
@@ -114,7 +116,8 @@ class RegisterView:
             for n, s in enumerate(chosen, start=1)
         )
         downs = tuple(d for d in (_clip(d, start, end) for d in self.downtimes) if d)
-        return Month(year, month, start, end, connections, downs)
+        media = tuple(e for e in self.media if start <= e.at < end)
+        return Month(year, month, start, end, connections, downs, media)
 
     def _acks_in(self, s: Session) -> tuple[AckSeen, ...]:
         last = s.ended_at or self.now
@@ -127,7 +130,10 @@ def read_register(reg: RegisterReader, zone: tzinfo, now: datetime) -> RegisterV
     outbox = tuple(reg.outbox(include_delivered=True))
     acks = tuple(_acks(reg.transitions()))
     downs = monitor_downtimes(outbox, sessions, reg.last_seen(), now)
-    return RegisterView(sessions, outbox, acks, tuple(downs), now, zone)
+    # A reader without media records (a test's, an older register API) has none.
+    read_media = getattr(reg, "media_events", None)
+    media = tuple(read_media()) if callable(read_media) else ()
+    return RegisterView(sessions, outbox, acks, tuple(downs), now, zone, media)
 
 
 def _acks(transitions: list[Transition]) -> list[AckSeen]:

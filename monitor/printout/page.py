@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from monitor.domain.enums import Period, Verdict
+from monitor.printout.media import media_html
 from monitor.printout.records import Connection, Masthead, Month
 from monitor.printout.style import CSS
 from monitor.printout.table import table_html
@@ -180,8 +181,10 @@ def month_section(month: Month, head: Masthead, schedule: ScheduleView) -> str:
         f"{masthead_html(head, _w(L, 'title'), subject)}"
         f'<div class="upper"><figure class="picture">'
         f"<h2>{escape(_w(L, 'timeline'))}</h2>{svg}</figure>"
-        f'<aside class="side">{_legend(L)}{summary_html(Totals.of(month, now), L)}</aside>'
+        f'<aside class="side">{_legend(L)}{summary_html(Totals.of(month, now), L)}'
+        f"{'' if month.media else media_html((), head.zone, L)}</aside>"
         f"</div><h2>{escape(_w(L, 'table'))}</h2>{listing}"
+        f"{media_html(month.media, head.zone, L) if month.media else ''}"
         f"{signoff_html(L)}</section>"
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from monitor.compat import UTC
 from monitor.domain.enums import AlertKind, OutboxState
+from monitor.domain.media import MediaObserved
 from monitor.domain.model import Session
 
 
@@ -87,6 +88,7 @@ class Month:
     end: datetime  # local midnight of the next 1st, as UTC (exclusive)
     connections: tuple[Connection, ...] = ()
     downtimes: tuple[Downtime, ...] = ()
+    media: tuple[MediaObserved, ...] = ()  # insertions and removals inside the month
 
     @property
     def label(self) -> str:

@@ -85,5 +85,6 @@ p.empty { font-size: 9pt; margin: 2mm 0; }
 .foot { flex: 1 1 auto; font-size: 6pt; color: #666; margin: 0; }
 table.year td, table.year th { font-size: 8.5pt; padding: 0.8mm 2mm; }
 table.year td.num { text-align: right; }
+table.media td, table.media th { font-size: 7.5pt; padding: 0.4mm 1.5mm; text-align: left; }
 table.year tr.total td { font-weight: bold; border-top: 0.5mm solid #333; }
 """.replace("FONTS", FONT_STACK)

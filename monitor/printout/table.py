@@ -89,7 +89,9 @@ def _ack(a: AckSeen, zone: tzinfo, language: str) -> str:
     return _w(language, "ack_value", at=clock(a.at, zone), by=a.by, source=how)
 
 
-_SOURCES = frozenset({"source.cli", "source.gpio button", "source.box button"})
+_SOURCES = frozenset(
+    {"source.cli", "source.gpio button", "source.box button", "source.screen lamp"}
+)
 _ANONYMOUS = frozenset({"", "someone"})
 
 

@@ -36,6 +36,10 @@ Extensions (this implementation):
     .outbox(include_delivered=False) -> list[OutboxRow]
     .head() -> tuple[int, str]                (seq, hash) of the newest chain record
     .verify(anchor=None) -> int               with a (seq, hash) noted earlier from head()
+    .register_medium(m) -> RegisteredMedium   the media ledger (schema: the media migration);
+    .retire_medium(serial, reason, at, by, erasure="")   kept, marked retired (MediaError)
+    .medium_by_serial(serial) / .media(include_retired=True)
+    .record_media_event(obs: MediaObserved) / .media_events(since, until)
     .restore(now, lease=, max_delay=, permits=) -> Restore   what a daemon may continue,
                                               checked against the chain (``restore``)
     .check_integrity()                        SQLite reads every page; RegisterDamaged

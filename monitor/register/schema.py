@@ -128,8 +128,52 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# media (issue 19): the ledger of registered removable media (a retired one is
+# kept, marked retired with its reason and, when disposed of, how it was erased)
+# and every insertion and removal of a medium. Keep this migration LAST: renumber
+# it when another one lands before it.
+_V_MEDIA = """
+CREATE TABLE media (
+    id            INTEGER PRIMARY KEY,
+    serial        TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    holder        TEXT NOT NULL,
+    purpose       TEXT NOT NULL,
+    vendor        TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    size_bytes    INTEGER NOT NULL,
+    registered_at TEXT NOT NULL,
+    registered_by TEXT NOT NULL,
+    retired_at    TEXT,
+    retire_reason TEXT,
+    erasure       TEXT NOT NULL DEFAULT '',
+    retired_by    TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX media_serial_active ON media(serial) WHERE retired_at IS NULL;
+CREATE INDEX media_serial ON media(serial, id);
+CREATE TABLE media_events (
+    id         INTEGER PRIMARY KEY,
+    action     TEXT NOT NULL,
+    device     TEXT NOT NULL,
+    devnum     TEXT NOT NULL,
+    driver     TEXT NOT NULL,
+    removable  INTEGER NOT NULL,
+    vendor     TEXT NOT NULL,
+    model      TEXT NOT NULL,
+    serial     TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    label      TEXT,
+    media_id   INTEGER REFERENCES media(id),
+    at         TEXT NOT NULL
+);
+CREATE INDEX media_events_at ON media_events(at);
+"""
+# media_serial_active: one serial is registered once at a time; media_serial: the
+# daemon looks a serial up at every insertion; media_events_at: `log --media` and
+# the monthly printout read one month.
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V_MEDIA)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -141,6 +185,8 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "media": "id",
+    "media_events": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.

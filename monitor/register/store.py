@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.register.events import EventsMixin
+from monitor.register.media import MediaMixin
 from monitor.register.outbox import OutboxMixin
 from monitor.register.restore import RestoreMixin
 from monitor.register.sessions import SessionsMixin
@@ -13,7 +14,7 @@ from monitor.register.verify import check_anchor, verify
 from monitor.register.witness import write_witness
 
 
-class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin):
+class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin, MediaMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
     migrates) or ``Register.open_readonly(path)``; close it or use ``with``.

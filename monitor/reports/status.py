@@ -7,9 +7,10 @@ quick ``status`` command imports it): the catalog and the standard library only.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
 
+from monitor.compat import fromisoformat
 from monitor.texts import has, t
 from monitor.texts.formats import short_duration
 
@@ -18,7 +19,7 @@ def _local(text: str | None, zone: tzinfo, *, date: bool = True) -> str:
     if not text:
         return "-"
     try:
-        at = datetime.fromisoformat(text).astimezone(zone)
+        at = fromisoformat(text).astimezone(zone)
     except ValueError:
         return text
     return at.strftime("%Y-%m-%d %H:%M" if date else "%H:%M")
@@ -142,7 +143,20 @@ def _rows(reply: dict[str, Any], lang: str, zone: tzinfo) -> list[tuple[str, str
     register = _register(reply, lang, zone)
     if register:
         rows.append(("register", register))
-    return [(t(lang, f"status.label.{key}"), value) for key, value in rows]
+    out = [(t(lang, f"status.label.{key}"), value) for key, value in rows]
+    present = (reply.get("media") or {}).get("present") or []
+    if present:
+        out.insert(3, (t(lang, "media.status.label"), _media(present, lang)))
+    return out
+
+
+def _media(present: list[dict[str, Any]], lang: str) -> str:
+    """Return the media plugged in now: ``バックアップ1 (/dev/sdb)``, unregistered ones named so."""
+    return "; ".join(
+        f"{m.get('label') or t(lang, 'media.unregistered')} (/dev/{m.get('device')}, "
+        f"{m.get('serial') or t(lang, 'media.no_serial')})"
+        for m in present
+    )
 
 
 def format_status_report(reply: dict[str, Any], language: str, zone: tzinfo) -> str:

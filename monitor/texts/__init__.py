@@ -26,6 +26,8 @@ AREAS: tuple[str, ...] = (
     "cli",
     "control",
     "indicator",
+    "lamp",
+    "media",
     "printout",
     "register",
     "reports",

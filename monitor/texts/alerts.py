@@ -88,6 +88,20 @@ JA: dict[str, str] = {
     "kind.overdue": "上限時間超過",
     "kind.resolved": "終了",
     "kind.monitor": "監視プログラム",
+    "title.media-online": "USBメモリ等を挿したままネットワークに接続",
+    "title.unregistered-media": "未登録のUSBメモリ等を検知",
+    "title.media-clinic-hours": "診療時間中にUSBメモリ等を検知",
+    "title.media-left-in": "USBメモリ等が挿したままです",
+    "lead.media-online": "USBメモリ等の媒体が挿さったまま、このパソコンがネットワークに"
+    "接続されています。ネットワークにつなぐときは、必ず媒体を抜いてから行ってください。",
+    "lead.unregistered-media": "台帳に登録されていないUSBメモリ等の媒体が挿されました。"
+    "個人情報を未登録の媒体に保存・持ち出ししてはいけません。",
+    "lead.media-clinic-hours": "診療時間中にUSBメモリ等の媒体が挿されました。",
+    "lead.media-left-in": "診療時間が終わった後も、USBメモリ等の媒体が挿さったままです。",
+    "kind.media-online": "媒体挿入中の接続",
+    "kind.unregistered-media": "未登録の媒体",
+    "kind.media-clinic-hours": "診療時間中の媒体挿入",
+    "kind.media-left-in": "媒体の抜き忘れ",
     "reminders": "（リマインダー {n} 回）",
     # what to do
     "todo.unplug_now": "・すぐにパソコンのLANケーブルを抜いてください。",
@@ -109,6 +123,7 @@ JA: dict[str, str] = {
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
     "detail.watcher-fault": "ネットワーク接続を監視できていません。",
+    "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
     # the register's integrity (issue 14)
@@ -206,6 +221,21 @@ EN: dict[str, str] = {
     "kind.overdue": "overdue",
     "kind.resolved": "resolved",
     "kind.monitor": "monitor",
+    "title.media-online": "Network connection with a USB stick plugged in",
+    "title.unregistered-media": "Unregistered USB stick or card",
+    "title.media-clinic-hours": "USB stick or card inserted during clinic hours",
+    "title.media-left-in": "USB stick or card left plugged in",
+    "lead.media-online": "A USB stick or other medium is plugged in while this PC is "
+    "connected to a network. Always pull the medium out before connecting.",
+    "lead.unregistered-media": "A USB stick or other medium that is not in the ledger was "
+    "plugged in. Personal data must never be stored on or leave on an unregistered medium.",
+    "lead.media-clinic-hours": "A USB stick or other medium was plugged in during clinic hours.",
+    "lead.media-left-in": "A USB stick or other medium is still plugged in after clinic "
+    "hours ended.",
+    "kind.media-online": "medium while online",
+    "kind.unregistered-media": "unregistered medium",
+    "kind.media-clinic-hours": "medium in clinic hours",
+    "kind.media-left-in": "medium left in",
     "reminders": " ({n} reminder(s))",
     "todo.unplug_now": "- Unplug the LAN cable of this PC now.",
     "todo.unplug_if_done": "- If the work is finished, unplug the LAN cable of this PC.",
@@ -226,6 +256,7 @@ EN: dict[str, str] = {
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",
     "detail.watcher-fault": "The network link cannot be watched.",
+    "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
     # the register's integrity (issue 14)

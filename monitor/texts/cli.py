@@ -26,6 +26,8 @@ JA: dict[str, str] = {
     "check.credential": " + 資格情報",
     "check.store": "  台帳          {path}",
     "check.control": "  制御ソケット  {path}",
+    "check.media": "  媒体          {rules}（抜き忘れ {after} 後、例外: {allowed}）",
+    "check.media_off": "  媒体          監視しない（media.watch = false）",
     # explain
     "explain.iso": "2026-05-06T17:00、2026-05-06T17:00+09:00、2026-05-06T08:00Z のような "
     "ISO 8601 で指定してください",
@@ -120,6 +122,8 @@ EN: dict[str, str] = {
     "check.credential": " + credential",
     "check.store": "  store         {path}",
     "check.control": "  control       {path}",
+    "check.media": "  media         {rules} (left in: after {after}; allowed: {allowed})",
+    "check.media_off": "  media         not watched (media.watch = false)",
     "explain.iso": "expected ISO 8601 such as 2026-05-06T17:00, 2026-05-06T17:00+09:00 or "
     "2026-05-06T08:00Z",
     "explain.gap": "{time} does not exist in {zone} (the clocks jump forward); give an offset",

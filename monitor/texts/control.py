@@ -38,6 +38,10 @@ JA: dict[str, str] = {
     "client.timeout": "{path} のデーモンが {seconds:g} 秒以内に応答しませんでした",
     "client.lost": "{path} のデーモンとの接続が切れました: {error}",
     "client.garbled": "{path} のデーモンの応答が読めません: {raw}",
+    "bad.follow": "follow: true か false が必要です（受け取ったのは {got!r}）",
+    "bad.ack_source": "source: {got!r} は使えません（{choices} のいずれか）",
+    "client.silent": "{path} のデーモンから {seconds:g} 秒間なにも届きません",
+    "client.ended": "{path} のデーモンが接続を閉じました（停止しました）",
 }
 
 EN: dict[str, str] = {
@@ -71,4 +75,8 @@ EN: dict[str, str] = {
     "client.timeout": "the daemon at {path} did not answer within {seconds:g} s",
     "client.lost": "lost the daemon at {path}: {error}",
     "client.garbled": "garbled reply from the daemon at {path}: {raw}",
+    "bad.follow": "follow: expected true or false, got {got!r}",
+    "bad.ack_source": "source: got {got!r}, expected one of {choices}",
+    "client.silent": "nothing from the daemon at {path} for {seconds:g} s",
+    "client.ended": "the daemon at {path} closed the connection (it stopped)",
 }

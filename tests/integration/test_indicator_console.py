@@ -118,10 +118,12 @@ def test_console_on_a_terminal_keeps_one_coloured_status_line(pty_stream):
     ind.close()
     last = read_available(master)
 
-    assert first == "\r\x1b[2K  \x1b[32m● 接続中 ONLINE\x1b[0m"  # rewritten in place, green
+    # rewritten in place, green; the cursor hidden while the status line shows
+    assert first == "\x1b[?25l\r\x1b[2K  \x1b[32m● 接続中 ONLINE\x1b[0m"
     assert second == "\r\x1b[2K  \x1b[2m○ 未接続 OFFLINE\x1b[0m"
     assert "\n" not in first + second
-    assert last.endswith("OFFLINE\x1b[0m\r\n")  # the terminal keeps the final line
+    # the terminal keeps the final line; colours reset, the cursor shown again
+    assert last.endswith("OFFLINE\x1b[0m\r\n\x1b[?25h")
 
 
 def test_console_on_a_terminal_blinks_the_symbol_and_flashes_the_heart(pty_stream):

@@ -52,7 +52,7 @@ async def collect(changes: AsyncIterator[LinkObserved], quiet: float = 0.5) -> l
     while True:
         try:
             out.append(await asyncio.wait_for(anext(changes), quiet))
-        except TimeoutError:
+        except asyncio.TimeoutError:  # the builtin TimeoutError on 3.11+, not on 3.10
             return out
 
 

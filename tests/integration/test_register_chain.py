@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ChainBroken
-from monitor.register import Register, canonical, chain_hash
+from monitor.register import SCHEMA_VERSION, Register, canonical, chain_hash
 from tests.support.register import T0, alert_for, fill
 
 
@@ -26,6 +26,10 @@ def test_chain_is_intact_after_many_appends(reg):
     assert n == reg.head()[0] and n > 40 * 8
     with Register.open_readonly(reg.path) as ro:
         assert ro.verify() == n
+
+
+#: The chain starts with one record per migration: a data record's seq is V + its number.
+V = SCHEMA_VERSION
 
 
 def tamper(path: Path, sql: str, *args) -> None:
@@ -60,14 +64,14 @@ def tamper(path: Path, sql: str, *args) -> None:
         ),
         ("UPDATE permits SET staff = '別人' WHERE id = 1", "permits row 1", "staff"),
         (
-            "UPDATE chain SET body = replace(body, 'no-permit', 'permitted') WHERE seq = 5",
-            "chain record 5",
+            f"UPDATE chain SET body = replace(body, 'no-permit', 'permitted') WHERE seq = {V + 2}",
+            f"chain record {V + 2}",
             "edited",
         ),
-        ("DELETE FROM chain WHERE seq = 7", "chain record 8", "missing"),
+        (f"DELETE FROM chain WHERE seq = {V + 4}", f"chain record {V + 5}", "missing"),
         (
-            "UPDATE chain SET hash = '00' || substr(hash, 3) WHERE seq = 12",
-            "chain record 12",
+            f"UPDATE chain SET hash = '00' || substr(hash, 3) WHERE seq = {V + 9}",
+            f"chain record {V + 9}",
             "edited",
         ),
     ],

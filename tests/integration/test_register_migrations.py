@@ -69,16 +69,16 @@ def test_a_v1_register_is_migrated_forward_and_still_verifies(tmp_path):
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)  # a reader never changes the file
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 3
-        assert r.verify() == 4  # v1 records + the two migration records
+        assert r.schema_version() == SCHEMA_VERSION == 4
+        assert r.verify() == 5  # v1 records + the three migration records (v2, v3, media)
         (old,) = r.outbox()
         assert old.permanent_failure is False and old.title == "[monitor] 監視開始"
         (claimed,) = r.claim_due_alerts(T0, 5)
         r.record_attempt(claimed.id, False, "550 rejected", 0.2, None, None, permanent=True)
         r.record_ack("hoken", "cli", T0)  # the v2 table
-        assert r.verify() == 7
+        assert r.verify() == 8
     with Register(path) as r:  # reopening does not migrate twice
-        assert r.verify() == 7 and r.outbox_summary()["permanent"] == 1
+        assert r.verify() == 8 and r.outbox_summary()["permanent"] == 1
 
 
 def test_a_register_from_a_newer_release_is_refused(tmp_path):
@@ -118,9 +118,9 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 3
+        assert r.schema_version() == SCHEMA_VERSION == 4
         assert V3_INDEXES <= index_names(path)
-        assert r.verify() == 34  # the release's 33 records + the migration record
+        assert r.verify() == 35  # the release's 33 records + the migration records (v3, media)
         assert [s.id for s in r.sessions()] == ["S0", "S1", "S2", "S9"]
         assert r.current_session().id == "S9" and r.session("S1").permit.id == 1
         day9 = T0 + timedelta(days=9, minutes=30)
@@ -143,8 +143,8 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
         (due,) = r.claim_due_alerts(T0 + timedelta(days=3), 5)
         assert due.session_id == "S2"
         r.record_attempt(due.id, True, None, 0.3, None, T0 + timedelta(days=3))
-        assert r.verify() == 36
+        assert r.verify() == 37
     with Register(path) as r:  # migrated once only
-        assert r.verify() == 36 and r.schema_version() == 3
+        assert r.verify() == 37 and r.schema_version() == 4
     with Register.open_readonly(path) as ro:
-        assert ro.verify() == 36
+        assert ro.verify() == 37

@@ -27,7 +27,8 @@ def settings(text: str) -> dict[str, list[str]]:
 
 def unit_copy(tmp_path: Path) -> Path:
     """The unit with ExecStart pointing at a program that exists here (verify checks it)."""
-    text = re.sub(r"(?m)^ExecStart=\S+", f"ExecStart={sys.executable} -m monitor", UNIT.read_text())
+    text = re.sub(r"(?m)^(ExecStart|ExecReload)=\S+", rf"\1={sys.executable} -m monitor",
+                  UNIT.read_text())
     path = tmp_path / "link-monitor.service"
     path.write_text(text)
     return path

@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "jobs": 4,
     "daemon": 5,
     "cli": 6,
+    "lamp": 6,  # the screen lamp: a command program (link-monitor lamp)
     "__main__": 6,
 }
 # Parts of these layers may not import another part of the same layer.
@@ -149,7 +150,10 @@ def test_there_is_no_import_cycle() -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("from monitor.register import Register\n", {"monitor.register", "monitor.register.Register"}),
+        (
+            "from monitor.register import Register\n",
+            {"monitor.register", "monitor.register.Register"},
+        ),
         ("import monitor.links\n", {"monitor.links"}),
         ("def f():\n    from monitor import daemon\n", {"monitor", "monitor.daemon"}),
     ],

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.compat import UTC
+from monitor.compat import UTC, fromisoformat
 from monitor.config import Config, parse_config_text
 from monitor.domain.enums import AlertKind, Purpose
 from monitor.domain.events import (
@@ -80,7 +80,7 @@ def make_config(
 
 def jst(text: str) -> datetime:
     """Return the aware instant of local Tokyo time ``"2026-06-08 10:00[:ss]"``."""
-    return datetime.fromisoformat(text).replace(tzinfo=TOKYO)
+    return fromisoformat(text).replace(tzinfo=TOKYO)
 
 
 def link(name: str, online: bool, t: datetime, *, present: bool = True) -> LinkObserved:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from monitor.domain.model import session_id
-from monitor.register import CHAINED, chain_hash, from_iso, to_iso
+from monitor.register import CHAINED, SCHEMA_VERSION, chain_hash, from_iso, to_iso
 
 
 @dataclass(frozen=True)
@@ -285,8 +285,8 @@ TAMPERINGS: list[Tampering] = [
     Tampering(
         "roll the schema version back",
         _sql("PRAGMA user_version = 2"),
-        "schema: file says v2, chain says v3 (the version was set back)",
-        "schema: file says v2, chain says v3 (the version was set back)",
+        f"schema: file says v2, chain says v{SCHEMA_VERSION} (the version was set back)",
+        f"schema: file says v2, chain says v{SCHEMA_VERSION} (the version was set back)",
         "register-reshaped",
         "",
     ),
