@@ -1,8 +1,8 @@
 """What Python 3.10 lacks, in one place (the receipt PC's Ubuntu 22.04 has 3.10).
 
-Import ``UTC``, ``StrEnum``, ``Self``, ``tomllib``, ``asyncio_timeout`` and
-``fromisoformat`` from here, never from the standard library directly: on 3.11
-and later these are the standard ones.
+Import ``UTC``, ``StrEnum``, ``Self``, ``tomllib`` and ``fromisoformat`` from here,
+never from the standard library directly: on 3.11 and later these are the standard
+ones. Nothing here imports asyncio: the quick commands import this module.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 UTC = timezone.utc
 
 if sys.version_info >= (3, 11):
-    from asyncio import timeout as asyncio_timeout
     from enum import StrEnum
     from typing import Self
 
@@ -21,12 +20,8 @@ if sys.version_info >= (3, 11):
 
     fromisoformat = datetime.fromisoformat
 else:  # pragma: no cover - exercised by the 3.10 test run
-    import asyncio
-    from collections.abc import AsyncIterator
-    from contextlib import asynccontextmanager
     from enum import Enum
 
-    import async_timeout
     import tomli as tomllib
     from typing_extensions import Self
 
@@ -42,18 +37,6 @@ else:  # pragma: no cover - exercised by the 3.10 test run
         @staticmethod
         def _generate_next_value_(name, start, count, last_values):  # type: ignore[no-untyped-def]
             return name.lower()
-
-    @asynccontextmanager
-    async def asyncio_timeout(delay: float | None) -> AsyncIterator[None]:
-        """``asyncio.timeout`` of 3.11 (via the ``async-timeout`` backport, which the
-        standard one was taken from): on expiry the block is cancelled and the
-        builtin ``TimeoutError`` raised, as on 3.11 (3.10's ``asyncio.TimeoutError``
-        is another class)."""
-        try:
-            async with async_timeout.timeout(delay):
-                yield
-        except asyncio.TimeoutError as exc:
-            raise TimeoutError from exc
 
     def fromisoformat(text: str) -> datetime:
         """``datetime.fromisoformat`` of 3.11 for the forms people and JSON write:
@@ -75,4 +58,4 @@ else:  # pragma: no cover - exercised by the 3.10 test run
         return f"{head}.{fraction}{rest[digits:]}"
 
 
-__all__ = ["UTC", "Self", "StrEnum", "asyncio_timeout", "fromisoformat", "tomllib"]
+__all__ = ["UTC", "Self", "StrEnum", "fromisoformat", "tomllib"]

@@ -28,13 +28,13 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.calendar import country_problem, national_holidays
+from monitor.calendar import calendar_problems, national_holidays
 from monitor.children.check import Tables, fetch_holidays, start_check, years_around
 from monitor.children.holidays import PreloadedHolidays
 from monitor.errors import ConfigError, NotifyError, OffloadError, Problem
@@ -48,13 +48,16 @@ log = logging.getLogger(__name__)
 # ============================================================== library checks
 
 
-def library_problems(inputs: LibraryInputs) -> list[Problem]:
-    """Return the problems the holiday library and apprise find in ``inputs``."""
+def library_problems(inputs: LibraryInputs, years: Iterable[int] | None = None) -> list[Problem]:
+    """Return the problems the holiday library (loading the tables of ``years``; None:
+    the years around today) and apprise find in ``inputs``."""
     from monitor.alerts.sender import apprise_url_problem  # imports apprise
 
     problems = []
-    if inputs.country and (problem := country_problem(inputs.country)):
-        problems.append(Problem("calendar.country", problem))
+    if inputs.country or inputs.subdivision is not None:
+        if years is None:
+            years = years_around(datetime.now().astimezone())
+        problems += calendar_problems(inputs.country or "", inputs.subdivision, years)
     if inputs.urls and (problem := apprise_url_problem(inputs.urls)):
         problems.append(Problem("alerts.urls", problem))
     return problems
@@ -186,17 +189,15 @@ def _child_config(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child_holidays(request: dict[str, Any]) -> dict[str, Any]:
-    country = request["country"]
-    problem = country_problem(country) if country else None
-    if problem:
-        return {"problems": [["calendar.country", problem]]}
+    country, subdivision = request["country"], request["subdivision"]
+    problems = calendar_problems(country, subdivision, request["years"])
+    if problems:
+        return {"problems": [[p.path, p.message] for p in problems]}
     holidays = {
         str(year): [
             [d.isoformat(), name]
             for d, name in sorted(
-                national_holidays(
-                    country, request["subdivision"], request["language"], year
-                ).items()
+                national_holidays(country, subdivision, request["language"], year).items()
             )
         ]
         for year in request["years"]

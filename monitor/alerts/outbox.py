@@ -150,11 +150,27 @@ class OutboxWorker:
             machine=self.machine,
             zone=self.zone,
             remind_every=self.remind_every,
+            contact=str(getattr(self._alerts, "contact", "") or ""),
+            acks=self._acks_of(alert),
             head=self._head(alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
         return alert_id
+
+    def _acks_of(self, alert: Alert) -> list[Any]:
+        """Return who silenced the alarm of the session a ``resolved`` alert closes
+        (empty for other alerts, or when the register cannot say)."""
+        if alert.kind != AlertKind.RESOLVED or alert.session is None:
+            return []
+        acks_for = getattr(self._register, "acks_for", None)
+        if acks_for is None:
+            return []
+        try:
+            return list(acks_for([alert.session.id]).get(alert.session.id, []))
+        except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
+            log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
+            return []
 
     def _head(self, alert: Alert) -> tuple[int, str] | None:
         """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness

@@ -1,24 +1,68 @@
-"""``check-config``: validate the config and print a summary of it."""
+"""``check-config``: validate the config and print a summary of it, then the
+warnings about this machine (a ``link.interfaces`` pattern that matches none of its
+interfaces: a typo watches nothing). A warning does not fail the check (a config
+may be prepared on another machine) unless ``--strict``."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from monitor.cli.common import config_option, load_checked_or_exit, say
+from monitor.cli.common import EXIT_CONFIG, config_option, load_checked_or_exit, say
+from monitor.config import Config
 from monitor.domain.durations import format_duration
 
 if TYPE_CHECKING:
     from monitor.config import Config
 
 
+def machine_warnings(config: Config) -> list[str]:
+    """Return the warnings about this machine: each ``link.interfaces`` pattern that
+    watches none of its interfaces, naming the ones present."""
+    from monitor.links.names import interface_names
+
+    try:
+        names = interface_names()
+    except OSError as exc:
+        return [say("check.no_interfaces_listed", error=exc.strerror or str(exc))]
+    link = config.link
+    present = ", ".join(names) or say("none")
+    ignore = ", ".join(link.ignore) or say("none")
+    warnings = [
+        say("check.no_match", pattern=pattern, present=present, ignore=ignore)
+        for pattern in link.unmatched(names)
+    ]
+    if not any(link.watches(name) for name in names):
+        warnings.append(say("check.watches_nothing"))
+    return warnings
+
+
 @click.command("check-config")
 @config_option
-def check_config(config_path: Path | None) -> None:
-    """Validate the config; print a summary (exit 0) or every problem (exit 2)."""
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 on a warning too (a pattern in link.interfaces that matches no "
+    "interface of this machine).",
+)
+def check_config(config_path: Path | None, strict: bool) -> None:
+    """Validate the config; print a summary (exit 0) or every problem (exit 2).
+
+    Warnings about this machine are printed after the summary (exit 0; 2 with
+    --strict)."""
     config, source = load_checked_or_exit(config_path)
+    _summary(config, source)
+    warnings = machine_warnings(config)
+    for warning in warnings:
+        click.echo(warning, err=True)
+    if warnings and strict:
+        sys.exit(EXIT_CONFIG)
+
+
+def _summary(config: Config, source: str) -> None:
     none = say("none")
     click.echo(say("check.ok", source=source))
     click.echo(say("check.timezone", zone=config.timezone))

@@ -1,4 +1,5 @@
-"""The quick commands that talk to the running daemon: ``status``, ``permit``, ``ack``.
+"""The quick commands that talk to the running daemon: ``status`` and ``ack`` (``permit``
+is in ``monitor.cli.permit``), and what every command that talks to it shares.
 
 They read three config keys without pydantic (``monitor.cli.quickconfig``) and send one
 request over the control socket (``monitor.control.client``: no asyncio).
@@ -15,8 +16,9 @@ import click
 
 from monitor.cli.common import config_option, exit_config_error, say
 from monitor.cli.quickconfig import QuickConfig, load_quick
+from monitor.cli.words import language
 from monitor.errors import ConfigError, ControlError
-from monitor.texts import t
+from monitor.texts import has, t
 
 
 def quick_or_exit(config_path: Path | None) -> QuickConfig:
@@ -49,23 +51,20 @@ def _refused(cmd: str, exc: ControlError) -> NoReturn:
 
 
 def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
-    """Send one request to the running daemon; on failure print one clear line, exit 1."""
+    """Send one request to the running daemon; on failure print one clear line (in the
+    command's language), exit 1."""
     from monitor.control.client import request
 
     try:
-        return request(socket, payload)
+        return request(socket, payload, language=language())
     except ControlError as exc:
         _refused(payload["cmd"], exc)
 
 
 @click.command("status")
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object (for scripts).")
-@click.option(
-    "--follow",
-    is_flag=True,
-    help="Keep going: one JSON line per change (pattern, link, faults, session, outbox).",
-)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--follow", is_flag=True)
 def status_command(config_path: Path | None, as_json: bool, follow: bool) -> None:
     """Show what the running monitor sees: link, period, lamp, session, outbox."""
     config = quick_or_exit(config_path)
@@ -105,59 +104,6 @@ def follow_status(socket: Path) -> None:
         _refused("status", exc)
 
 
-@click.command("permit")
-@config_option
-@click.option(
-    "--purpose",
-    required=True,
-    type=click.Choice(["fee-update", "remote-maintenance", "other"]),
-    help="Why the cable is plugged in.",
-)
-@click.option("--company", required=True, help="The contractor's company.")
-@click.option("--staff", required=True, help="The contractor's staff member.")
-@click.option(
-    "--for", "duration", default="1h", show_default=True, help='Expected duration ("90m", "2h").'
-)
-@click.option("--note", default="", help="Anything else worth recording.")
-@click.option(
-    "--after-the-fact",
-    is_flag=True,
-    help="Record an emergency connection that is already plugged in.",
-)
-def permit_command(
-    config_path: Path | None,
-    purpose: str,
-    company: str,
-    staff: str,
-    duration: str,
-    note: str,
-    after_the_fact: bool,
-) -> None:
-    """Record a permit before plugging in; you (the OS user) are recorded as its grantor."""
-    from monitor.domain.durations import parse_duration
-    from monitor.reports.status import format_permit_reply
-
-    try:
-        parse_duration(duration)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--for") from None
-    config = quick_or_exit(config_path)
-    zone = zone_or_exit(config)
-    reply = daemon_call(
-        config.socket,
-        {
-            "cmd": "permit",
-            "purpose": purpose,
-            "company": company,
-            "staff": staff,
-            "for": duration,
-            "note": note,
-            "after_the_fact": after_the_fact,
-        },
-    )
-    click.echo(format_permit_reply(reply, config.language, zone))
-
-
 @click.command("ack")
 @config_option
 def ack_command(config_path: Path | None) -> None:
@@ -167,4 +113,6 @@ def ack_command(config_path: Path | None) -> None:
     if reply.get("silenced"):
         click.echo(t(config.language, "cli.ack.silenced"))
     else:
-        click.echo(t(config.language, "cli.ack.nothing", pattern=reply.get("pattern")))
+        key = f"words.pattern.{reply.get('pattern')}"
+        pattern = t(config.language, key) if has(config.language, key) else reply.get("pattern")
+        click.echo(t(config.language, "cli.ack.nothing", pattern=pattern))

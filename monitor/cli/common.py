@@ -13,19 +13,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from monitor.errors import ConfigError
-from monitor.texts import t
+from monitor.cli.words import language
+from monitor.errors import ConfigError, Problem
+from monitor.texts import has, t
 
 if TYPE_CHECKING:
     from monitor.config import Config
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2
-
-#: The CLI's own messages (errors, summaries) have always been English: scripts, the
-#: README and the tests read them. Replies for people at the PC (``status``, ``ack``,
-#: ``permit``) follow ``alerts.language``.
-CLI_LANGUAGE = "en"
 
 config_option = click.option(
     "--config",
@@ -38,8 +34,9 @@ config_option = click.option(
 
 
 def say(name: str, /, **values: Any) -> str:
-    """Return the CLI text ``cli.<name>`` (in ``CLI_LANGUAGE``) with ``values`` filled in."""
-    return t(CLI_LANGUAGE, f"cli.{name}", **values)
+    """Return the CLI text ``cli.<name>`` in the command's language (``alerts.language``
+    of the config on the command line, see ``monitor.cli.words``) with ``values``."""
+    return t(language(), f"cli.{name}", **values)
 
 
 def error_lines(exc: BaseException) -> list[str] | None:
@@ -56,12 +53,12 @@ def error_lines(exc: BaseException) -> list[str] | None:
             return None
         exc = RegisterDamaged("the register", str(exc))
     if isinstance(exc, RegisterDamaged):
-        lines = [t(CLI_LANGUAGE, "register.damaged", path=exc.path, detail=exc.detail)]
+        lines = [t(language(), "register.damaged", path=exc.path, detail=exc.detail)]
         if exc.moved_to:
-            lines.append(t(CLI_LANGUAGE, "register.damaged_moved", path=exc.moved_to))
+            lines.append(t(language(), "register.damaged_moved", path=exc.moved_to))
         else:
-            lines.append(t(CLI_LANGUAGE, "register.damaged_kept", path=exc.path))
-        lines.append(t(CLI_LANGUAGE, "register.damaged_todo", path=exc.path))
+            lines.append(t(language(), "register.damaged_kept", path=exc.path))
+        lines.append(t(language(), "register.damaged_todo", path=exc.path))
         return lines
     if isinstance(exc, MonitorError):
         return [say("error", error=exc)]
@@ -72,7 +69,16 @@ def print_config_error(exc: ConfigError) -> None:
     """Print ``exc``'s source and every problem it lists, on stderr."""
     click.echo(say("config.invalid", source=exc.source), err=True)
     for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
+        click.echo(f"  {_problem_words(problem)}", err=True)
+
+
+def _problem_words(problem: Problem) -> str:
+    """Return a problem in the command's language when the catalog has its words (the
+    file-level ones: missing, unreadable); a key's problem as the validation said it."""
+    key = f"cli.problem.{problem.message}"
+    if problem.path or not has(language(), key):
+        return str(problem)
+    return t(language(), key)
 
 
 def exit_config_error(exc: ConfigError) -> NoReturn:

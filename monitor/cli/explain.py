@@ -17,7 +17,7 @@ import click
 
 from monitor.cli.common import EXIT_USAGE, config_option, exit_config_error, load_or_exit, say
 from monitor.compat import UTC, fromisoformat
-from monitor.errors import ConfigError, Problem
+from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -68,18 +68,38 @@ def _parse_all(instants: tuple[str, ...], zone: tzinfo) -> list[datetime]:
 
 def _schedule_or_exit(config: Config, source: str) -> Any:
     """Return the ``Schedule`` of ``config`` computing holidays here; exit 2 naming
-    ``calendar.country`` if the holiday library does not know it."""
-    from functools import partial
-
-    from monitor.calendar import country_problem, national_holidays
+    ``calendar.country`` or ``calendar.subdivision`` if the holiday library does not
+    know it (an empty table would call a holiday's clinic hours off-hours)."""
+    from monitor.calendar import calendar_problems, national_holidays
     from monitor.schedule import Schedule
 
     cal = config.calendar
-    problem = country_problem(cal.country) if cal.country else None
-    if problem:
-        exit_config_error(ConfigError(source, [Problem("calendar.country", problem)]))
-    holidays = partial(national_holidays, cal.country, cal.subdivision, config.alerts.language)
+    problems = calendar_problems(cal.country, cal.subdivision, ())
+    if problems:
+        exit_config_error(ConfigError(source, problems))
+
+    def holidays(year: int) -> dict[Any, str]:
+        try:
+            return national_holidays(cal.country, cal.subdivision, config.alerts.language, year)
+        except ConfigError as exc:  # a year the library has no data for
+            exit_config_error(ConfigError(source, exc.problems))
+
     return Schedule(config, holidays=holidays)
+
+
+def _period_words(period: object) -> str:
+    """Return a period in words in the command's language (English keeps the code)."""
+    from monitor.cli.words import language
+    from monitor.texts import t
+
+    return t("ja", f"words.period.{period}") if language() == "ja" else str(period)
+
+
+def _rule_words(rule: str) -> str:
+    from monitor.cli.words import language
+    from monitor.texts.formats import rule_words
+
+    return rule_words(rule, "ja") if language() == "ja" else rule
 
 
 def _line(info: Any, then: Any, as_json: bool) -> str:
@@ -98,10 +118,10 @@ def _line(info: Any, then: Any, as_json: bool) -> str:
             ensure_ascii=False,
         )
     return (
-        say("explain.line", at=human_time(info.at), period=info.period)
-        + (say("explain.rule", rule=info.rule) if info.rule else "")
+        say("explain.line", at=human_time(info.at), period=_period_words(info.period))
+        + (say("explain.rule", rule=_rule_words(info.rule)) if info.rule else "")
         + (say("explain.holiday", name=info.holiday) if info.holiday else "")
-        + say("explain.until", time=human_time(info.next_change), period=then)
+        + say("explain.until", time=human_time(info.next_change), period=_period_words(then))
     )
 
 

@@ -67,9 +67,9 @@ COMMANDS: dict[str, Lazy] = {
         "Keep the ledger of registered USB sticks and cards (add, list, retire).",
     ),
     "permit": Lazy(
-        "monitor.cli.client",
+        "monitor.cli.permit",
         "permit_command",
-        "Record a permit before plugging in; you (the OS user) are recorded as its grantor.",
+        "Record a permit before plugging in; your login is recorded as its grantor.",
     ),
     "reload": Lazy(
         "monitor.cli.service",
@@ -109,6 +109,13 @@ COMMANDS: dict[str, Lazy] = {
         "and tables: exit 0 when intact, 1 naming the first record that was "
         "edited, deleted or inserted.",
     ),
+    "work-report": Lazy(
+        "monitor.cli.workreport",
+        "work_report_command",
+        "Record the work report of a finished session: what was done, whether personal data "
+        "was accessed, whether data brought in or out was erased, checked against the "
+        "permit's plan.",
+    ),
     "watch": Lazy(
         "monitor.cli.watch",
         "watch",
@@ -130,22 +137,46 @@ class LazyGroup(click.Group):
             return None
         command = getattr(importlib.import_module(lazy.module), lazy.attribute)
         assert isinstance(command, click.Command), lazy
-        return command
+        from monitor.cli.words import localize
+
+        return localize(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands like click does, from their summaries (nothing imported)."""
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
+        from monitor.cli.words import summary
+
         rows = [
-            (name, click.Command(name, help=COMMANDS[name].summary).get_short_help_str(limit))
+            (
+                name,
+                click.Command(name, help=summary(name, COMMANDS[name].summary)).get_short_help_str(
+                    limit
+                ),
+            )
             for name in names
         ]
-        with formatter.section("Commands"):
+        with formatter.section(click.core._("Commands")):
             formatter.write_dl(rows)
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        """Speak the configured language (``monitor.cli.words``), then run click's main."""
+        from monitor.cli.words import language_of_args, say, use
+
+        use(language_of_args(sys.argv[1:] if args is None else list(args)))
+        self.help = say("help.main")
+        for param in self.params:
+            if param.name == "version":
+                param.help = click.core._("Show the version and exit.")
+        return super().main(args, *rest, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.MissingParameter as exc:
+            from monitor.cli.words import missing
+
+            raise missing(exc) from None
         except Exception as exc:
             from monitor.cli.common import error_lines
 

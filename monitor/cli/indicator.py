@@ -95,7 +95,7 @@ class _Trial:
 @config_option
 @click.option(
     "--pattern",
-    type=click.Choice(["all", "off", "on", "warn", "alarm"]),
+    type=click.Choice(["all", "off", "on", "warn", "alarm", "blind"]),
     default="all",
     show_default=True,
     help="Pattern to show.",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.compat import tomllib
+from monitor.domain.text import control_problem
 from monitor.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ def _read(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:  # arrays nested hundreds deep (the full load names the key)
+        raise ConfigError(source, [Problem("", "nested too deep for a config")]) from None
 
 
 def _section(data: dict[str, Any], name: str, problems: list[Problem]) -> dict[str, Any]:
@@ -121,6 +124,8 @@ def _pick(data: dict[str, Any], problems: list[Problem]) -> tuple[Path, str, Any
     socket = _section(data, "control", problems).get("socket", str(SYSTEM_SOCKET))
     if not isinstance(socket, str):
         problems.append(Problem("control.socket", f"Input is not a valid path (got {socket!r})"))
+    elif problem := control_problem(socket):
+        problems.append(Problem("control.socket", problem))
     language = _section(data, "alerts", problems).get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         problems.append(Problem("alerts.language", f"got {language!r}; expected 'ja' or 'en'"))
@@ -139,3 +144,13 @@ def load_quick(option: str | Path | None) -> QuickConfig:
     if problems:
         raise ConfigError(str(path), problems)
     return QuickConfig(socket, language, timezone, str(path))
+
+
+def read_language(option: str | Path | None) -> str:
+    """Return ``alerts.language`` as written in the config ``option`` resolves to (the
+    default when it has none); raise ``ConfigError`` when the file cannot be read."""
+    path = resolve_config_path(option)
+    if path is None:
+        return DEFAULT_LANGUAGE
+    alerts = _read(path).get("alerts", {})
+    return str(alerts.get("language", DEFAULT_LANGUAGE)) if isinstance(alerts, dict) else ""

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.cli.common import CLI_LANGUAGE, config_option, load_or_exit, say
+from monitor.cli.common import config_option, load_or_exit, say
+from monitor.cli.words import language
 from monitor.compat import fromisoformat
 from monitor.texts import t
 
@@ -80,10 +81,10 @@ def open_register(config: Config) -> Register:
         witness = read_witness(path)
         if witness is not None:
             click.echo(
-                t(CLI_LANGUAGE, "register.missing", path=path, seq=witness.seq, head=witness.hash),
+                t(language(), "register.missing", path=path, seq=witness.seq, head=witness.hash),
                 err=True,
             )
-            click.echo(t(CLI_LANGUAGE, "register.missing_todo"), err=True)
+            click.echo(t(language(), "register.missing_todo"), err=True)
             sys.exit(1)
     return Register.open_readonly(path)
 
@@ -139,18 +140,23 @@ def log_command(
     with open_register(config) as reg:
         broken = check_first(reg)
         sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
-        outbox = reg.alerts_for([s.id for s in sessions])
+        ids = [s.id for s in sessions]
+        outbox = reg.alerts_for(ids)
+        acks, reports = reg.acks_for(ids), reg.work_reports_for(ids)
     if broken is not None:
         # At the top of what is printed (on stderr with --json: the JSON stays JSON).
-        warning = t(CLI_LANGUAGE, "register.broken_top", record=broken[0], reason=broken[1])
+        warning = t(language(), "register.broken_top", record=broken[0], reason=broken[1])
         click.echo(warning, err=as_json)
     if as_json:
-        out = [session_json(s, outbox[s.id], zone) for s in sessions]
+        out = [
+            session_json(s, outbox[s.id], zone, acks.get(s.id, ()), reports.get(s.id))
+            for s in sessions
+        ]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     elif not sessions:
         click.echo(say("records.none_in_period" if since or until else "records.none_yet"))
     else:
-        click.echo(log_table(sessions, outbox, zone))
+        click.echo(log_table(sessions, outbox, zone, config.alerts.language, acks, reports))
     if broken is not None:
         sys.exit(1)
 
@@ -200,9 +206,11 @@ def export_command(
     start, end = month_bounds(*month, config.zone)
     with open_register(config) as reg:
         sessions = reg.sessions(start, end)
-        outbox = reg.alerts_for([s.id for s in sessions])
+        ids = [s.id for s in sessions]
+        outbox = reg.alerts_for(ids)
+        extra = (reg.acks_for(ids), reg.work_reports_for(ids))
         chain = check_chain(reg)
-    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language)
+    data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language, extra)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -230,6 +238,7 @@ def _csv_bytes(
     sessions: list[Session],
     outbox: dict[str, list[OutboxRow]],
     language: str,
+    extra: tuple[Any, Any] = ({}, {}),
 ) -> bytes:
     """Return the monthly CSV file: title lines, header, one row per session."""
     import csv
@@ -241,7 +250,7 @@ def _csv_bytes(
 
     buf = io.StringIO()
     title = csv_title_rows(machine_name(config), *month, chain, language)
-    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language))
+    csv.writer(buf).writerows(title + export_rows(sessions, outbox, config.zone, language, *extra))
     return buf.getvalue().encode("utf-8-sig")  # the BOM tells Excel this is UTF-8
 
 
@@ -280,5 +289,5 @@ def verify_command(config_path: Path | None, anchor: tuple[int, str] | None) -> 
     if witness is not None:
         where = witness_path(path)
         click.echo(
-            t(CLI_LANGUAGE, "register.witness", seq=witness.seq, head=witness.hash, path=where)
+            t(language(), "register.witness", seq=witness.seq, head=witness.hash, path=where)
         )

@@ -24,6 +24,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from monitor.compat import tomllib
+from monitor.config.bounds import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    deep_nesting_at,
+    input_problems,
+    under,
+    without_bad_input,
+)
 from monitor.config.model import Config
 from monitor.errors import ConfigError, Problem
 
@@ -69,11 +77,19 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
 
 def validate_config(data: dict[str, Any], source: str = "<config>") -> Config:
     """Return a ``Config`` from parsed TOML; raise ``ConfigError`` listing every problem
-    of shape (the library checks are ``monitor.jobs``'s)."""
+    of shape (the library checks are ``monitor.jobs``'s).
+
+    Values nested too deep and strings holding control characters are problems of
+    their own (``config.bounds``), taken out before the model sees the rest."""
+    bad = input_problems(data)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(without_bad_input(data) if bad else data)
+        shape: list[Problem] = []
     except ValidationError as exc:
-        raise ConfigError(source, _problems_from(exc)) from None
+        shape = [p for p in _problems_from(exc) if not under(p.path, bad)]
+    if bad or shape:
+        raise ConfigError(source, merge_problems(shape, bad))
+    return config
 
 
 def parse_toml(text: str, source: str = "<config>") -> dict[str, Any]:
@@ -82,6 +98,12 @@ def parse_toml(text: str, source: str = "<config>") -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:
+        # Arrays nested hundreds deep: the parser recurses once per level.
+        key, line = deep_nesting_at(text) or ("", 0)
+        where = f" (line {line})" if line else ""
+        problem = Problem(key, f"nested deeper than {MAX_DEPTH} levels{where}")
+        raise ConfigError(source, [problem]) from None
 
 
 def parse_config_text(text: str, source: str = "<config>") -> Config:
@@ -94,7 +116,8 @@ def read_config_text(path: Path | str) -> str:
     cannot be read or is not UTF-8."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(str(path), [Problem("", "file not found")]) from None
     except IsADirectoryError:
@@ -103,6 +126,11 @@ def read_config_text(path: Path | str) -> str:
         raise ConfigError(str(path), [Problem("", "permission denied")]) from None
     except OSError as exc:
         raise ConfigError(str(path), [Problem("", f"cannot read: {exc.strerror}")]) from None
+    except ValueError:  # a NUL byte in the path given
+        raise ConfigError(str(path), [Problem("", "the path contains a NUL byte")]) from None
+    if len(raw) > MAX_BYTES:
+        message = f"larger than {MAX_BYTES // 1024} KiB: not a config file"
+        raise ConfigError(str(path), [Problem("", message)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -165,28 +193,34 @@ def load(option: str | Path | None) -> tuple[Config, str]:
 
 @dataclass(frozen=True)
 class LibraryInputs:
-    """What the library checks look at: ``country`` for the holiday library (None:
-    nothing to check) and ``urls`` for apprise (empty: nothing to check)."""
+    """What the library checks look at: ``country`` and ``subdivision`` for the
+    holiday library (country None: nothing to check) and ``urls`` for apprise
+    (empty: nothing to check)."""
 
     country: str | None = None
     urls: tuple[str, ...] = ()
+    subdivision: str | None = None
 
     @classmethod
     def of(cls, config: Config) -> LibraryInputs:
         """Return the inputs of a validated config."""
-        return cls(config.calendar.country or None, tuple(config.alerts.urls))
+        cal = config.calendar
+        return cls(cal.country or None, tuple(config.alerts.urls), cal.subdivision)
 
     @classmethod
     def of_data(cls, data: Any) -> LibraryInputs:
         """Return the inputs of parsed TOML that may not validate: each value that has
         the right shape (as the model would have checked it before the library),
         the default country when the key is absent."""
-        country = _section(data, "calendar").get("country", "JP")
+        calendar = _section(data, "calendar")
+        country = calendar.get("country", "JP")
+        subdivision = calendar.get("subdivision")
         urls = _section(data, "alerts").get("urls", [])
         good_urls = isinstance(urls, list) and all(isinstance(u, str) for u in urls)
         return cls(
             country if isinstance(country, str) and country else None,
             tuple(urls) if good_urls else (),
+            subdivision if isinstance(subdivision, str) else None,
         )
 
 

@@ -29,9 +29,18 @@ from pydantic import (
 from monitor.config.scalars import ClosedDays, TimeRange, parse_closed, parse_time_range
 from monitor.domain.durations import format_duration, parse_duration
 
+# The longest duration any config key takes: each is a period of the working day
+# (a session, a reminder, a blink, a retry); longer is a typo, not a wish.
+MAX_CONFIG_DURATION = timedelta(hours=24)
+
+
+def _config_duration(value: object) -> timedelta:
+    return parse_duration(value, MAX_CONFIG_DURATION)
+
+
 Duration = Annotated[
     timedelta,
-    BeforeValidator(parse_duration),
+    BeforeValidator(_config_duration),
     PlainSerializer(format_duration, return_type=str),
 ]
 Hours = Annotated[
@@ -99,6 +108,15 @@ class Link(_Section):
     def _poll_gt0(cls, v: timedelta) -> timedelta:
         return _positive(v)
 
+    @field_validator("interfaces")
+    @classmethod
+    def _some(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError(
+                'watches nothing: name at least one interface or pattern (e.g. "eth*")'
+            )
+        return v
+
     @field_validator("interfaces", "ignore")
     @classmethod
     def _names(cls, v: tuple[str, ...]) -> tuple[str, ...]:
@@ -106,6 +124,12 @@ class Link(_Section):
             if not name or len(name) > 15 or "/" in name or any(c.isspace() for c in name):
                 raise ValueError(f"bad interface name or pattern {name!r}")
         return v
+
+    def unmatched(self, names: list[str]) -> list[str]:
+        """Return the ``interfaces`` patterns that watch none of ``names`` (an interface
+        ``ignore`` names is not watched)."""
+        kept = [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in self.ignore)]
+        return [p for p in self.interfaces if not any(fnmatch.fnmatchcase(n, p) for n in kept)]
 
     def watches(self, name: str) -> bool:
         """Return True when interface ``name`` is watched: it matches ``interfaces``
@@ -168,6 +192,9 @@ class Alerts(_Section):
     credential: str | None = None
     language: Literal["ja", "en"] = "ja"
     machine: str | None = None  # shown in every alert; default: the host name
+    # Who to call first about a connection during clinic hours (e.g. the clinic's
+    # phone): the clinic-hours mail names it before "unplug".
+    contact: str = ""
     retry_first: Duration = timedelta(seconds=5)
     retry_max: Duration = timedelta(minutes=5)
 

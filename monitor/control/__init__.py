@@ -19,12 +19,15 @@ if TYPE_CHECKING:
     from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning
     from monitor.control.protocol import (
         AckRequest,
+        CancelRequest,
         Peer,
         PermitRequest,
         ReloadRequest,
+        ReportRequest,
         Request,
         StatusRequest,
         encode,
+        login_uid_of,
         parse_request,
     )
     from monitor.control.server import ControlServer, Handler, bind_socket
@@ -36,6 +39,9 @@ _WHERE = {
     "DaemonError": "errors",
     "DaemonNotRunning": "errors",
     "AckRequest": "protocol",
+    "CancelRequest": "protocol",
+    "ReportRequest": "protocol",
+    "login_uid_of": "protocol",
     "Peer": "protocol",
     "PermitRequest": "protocol",
     "ReloadRequest": "protocol",
@@ -51,6 +57,7 @@ _WHERE = {
 __all__ = [
     "AckRequest",
     "BadRequest",
+    "CancelRequest",
     "ControlServer",
     "DaemonError",
     "DaemonNotRunning",
@@ -58,11 +65,13 @@ __all__ = [
     "Peer",
     "PermitRequest",
     "ReloadRequest",
+    "ReportRequest",
     "Request",
     "StatusRequest",
     "bind_socket",
     "encode",
     "follow",
+    "login_uid_of",
     "parse_request",
     "request",
 ]

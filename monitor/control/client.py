@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from monitor.control.errors import DaemonError, DaemonNotRunning, text
+from monitor.control.errors import DaemonError, DaemonNotRunning, reply_text, text
 from monitor.errors import ControlError
 
 
-def _exchange(sock: socket.socket, path: Path, payload: dict[str, Any], timeout: float) -> bytes:
+def _exchange(
+    sock: socket.socket, path: Path, payload: dict[str, Any], timeout: float, lang: str
+) -> bytes:
     """Send ``payload`` on the connected ``sock``; return the reply line's bytes."""
     try:
         try:
@@ -30,45 +32,61 @@ def _exchange(sock: socket.socket, path: Path, payload: dict[str, Any], timeout:
                 break
             buf += chunk
     except TimeoutError:
-        raise ControlError(text("client.timeout", path=path, seconds=timeout)) from None
+        raise ControlError(
+            text("client.timeout", language=lang, path=path, seconds=timeout)
+        ) from None
     except OSError as exc:
-        raise ControlError(text("client.lost", path=path, error=exc.strerror or exc)) from None
+        raise ControlError(
+            text("client.lost", language=lang, path=path, error=exc.strerror or exc)
+        ) from None
     return buf
 
 
-def _connect(sock: socket.socket, path: Path) -> None:
+def _connect(sock: socket.socket, path: Path, lang: str = "en") -> None:
     try:
         sock.connect(str(path))
     except (FileNotFoundError, ConnectionRefusedError):
-        raise DaemonNotRunning(text("client.not_running", path=path)) from None
+        raise DaemonNotRunning(text("client.not_running", language=lang, path=path)) from None
     except PermissionError:
-        raise ControlError(text("client.denied", path=path)) from None
+        raise ControlError(text("client.denied", language=lang, path=path)) from None
     except OSError as exc:
-        raise ControlError(text("client.unreachable", path=path, error=exc.strerror)) from None
+        raise ControlError(
+            text("client.unreachable", language=lang, path=path, error=exc.strerror)
+        ) from None
 
 
-def request(path: Path | str, payload: dict[str, Any], *, timeout: float = 10.0) -> dict[str, Any]:
-    """Send one request to the daemon at ``path``; return its reply when ``ok``.
+def request(
+    path: Path | str,
+    payload: dict[str, Any],
+    *,
+    timeout: float = 10.0,
+    language: str = "en",
+) -> dict[str, Any]:
+    """Send one request to the daemon at ``path``; return its reply when ``ok``. Errors
+    are said in ``language``.
 
     Raise ``DaemonNotRunning`` when nothing listens at ``path``, ``DaemonError`` when
     the daemon answers ``ok: false``, ``ControlError`` for any other failure
     (permission, timeout, a garbled reply)."""
     path = Path(path)
+    lang = language
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
-        _connect(sock, path)
-        buf = _exchange(sock, path, payload, timeout)
+        _connect(sock, path, lang)
+        buf = _exchange(sock, path, payload, timeout, lang)
     finally:
         sock.close()
     try:
         reply = json.loads(buf)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ControlError(text("client.garbled", path=path, raw=repr(buf[:80]))) from None
+        raise ControlError(
+            text("client.garbled", language=lang, path=path, raw=repr(buf[:80]))
+        ) from None
     if not isinstance(reply, dict):
-        raise ControlError(text("client.garbled", path=path, raw=repr(buf[:80])))
+        raise ControlError(text("client.garbled", language=lang, path=path, raw=repr(buf[:80])))
     if not reply.get("ok"):
-        raise DaemonError(str(reply.get("error") or text("refused")), reply)
+        raise DaemonError(reply_text(reply, lang), reply)
     return reply
 
 

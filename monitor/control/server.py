@@ -1,9 +1,13 @@
 """The control socket's server side, in the daemon's asyncio loop.
 
 It never lets a client disturb the daemon: malformed JSON, an unknown command, a
-wrong type, a line longer than ``control.max_request`` bytes get an error reply; a
-client that sends nothing or does not read its replies is dropped after a timeout;
-at most ``max_clients`` connections are served at once. The caller's uid comes from
+wrong type, a line longer than ``control.max_request`` bytes get an error reply
+(never a traceback in the log); a client that sends nothing (``idle_timeout``, a
+couple of seconds: the CLI sends its request at once) or does not read its replies
+is dropped; at most ``max_clients`` connections are served at once and at most
+``max_per_peer`` of one uid: a new connection of a uid at its limit (or of anyone
+when all are taken) first closes the longest-idle connection counted against it,
+so idle connections cannot lock anybody out. The caller's uid comes from
 ``SO_PEERCRED`` (the kernel's word, not the client's) and is turned into a user
 name: that name is recorded as the grantor of a permit.
 
@@ -25,16 +29,19 @@ import os
 import socket
 import stat
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from monitor.control.errors import Refused
 from monitor.control.protocol import (
     BadRequest,
     Peer,
     Request,
     encode,
     error_reply,
+    login_uid_of,
     parse_request,
     request_id,
     text,
@@ -52,7 +59,9 @@ def _peer_of(sock: socket.socket | None) -> Peer:
     if sock is None:
         return Peer(0, -1, -1)
     raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return Peer(*struct.unpack("3i", raw))
+    pid, uid, gid = struct.unpack("3i", raw)
+    # Read at once: the kernel's audit login uid of the peer (the person behind sudo).
+    return Peer(pid, uid, gid, login_uid_of(pid))
 
 
 def _socket_answers(path: Path) -> bool:
@@ -116,6 +125,18 @@ class _TooLong(Exception):
     """A request line is longer than the server's limit."""
 
 
+class _Client:
+    """One connection: whose, since when it waits for a request line (None: busy
+    answering one), its writer (to hang up on it)."""
+
+    __slots__ = ("idle_since", "uid", "writer")
+
+    def __init__(self, uid: int, writer: asyncio.StreamWriter, now: float):
+        self.uid = uid
+        self.writer = writer
+        self.idle_since: float | None = now
+
+
 class _Follower:
     """One follower's queue of lines; ``None`` in it ends the stream (dropped or closed)."""
 
@@ -152,22 +173,26 @@ class ControlServer:
         handler: Handler,
         *,
         max_request: int = 4096,
-        read_timeout: float = 10.0,
+        read_timeout: float = 2.0,
         write_timeout: float = 5.0,
         max_clients: int = 16,
+        max_per_peer: int = 4,
         keepalive: float = 2.0,
         follow_queue: int = 64,
     ):
         self.path = Path(path)
         self.handler = handler
         self.max_request = max_request
-        self.read_timeout = read_timeout
+        self.read_timeout = read_timeout  # the idle timeout: a whole line within it
         self.write_timeout = write_timeout
         self.max_clients = max_clients
+        self.max_per_peer = max(1, min(max_per_peer, max_clients))
         self._server: asyncio.AbstractServer | None = None
         self._inode: int | None = None
         self._clients: set[asyncio.Task[Any]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._open: dict[asyncio.StreamWriter, _Client] = {}
+        self.evicted = 0
         self.keepalive = keepalive
         self.follow_queue = follow_queue
         self._followers: set[_Follower] = set()
@@ -217,15 +242,39 @@ class ControlServer:
         writer.write(encode(reply))
         await asyncio.wait_for(writer.drain(), self.write_timeout)
 
+    def _admit(self, peer: Peer) -> tuple[str, dict[str, Any]] | None:
+        """Make room for a connection of ``peer``: close the longest-idle connection of
+        its uid when it is at ``max_per_peer``, and of anyone when all ``max_clients``
+        are taken; return the refusal's text name and values (None: admitted)."""
+        for limit, of_uid, refusal in (
+            (self.max_per_peer, True, ("busy_peer", {"limit": self.max_per_peer})),
+            (self.max_clients, False, ("busy", {})),
+        ):
+            counted = [c for c in self._open.values() if not of_uid or c.uid == peer.uid]
+            if len(counted) < limit:
+                continue
+            idle = [c for c in counted if c.idle_since is not None]
+            if not idle:
+                return refusal
+            oldest = min(idle, key=lambda c: c.idle_since or 0.0)
+            del self._open[oldest.writer]
+            oldest.writer.transport.abort()  # its read ends: that conversation is over
+            self.evicted += 1
+        return None
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._clients.add(task)
         self._writers.add(writer)
         try:
-            if len(self._clients) > self.max_clients:
+            peer = _peer_of(writer.get_extra_info("socket"))
+            refusal = self._admit(peer)
+            if refusal is not None:
                 self.rejected += 1
-                await self._send(writer, error_reply(text("busy")))
+                name, values = refusal
+                worded = {"key": name, "values": values}
+                await self._send(writer, error_reply(text(name, **values), worded))
                 # Read what the client already sent before closing: a Unix socket closed
                 # with unread data resets the connection, and the client loses the reply
                 # (seen on Python 3.12 and 3.13 about every other time).
@@ -233,7 +282,7 @@ class ControlServer:
                     writer.write_eof()
                     await asyncio.wait_for(reader.read(65536), 1.0)
                 return
-            peer = _peer_of(writer.get_extra_info("socket"))
+            self._open[writer] = _Client(peer.uid, writer, time.monotonic())
             await self._conversation(reader, writer, peer)
         except (TimeoutError, asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass  # a slow, vanished or half-open client: just drop it (3.10: asyncio's own)
@@ -244,6 +293,7 @@ class ControlServer:
         finally:
             self._clients.discard(task)
             self._writers.discard(writer)
+            self._open.pop(writer, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
@@ -266,15 +316,24 @@ class ControlServer:
     async def _conversation(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
     ) -> None:
+        client = self._open[writer]
         while True:
+            client.idle_since = time.monotonic()
             try:
                 line = await self._read_line(reader)
             except _TooLong:
                 self.rejected += 1
-                await self._send(writer, error_reply(text("too_long", limit=self.max_request)))
+                await self._send(
+                    writer,
+                    error_reply(
+                        text("too_long", limit=self.max_request),
+                        {"key": "too_long", "values": {"limit": self.max_request}},
+                    ),
+                )
                 return  # the rest of the line is unread garbage: end the conversation
             if line is None:
                 return
+            client.idle_since = None  # busy: not to be closed for a newcomer
             if line.strip():
                 reply = await self._answer(line, peer)
                 rid = request_id(line)
@@ -318,13 +377,22 @@ class ControlServer:
         except BadRequest as exc:
             self.rejected += 1
             log.info("control socket: bad request from %s (pid %d): %s", peer.user, peer.pid, exc)
-            return error_reply(str(exc))
+            return error_reply(str(exc), exc.wire())
+        except Exception as exc:  # noqa: BLE001 - a request the parser did not foresee
+            self.rejected += 1
+            problem = f"{type(exc).__name__}: {exc}"
+            log.warning("control socket: unparsable request from %s: %s", peer.user, problem)
+            values = {"type": type(exc).__name__, "error": str(exc)}
+            return error_reply(text("internal", **values), {"key": "internal", "values": values})
         try:
             fields = await self.handler(request, peer)
+        except Refused as exc:
+            return error_reply(str(exc), exc.wire())
         except (MonitorError, ValueError) as exc:
             return error_reply(str(exc))
         except Exception as exc:
             log.exception("control socket: %s failed", type(request).__name__)
-            return error_reply(text("internal", type=type(exc).__name__, error=exc))
+            values = {"type": type(exc).__name__, "error": str(exc)}
+            return error_reply(text("internal", **values), {"key": "internal", "values": values})
         self.served += 1
         return {"ok": True, **fields}

@@ -19,6 +19,7 @@ from typing import Any
 from monitor import __version__
 from monitor.config import BUILTIN, Config
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.continuity import Continuity
 from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
@@ -31,6 +32,7 @@ from monitor.daemon.ports import ControlPort
 from monitor.daemon.reloading import Reloader
 from monitor.daemon.requests import Requests
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
 from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
@@ -71,16 +73,24 @@ class Daemon:
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
-        self.view = StatusView(rt, self.faults, self.writes, self.traffic, self.integrity.as_dict)
-        self.stream = StatusStream(rt, self.faults)
-        self.lamp = Lamp(rt, self.faults, self.view.publish, shown=self.stream.push)
-        self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
-        self.effects = Effects(
-            rt, self.writes, self.lamp, self.alerting, self.traffic, self.timers.trim_later
+        self.sight = Sight(rt, self.alerting.monitor_alert, self._publish_now)
+        self.view = StatusView(
+            rt, self.faults, self.writes, self.traffic, self.sight, self.integrity.as_dict
         )
+        self.stream = StatusStream(rt, self.faults)
+        self.stream.substitute = self.sight.shown
+        self.lamp = Lamp(
+            rt, self.faults, self.view.publish, shown=self.stream.push, substitute=self.sight.shown
+        )
+        self.sight.show = self.lamp.reshow
+        self.timers = Timers(rt, lambda: self.feed(Tick()), self._heartbeat)
+        self.clock = ClockWatch(rt, self.writes, self.alerting.monitor_alert)
+        self.effects = Effects(rt, self.writes, self.lamp, self.alerting, self.traffic)
+        self.effects.closed, self.effects.clock = self.timers.trim_later, self.clock
+        self.view.clock_json = self.clock.as_json
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
-            rt, self.faults, self.feed, self._send_ready, lambda: self.view.publish(rt.now())
+            rt, self.faults, self.feed, self._send_ready, self._publish_now, self.sight.check
         )
         self.reloader = Reloader(
             rt,
@@ -110,6 +120,9 @@ class Daemon:
 
     # ------------------------------------------------------------------ views
 
+    def _publish_now(self) -> None:
+        self.view.publish(self.rt.now())
+
     @property
     def config(self) -> Config:
         return self.rt.config
@@ -137,10 +150,11 @@ class Daemon:
         if control is None:
             return 1
         self._signals()
+        self.clock.at_start()  # before this run writes a time: is the clock behind?
         self.integrity.at_start()
         self.continuity.restore()
         self.faults.safe("indicator", "start heartbeat", self.rt.indicator.start_heartbeat)
-        self.alerting.monitor_alert("started", Severity.INFO)
+        self.alerting.monitor_alert(*self.continuity.start_notice())
         self.holidays.start()
         self._watch_task = self.tasks.spawn(self.watching.run(), "watcher")
         self.tasks.spawn(self.stream.run(), "status stream")

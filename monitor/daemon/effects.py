@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from monitor.daemon.alerting import Alerting
+from monitor.daemon.clockwatch import ClockWatch
 from monitor.daemon.lamp import Lamp
 from monitor.daemon.runtime import Runtime
 from monitor.daemon.traffic import TrafficMeter, with_traffic
@@ -32,7 +33,7 @@ from monitor.domain.events import (
     SessionOpened,
 )
 from monitor.domain.media import MediaObserved
-from monitor.domain.model import LinkObserved, Transition
+from monitor.domain.model import LinkObserved, Session, Transition
 
 log = logging.getLogger("monitor.daemon")
 
@@ -59,14 +60,16 @@ class Effects:
         lamp: Lamp,
         alerting: Alerting,
         traffic: TrafficMeter,
-        closed: Callable[[], None],
+        closed: Callable[[], None] = lambda: None,
+        clock: ClockWatch | None = None,
     ):
         self._rt = rt
+        self.clock = clock  # records the clock at session starts and ends
         self._writes = writes
         self._lamp = lamp
         self._alerting = alerting
         self._traffic = traffic
-        self._closed = closed
+        self.closed = closed
         self._totals: tuple[int, int] | None = None
 
     def apply(self, effects: Iterable[Effect], event: Input) -> None:
@@ -105,12 +108,23 @@ class Effects:
         else:
             self._traffic.sample(obs.interface)
 
+    def _noted(self, s: Session) -> Session:
+        """Return ``s`` with the clock's note of its start (the engine's snapshot of the
+        step that opened it does not have it yet)."""
+        note = self.clock.notes.get(s.id) if self.clock is not None else None
+        return replace(s, clock_note=note) if note and s.clock_note is None else s
+
     def _media_changed(self, obs: MediaObserved, why: str) -> None:
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write("media event", lambda: rt.register.record_media_event(obs), why)
 
     def _session_opened(self, effect: SessionOpened, why: str) -> None:
         s = effect.session
+        if self.clock is not None and self.clock.session_opened(s.id) is not None:
+            s = self._noted(s)
+            st = self._rt.state  # later steps copy the engine's session: note it there
+            if st.session is not None and st.session.id == s.id:
+                self._rt.state = replace(st, session=self._noted(st.session))
         self._traffic.reset()
         for name in s.interfaces:
             self._traffic.start(name)
@@ -120,8 +134,11 @@ class Effects:
     def _alert_raised(self, effect: AlertRaised, why: str) -> None:
         alert = effect.alert
         s = alert.session
-        if s is not None and s.ended_at is not None and self._totals is not None:
-            alert = replace(alert, session=with_traffic(s, self._totals))
+        if s is not None:
+            s = self._noted(s)
+            if s.ended_at is not None and self._totals is not None:
+                s = with_traffic(s, self._totals)
+            alert = replace(alert, session=s)
         log.warning(
             "alert %s%s for session %s",
             alert.kind,
@@ -135,13 +152,15 @@ class Effects:
         self._writes.write("transition", lambda: rt.register.record_transition(t), why)
 
     def _session_changed(self, effect: SessionChanged, why: str) -> None:
-        s = effect.session
+        s = self._noted(effect.session)
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write(f"session {s.id} changed", lambda: rt.register.update_session(s), why)
 
     def _session_closed(self, effect: SessionClosed, why: str) -> None:
-        s = with_traffic(effect.session, self._totals or self._traffic.totals())
-        self._closed()
+        s = with_traffic(self._noted(effect.session), self._totals or self._traffic.totals())
+        if self.clock is not None:
+            self.clock.session_closed(s.id)
+        self.closed()
         log.info("session %s closed (%s, %s)", s.id, s.end_reason, format_duration(s.duration()))
         rt = self._rt  # the register at the time of the write (a retry may be later)
         self._writes.write(f"session {s.id} closed", lambda: rt.register.close_session(s), why)

@@ -20,7 +20,9 @@ class Lamp:
 
     ``publish(now)`` sends the status line when a fault starts or ends; ``shown()``
     is called after every pattern handed to the indicator, shown or not (the status
-    stream's followers, the screen lamp, get it before the register is written)."""
+    stream's followers, the screen lamp, get it before the register is written);
+    ``substitute`` maps the engine's pattern onto the one to show (the daemon's
+    BLIND in place of OFF while no watched interface is present)."""
 
     def __init__(
         self,
@@ -28,11 +30,13 @@ class Lamp:
         faults: Faults,
         publish: Callable[[datetime], None],
         shown: Callable[[], None] | None = None,
+        substitute: Callable[[Pattern], Pattern] = lambda pattern: pattern,
     ):
         self._rt = rt
         self._faults = faults
         self._publish = publish
         self._shown = shown
+        self._substitute = substitute
         # The indicator said itself that it cannot show anything (on_fault): only its
         # on_restore ends that episode, not a later show() that merely queued a pattern.
         self._unreachable = False
@@ -40,7 +44,7 @@ class Lamp:
 
     def show(self, pattern: Pattern, silenced: bool, reason: str) -> None:
         try:
-            self._show(pattern, silenced, reason)
+            self._show(self._substitute(pattern), silenced, reason)
         finally:
             if self._shown is not None:
                 self._shown()

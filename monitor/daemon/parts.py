@@ -30,11 +30,20 @@ from monitor.daemon.ports import (
     TrafficReader,
     WatcherPort,
 )
+from monitor.domain.clock import ClockReading
 from monitor.schedule import HolidayTable
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def no_names() -> list[str]:
+    return []
+
+
+def unknown_clock() -> ClockReading:
+    return ClockReading(None)
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,9 @@ class Parts:
     config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
     the config loader gave none (the holiday library in this process); ``media``
-    builds the removable-media watcher."""
+    builds the removable-media watcher; ``interfaces()`` names this machine's
+    interfaces (for the alert that none of them is watched); ``clock_reading()`` is
+    the kernel's word on the wall clock."""
 
     register: Callable[[Config], RegisterPort]
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
@@ -119,6 +130,8 @@ class Parts:
     clock: Clock = field(default_factory=Clock)
     timing: Timing = field(default_factory=Timing)
     holidays: HolidayTable | None = None
+    interfaces: Callable[[], list[str]] = no_names
+    clock_reading: Callable[[], ClockReading] = unknown_clock
     #: ``media(config)``: a new, not yet started removable-media watcher; None: no
     #: media are watched (``media.watch = false`` also turns it off).
     media: Callable[[Config], MediaWatcherPort] | None = None

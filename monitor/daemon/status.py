@@ -11,7 +11,9 @@ from typing import Any
 from monitor import __version__
 from monitor.compat import UTC
 from monitor.daemon.faults import Faults
+from monitor.daemon.requests import unreported_json
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.sight import Sight
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.writes import WriteQueue
 from monitor.domain.enums import Pattern
@@ -53,14 +55,17 @@ class StatusView:
         faults: Faults,
         writes: WriteQueue,
         traffic: TrafficMeter,
+        sight: Sight,
         integrity: Callable[[], dict[str, Any]] = dict,
     ):
         self._rt = rt
+        self._sight = sight
         self._integrity = integrity
         self._faults = faults
         self._writes = writes
         self._traffic = traffic
         self._sent: str | None = None
+        self.clock_json: Callable[[], dict[str, Any] | None] = lambda: None
         self.media: Any = None  # the daemon's MediaWatching (its ``watcher``), once built
 
     def line(self, now: datetime, *, stopping: bool = False) -> str:
@@ -83,11 +88,12 @@ class StatusView:
             online=bool(rt.state.online),
             since=(now - s.started_at) if s else None,
             period=str(period),
-            pattern=rt.state.pattern,
+            pattern=self._sight.shown(rt.state.pattern),
             language=lang,
             pending=pending,
             silenced=rt.state.silenced,
         )
+        line += self._sight.line(lang)
         failing = self._faults.failing()
         if failing:
             line += t(lang, "statusline.faults", parts=", ".join(failing))
@@ -138,10 +144,12 @@ class StatusView:
             "holiday": info.holiday,
             "rule": info.rule,
             "next_change": iso(info.next_change),
-            "pattern": str(st.pattern),
+            "pattern": str(self._sight.shown(st.pattern)),
             "silenced": bool(st.silenced and st.pattern is Pattern.ALARM),
             "session": self.session_json(st.session, now),
+            "blind": self._sight.as_json(),
             "pending_permits": [permit_json(p, UTC) for p in st.pending_permits],
+            "unreported": _guarded(lambda: unreported_json(rt, now)),
             "indicator": _guarded(lambda: rt.indicator.state()),
             "outbox": _guarded(lambda: rt.outbox.status()),
             "watcher": _guarded(watcher.status) if watcher is not None else None,
@@ -184,5 +192,6 @@ class StatusView:
             "steps": rt.steps,
             "unsaved_writes": len(self._writes),
             "faults": self._faults.as_dict(),
+            "clock": self.clock_json(),
             "register": self._integrity(),
         }

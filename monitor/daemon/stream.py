@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from monitor.daemon.faults import Faults
@@ -37,6 +38,8 @@ class StatusStream:
         self._faults = faults
         self._server: Followed | None = None
         self._last: dict[str, Any] | None = None
+        #: The engine's pattern -> the one the lamp shows (``Sight``: BLIND for OFF).
+        self.substitute: Callable[[Pattern], Pattern] = lambda pattern: pattern
 
     def attach(self, server: object) -> None:
         """Publish through ``server`` if it can stream (a control server that cannot
@@ -63,7 +66,7 @@ class StatusStream:
             outbox = {"error": f"{type(exc).__name__}: {exc}"}
         return {
             "kind": "state",
-            "pattern": str(st.pattern),
+            "pattern": str(self.substitute(st.pattern)),
             "silenced": silenced,
             "can_ack": alarm and not silenced,
             "online": bool(st.online),

@@ -21,7 +21,8 @@ log = logging.getLogger("monitor.daemon")
 class Watching:
     """Feeds what the watcher sees to the engine (``feed``), after recording it as the
     interface's last observation. ``ready()`` is called once the first dump is in (or
-    the watcher failed: degraded, but the rest of the monitor works)."""
+    the watcher failed: degraded, but the rest of the monitor works); ``sighted()``
+    after each dump and change (``Sight.check``)."""
 
     def __init__(
         self,
@@ -30,12 +31,14 @@ class Watching:
         feed: Callable[[Input], None],
         ready: Callable[[], None],
         publish: Callable[[], None],
+        sighted: Callable[[], None] = lambda: None,
     ):
         self._rt = rt
         self._faults = faults
         self._feed = feed
         self._ready = ready
         self._publish = publish
+        self._sighted = sighted  # after each dump and change: is anything watched?
 
     def observe(self, obs: LinkObserved) -> None:
         self._rt.links[obs.interface] = obs
@@ -76,11 +79,16 @@ class Watching:
         if not self._rt.synced:
             self._rt.synced = True
             self._feed(Synced())
+        self._sighted()
         if self._faults["watcher"].ok():
             log.info("watcher recovered")
         self._ready()
         async for obs in watcher.changes():
             self.observe(obs)
+            self._sighted()
+            # A burst of changes (a flapping cable) comes from the watcher without a
+            # pause: let the control socket (``status``) and the timers in between.
+            await asyncio.sleep(0)
         raise MonitorError("the watcher's stream of changes ended")
 
     def reconcile(self, current: list[LinkObserved]) -> None:

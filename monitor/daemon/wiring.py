@@ -27,6 +27,7 @@ from monitor.daemon.ports import (
     SenderPort,
     WatcherPort,
 )
+from monitor.domain.clock import ClockReading
 from monitor.schedule import HolidayTable
 
 
@@ -53,6 +54,13 @@ def build_parts(
 
         return build_watcher(config.link, netns=netns)
 
+    def interface_names() -> list[str]:
+        if netns is not None:
+            return []  # the names of another namespace: not worth a socket there
+        from monitor.links import interface_names
+
+        return interface_names()
+
     return Parts(
         register=open_register,
         indicator=open_indicator,
@@ -66,6 +74,8 @@ def build_parts(
         notifier=notifier,
         clock=clock or Clock(),
         holidays=holidays,
+        interfaces=interface_names,
+        clock_reading=clock_reading,
         media=media_watcher,
     )
 
@@ -151,6 +161,12 @@ def load_checked(path: Path | None, now: datetime) -> tuple[Config, str, Holiday
     from monitor.jobs import load_checked as load
 
     return load(path, now)
+
+
+def clock_reading() -> ClockReading:
+    from monitor.timesync import read_clock
+
+    return read_clock()
 
 
 def traffic(names: Iterable[str]) -> dict[str, tuple[int, int]]:

@@ -16,6 +16,10 @@ class Pattern(StrEnum):
     ON = "on"  # online and permitted: steady LED
     WARN = "warn"  # slow blink: overdue, outside a window, no permit
     ALARM = "alarm"  # fast blink + buzzer (until acknowledged): clinic hours
+    # Not the engine's: the daemon shows it, in place of OFF, while no watched
+    # interface is present at all (a typo in link.interfaces, a USB NIC gone). A
+    # double blink of its own that staff learn means "the monitor is blind: call IT".
+    BLIND = "blind"
 
 
 class Verdict(StrEnum):
@@ -67,7 +71,8 @@ class Purpose(StrEnum):
 class EndReason(StrEnum):
     UNPLUGGED = "unplugged"  # the last watched link went down
     MONITOR_STOPPED = "monitor-stopped"  # closed on purpose when the monitor stopped
-    RECOVERED = "ended-while-monitor-down"  # found down after a restart; ended_at = last seen
+    # found down after a restart: ended between ended_at (last seen) and ended_by (restart)
+    RECOVERED = "ended-while-monitor-down"
 
 
 class Period(StrEnum):
@@ -135,6 +140,7 @@ class LookName(StrEnum):
     ON = "on"
     WARN = "warn"
     ALARM = "alarm"
+    BLIND = "blind"
     LOST = "lost"
 
 

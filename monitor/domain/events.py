@@ -23,6 +23,13 @@ class PermitGranted:
 
 
 @dataclass(frozen=True)
+class PermitCancelled:
+    """A permit was withdrawn: no longer waiting, and unlinked from the open session."""
+
+    permit_id: int
+
+
+@dataclass(frozen=True)
 class Acknowledged:
     by: str  # OS user, or "" for the button
     source: str  # "cli", "gpio button", "box button"
@@ -41,7 +48,16 @@ class Synced:
     """The watcher's first full dump has been fed in: the link table is now known."""
 
 
-Input = LinkObserved | Tick | PermitGranted | Acknowledged | Restored | Synced | MediaObserved
+Input = (
+    LinkObserved
+    | Tick
+    | PermitGranted
+    | PermitCancelled
+    | Acknowledged
+    | Restored
+    | Synced
+    | MediaObserved
+)
 
 # ---------------------------------------------------------------------------- effects
 

@@ -68,10 +68,45 @@ class Permit:
     note: str = ""
     after_the_fact: bool = False
     id: int | None = None  # assigned by the register
+    attendant: str = ""  # the clinic's staff member who attends the work (立会者)
+    granted_as: str = ""  # the effective user when it differs from the login (sudo)
+    cancelled_at: datetime | None = None  # aware, UTC: withdrawn (kept, never deleted)
+    cancelled_by: str = ""
 
     def valid_at(self, t: datetime) -> bool:
-        """Return True while ``t`` lies in [granted_at, granted_at + expected)."""
+        """Return True while ``t`` lies in [granted_at, granted_at + expected) and the
+        permit was not cancelled before ``t``."""
+        if self.cancelled_at is not None and self.cancelled_at <= t:
+            return False
         return self.granted_at <= t < self.granted_at + self.expected
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Who silenced the alarm, when and from where (``AckSource`` values: the command,
+    the lamp's button, the box's button, the screen lamp)."""
+
+    by: str  # the login behind the control socket's peer, or the source for a button
+    source: str
+    at: datetime  # aware, UTC
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkReport:
+    """What the staff recorded after a session: the work done, checked against its permit."""
+
+    session_id: str
+    done: str
+    personal_data: bool  # personal (patient) data was accessed
+    erased: str  # data brought in or out was erased: "yes", "no" or "none" (there was none)
+    as_planned: bool
+    note: str
+    reported_by: str  # the login behind the control socket's peer
+    reported_as: str  # the effective user when it differs from the login
+    at: datetime  # aware, UTC
+    deviations: tuple[str, ...] = ()  # codes: "no-permit", "longer", "purpose-other", ...
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +134,12 @@ class Session:
     last_seen: datetime | None = None  # last instant the monitor knew it was still open
     bytes_sent: int = 0  # filled in by the daemon from psutil counters
     bytes_received: int = 0
+    # Ended while the monitor was down: at an unknown instant between ``ended_at`` (last
+    # seen open) and ``ended_by`` (the restart that found it over). None otherwise.
+    ended_by: datetime | None = None
+    # Started while the kernel said the clock was not synchronised: "unsynchronised
+    # <estimated error in s>" (``ClockCheck.note``); None otherwise.
+    clock_note: str | None = None
 
     @property
     def worst(self) -> Verdict:
@@ -126,6 +167,7 @@ class Alert:
     reminder: int = 0
     period: PeriodInfo | None = None  # the period at `at`, for the text
     detail: str = ""  # monitor alerts: what happened (an English code/sentence)
+    limit: timedelta | None = None  # overdue alerts: the session's limit (max or permit)
     medium: MediaObserved | None = None  # media alerts: the medium's insertion
 
     @property

@@ -9,6 +9,7 @@ from monitor.domain.events import (
     Acknowledged,
     Input,
     LinkChanged,
+    PermitCancelled,
     PermitGranted,
     Restored,
     Synced,
@@ -31,6 +32,8 @@ def apply_input(work: Work, event: Input) -> None:
         pass
     elif isinstance(event, PermitGranted):
         permit(work, event.permit)
+    elif isinstance(event, PermitCancelled):
+        cancel(work, event.permit_id)
     elif isinstance(event, Acknowledged):
         acknowledge(work, event)
     elif isinstance(event, Restored):
@@ -100,6 +103,15 @@ def permit(work: Work, granted: Permit) -> None:
         work.change(permit=granted, why="permit linked")
     else:
         work.pending = work.pending + (granted,)
+
+
+def cancel(work: Work, permit_id: int) -> None:
+    """Drop a withdrawn permit: from the waiting ones, and from the open session (which is
+    then judged as having none)."""
+    work.pending = tuple(p for p in work.pending if p.id != permit_id)
+    s = work.session
+    if s is not None and s.permit is not None and s.permit.id == permit_id:
+        work.change(permit=None, why=f"permit {permit_id} cancelled")
 
 
 def acknowledge(work: Work, ack: Acknowledged) -> None:

@@ -49,9 +49,12 @@ def close_if_settled(work: Work) -> None:
 
 
 def close_session(work: Work, reason: EndReason, ended_at: datetime) -> None:
-    """Close the open session at ``ended_at``; raise ``resolved`` if it raised anything."""
+    """Close the open session at ``ended_at``; raise ``resolved`` if it raised anything.
+    A session found over after a restart (``RECOVERED``) ended between ``ended_at``
+    (last seen) and now: ``ended_by``."""
     flush(work)
-    s = replace(work.open_session(), ended_at=ended_at, end_reason=reason)
+    ended_by = work.now if reason is EndReason.RECOVERED else None
+    s = replace(work.open_session(), ended_at=ended_at, end_reason=reason, ended_by=ended_by)
     resolve = any(a.kind is not AlertKind.RESOLVED for a in s.alerts) and not s.raised(
         AlertKind.RESOLVED
     )

@@ -125,6 +125,7 @@ class Work:
             session=session,
             reminder=reminder,
             period=self.period_now(),
+            limit=overdue_limit(self.limits, session) if kind is AlertKind.OVERDUE else None,
         )
         self.effects.append(AlertRaised(alert))
 

@@ -40,6 +40,7 @@ COLOURS: dict[str, str] = {
     LookName.ON: "32",
     LookName.WARN: "33;1",
     LookName.ALARM: "31;1",
+    LookName.BLIND: "35;1",
 }
 HEART = "♥"
 HIDE_CURSOR = "\x1b[?25l"

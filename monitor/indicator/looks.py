@@ -77,8 +77,13 @@ SYMBOLS: dict[LookName, str] = {
     LookName.ON: "●",
     LookName.WARN: "!",
     LookName.ALARM: "!!",
+    LookName.BLIND: "?",
     LookName.LOST: "✕",
 }
+
+# BLIND: a double blink, then a pause; like no other look (a steady, slow or fast
+# blink), so that it can be learnt as "the monitor watches nothing: call IT".
+BLIND_RHYTHM = Rhythm((0.15, 0.15, 0.15, 1.55))
 
 
 def labels(name: LookName, *, silenced: bool = False) -> tuple[str, str]:
@@ -106,6 +111,8 @@ def look_for(pattern: Pattern, silenced: bool, config: IndicatorConfig) -> Look:
         led = True
     elif pattern is Pattern.WARN:
         led = Rhythm.blink(config.slow_blink.total_seconds())
+    elif pattern is Pattern.BLIND:
+        led = BLIND_RHYTHM
     else:
         led = Rhythm.blink(config.fast_blink.total_seconds())
     buzzer: Drive = False

@@ -12,6 +12,7 @@ CONTRACT:
         async def close(self) -> None
         def status(self) -> dict                       JSON-able health (method, resyncs, errors)
     traffic(interfaces) -> dict[str, tuple[int, int]]  bytes (sent, received) per interface
+    interface_names() -> list[str]    every interface of this machine (for messages)
 
 Also: ``build_watcher(..., rcvbuf=None)`` (test hook: a small SO_RCVBUF to provoke
 ENOBUFS); ``LinkObserved.as_dict()`` (``monitor.domain``).
@@ -49,6 +50,7 @@ anyone; the resync is counted and logged so it is visible in ``status()``.
 from __future__ import annotations
 
 from monitor.domain.model import LinkObserved
+from monitor.links.names import interface_names
 from monitor.links.netlink import NetlinkWatcher
 from monitor.links.netns import socket_in_netns
 from monitor.links.parse import ONLINE_OPERSTATES, is_online, observe_message, vanished
@@ -65,6 +67,7 @@ __all__ = [
     "NetlinkWatcher",
     "PollWatcher",
     "build_watcher",
+    "interface_names",
     "is_online",
     "observe_message",
     "socket_in_netns",

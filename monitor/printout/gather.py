@@ -23,13 +23,13 @@ engine records for each one ("acknowledged by WHO via SOURCE").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from monitor.domain.enums import AlertKind, EndReason, Entity, OutboxState
 from monitor.domain.media import MediaObserved
-from monitor.domain.model import Session, Transition
+from monitor.domain.model import Session, Transition, WorkReport
 from monitor.errors import ChainBroken
 from monitor.printout.records import (
     AckSeen,
@@ -77,6 +77,8 @@ class RegisterReader(Protocol):
 
     def last_seen(self) -> datetime | None: ...
 
+    def work_reports_for(self, session_ids: list[str]) -> dict[str, WorkReport]: ...
+
     def head(self) -> tuple[int, str]: ...
 
     def verify(self, anchor: tuple[int, str] | None = None) -> int: ...
@@ -103,6 +105,7 @@ class RegisterView:
     now: datetime
     zone: tzinfo
     media: tuple[MediaObserved, ...] = ()
+    reports: dict[str, WorkReport] = field(default_factory=dict)
 
     def month(self, year: int, month: int) -> Month:
         """Return ``month``: the sessions that started in it or were still open at its
@@ -112,7 +115,7 @@ class RegisterView:
             s for s in self.sessions if s.started_at < end and (s.ended_at or self.now) > start
         ]
         connections = tuple(
-            Connection(n, s, _alerts_of(s, self.outbox), self._acks_in(s))
+            Connection(n, s, _alerts_of(s, self.outbox), self._acks_in(s), self.reports.get(s.id))
             for n, s in enumerate(chosen, start=1)
         )
         downs = tuple(d for d in (_clip(d, start, end) for d in self.downtimes) if d)
@@ -133,7 +136,8 @@ def read_register(reg: RegisterReader, zone: tzinfo, now: datetime) -> RegisterV
     # A reader without media records (a test's, an older register API) has none.
     read_media = getattr(reg, "media_events", None)
     media = tuple(read_media()) if callable(read_media) else ()
-    return RegisterView(sessions, outbox, acks, tuple(downs), now, zone, media)
+    reports = reg.work_reports_for([s.id for s in sessions])
+    return RegisterView(sessions, outbox, acks, tuple(downs), now, zone, media, reports)
 
 
 def _acks(transitions: list[Transition]) -> list[AckSeen]:

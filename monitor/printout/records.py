@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, tzinfo
 from monitor.compat import UTC
 from monitor.domain.enums import AlertKind, OutboxState
 from monitor.domain.media import MediaObserved
-from monitor.domain.model import Session
+from monitor.domain.model import Session, WorkReport
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class Connection:
     session: Session
     alerts: tuple[AlertSeen, ...] = ()
     acks: tuple[AckSeen, ...] = ()
+    report: WorkReport | None = None  # the staff's work report (None: 未報告 once ended)
 
     def end_or(self, now: datetime) -> datetime:
         """Return the session's end, or ``now`` while it is still open."""

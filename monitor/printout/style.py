@@ -67,6 +67,8 @@ th { background: #eceff1; font-weight: bold; white-space: nowrap; }
 td.c-number { text-align: right; font-weight: bold; }
 td.c-start, td.c-end, td.c-duration { white-space: nowrap; }
 td.c-alerts, td.c-ack { font-size: 6.3pt; }
+span.unreported { color: #b71c1c; font-weight: bold; font-size: 6.3pt; }
+span.reported { font-size: 6.3pt; }
 td.c-traffic { font-size: 6.3pt; white-space: nowrap; }
 html:lang(ja) td.c-purpose, td.c-company, td.c-staff, td.c-granted_by { white-space: nowrap; }
 tr.v-clinic-hours td.c-verdict { color: #b71c1c; font-weight: bold; }

@@ -116,7 +116,7 @@ def cells(
     return {
         "number": str(c.number),
         "start": start,
-        "end": escape(_end(c, zone, language)),
+        "end": escape(_end(c, zone, language)) + _report(c, language),
         "duration": escape(_duration(c, language, now)),
         "periods": _lines(periods, language),
         "verdict": _lines(verdicts, language),
@@ -136,6 +136,20 @@ def cells(
             )
         ),
     }
+
+
+def _report(c: Connection, language: str) -> str:
+    """Return the work report under the session's end (the page keeps its columns): 未報告
+    (marked) once the session ended without one, else who reported and how the work
+    differed from the permit's plan."""
+    w = c.report
+    if w is None:
+        if c.session.ended_at is None:
+            return ""
+        return f' <span class="unreported">{escape(_w(language, "unreported"))}</span>'
+    said = [_w(language, "reported", by=w.reported_by)]
+    said += [t(language, f"words.deviation.{d}") for d in w.deviations]
+    return f'<br><span class="reported">{_lines(said, language)}</span>'
 
 
 def table_html(month: Month, zone: tzinfo, language: str, now: datetime) -> str:

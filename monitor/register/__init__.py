@@ -29,7 +29,10 @@ Extensions (this implementation):
 
     Register.open_readonly(path)              for `log` / `export` / `verify` while a daemon writes
     .last_seen() -> datetime | None           the later of set_last_seen and mark_alive
-    .mark_alive(at)                           mtime of `<register>.alive`, no fsync (idle)
+    .mark_alive(at), .alive_mark()            mtime of `<register>.alive`, no fsync (idle)
+    .set_stopped_at(at|None), .stopped_at()   the last clean stop (None while running):
+                                              none after the last heartbeat = a crash
+    .set_traffic(state|None), .traffic()      the open session's traffic baselines
     .record_ack(by, source, at, session_id)   who silenced the alarm (schema v2)
     .alerts_for(session_ids) -> dict[str, list[OutboxRow]]   reads only those sessions' alerts
     .last_delivery_at() -> datetime | None    newest delivered_at (one index probe)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from monitor.compat import UTC
-from monitor.domain.model import LinkObserved, Transition
+from monitor.domain.clock import ClockCheck
+from monitor.domain.model import Ack, LinkObserved, Transition
 from monitor.errors import RegisterError
 from monitor.register.chain import insert_chained
 from monitor.register.core import RegisterCore
 from monitor.register.rows import (
+    clock_check_from,
+    clock_check_row,
     from_iso,
     link_event_from,
     link_event_row,
@@ -52,6 +57,22 @@ class EventsMixin(RegisterCore):
         values = {"by": by, "source": source, "session_id": session_id, "at": to_iso(at)}
         with self._write() as db:
             return insert_chained(db, "acks", values)
+
+    def acks_for(self, session_ids: list[str]) -> dict[str, list[Ack]]:
+        """Return the acknowledgements of these sessions, oldest first, by session id."""
+        out: dict[str, list[Ack]] = {sid: [] for sid in session_ids}
+        if not session_ids:
+            return out
+        marks = ",".join("?" * len(session_ids))
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT * FROM acks WHERE session_id IN ({marks}) ORDER BY id", session_ids
+            ).fetchall()
+        for r in rows:
+            out[r["session_id"]].append(
+                Ack(r["by"], r["source"], from_iso(r["at"]), r["session_id"])
+            )
+        return out
 
     def set_last_seen(self, at: datetime) -> None:
         """Store the daemon's heartbeat. Not chained: it is overwritten every few seconds
@@ -96,11 +117,79 @@ class EventsMixin(RegisterCore):
     def last_seen(self) -> datetime | None:
         """Return the daemon's last sign of life: the later of the heartbeat stored by
         ``set_last_seen`` and the mark of ``mark_alive``; None when there is neither."""
-        with self._guard():
-            r = self._db.execute("SELECT value FROM meta WHERE key = 'last_seen'").fetchone()
-        stored = from_iso(r["value"]) if r else None
+        stored = from_iso(self._meta("last_seen"))
+        marked = self.alive_mark()
+        if stored is None or marked is None:
+            return stored or marked
+        return max(stored, marked)
+
+    def alive_mark(self) -> datetime | None:
+        """Return when ``mark_alive`` last marked the daemon alive, or None."""
         try:
-            marked = datetime.fromtimestamp(self.alive_path.stat().st_mtime, UTC)
+            return datetime.fromtimestamp(self.alive_path.stat().st_mtime, UTC)
         except OSError:
-            return stored
-        return marked if stored is None else max(stored, marked)
+            return None
+
+    def _meta(self, key: str) -> str | None:
+        with self._guard():
+            r = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return r["value"] if r else None
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        with self._write() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def set_stopped_at(self, at: datetime | None) -> None:
+        """Store when the daemon stopped cleanly (None: it runs now). Not chained, like
+        the heartbeat: a start that finds no clean stop after the last heartbeat
+        knows the daemon died (kill -9, power cut) and was blind since then."""
+        self._set_meta("stopped_at", to_iso(at) if at is not None else None)
+
+    def stopped_at(self) -> datetime | None:
+        """Return the instant of the last clean stop, or None (running, or it died)."""
+        return from_iso(self._meta("stopped_at"))
+
+    def set_traffic(self, state: dict[str, Any] | None) -> None:
+        """Store the open session's traffic baselines (per-interface counters at its
+        start and last seen): a restart, even after a crash, counts on from them."""
+        self._set_meta("traffic", json.dumps(state) if state is not None else None)
+
+    def traffic(self) -> dict[str, Any] | None:
+        """Return what ``set_traffic`` stored, or None."""
+        raw = self._meta("traffic")
+        try:
+            value = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def record_clock(self, check: ClockCheck) -> int:
+        """Append one record of the clock (``adjtimex`` at a session start or end);
+        return its id."""
+        with self._write() as db:
+            return insert_chained(db, "clock_checks", clock_check_row(check))
+
+    def clock_checks(self) -> list[ClockCheck]:
+        """Return every record of the clock, oldest first."""
+        with self._guard():
+            rows = self._db.execute("SELECT * FROM clock_checks ORDER BY id").fetchall()
+        return [clock_check_from(r) for r in rows]
+
+    def newest_time(self) -> datetime | None:
+        """Return the newest instant the register holds: the heartbeat, the last clean
+        stop, the newest session's start (each one lookup). A wall clock earlier than
+        this at start has gone back (or was set wrong)."""
+        with self._guard():
+            r = self._db.execute(
+                "SELECT MAX(started_at) AS t FROM sessions"  # sessions_started index
+            ).fetchone()
+        times = [from_iso(r["t"]) if r else None, self.last_seen(), self.stopped_at()]
+        known = [t for t in times if t is not None]
+        return max(known) if known else None

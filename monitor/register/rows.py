@@ -13,8 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any, overload
 
 from monitor.compat import UTC
+from monitor.domain.clock import ClockCheck, ClockReading
 from monitor.domain.enums import AlertKind, EndReason, Period, Purpose, Severity, Verdict
-from monitor.domain.model import AlertRecord, LinkObserved, Permit, Session, Transition
+from monitor.domain.model import (
+    AlertRecord,
+    LinkObserved,
+    Permit,
+    Session,
+    Transition,
+    WorkReport,
+)
 from monitor.domain.outbox import OutboxRow
 from monitor.register.chain import canonical
 
@@ -80,6 +88,10 @@ def permit_row(p: Permit) -> dict[str, Any]:
         "granted_by": p.granted_by,
         "granted_at": to_iso(p.granted_at),
         "after_the_fact": int(p.after_the_fact),
+        "attendant": p.attendant,
+        "granted_as": p.granted_as,
+        "cancelled_at": to_iso(p.cancelled_at),
+        "cancelled_by": p.cancelled_by,
     }
 
 
@@ -94,6 +106,43 @@ def permit_from(r: sqlite3.Row) -> Permit:
         granted_at=from_iso(r["granted_at"]),
         note=r["note"],
         after_the_fact=bool(r["after_the_fact"]),
+        id=r["id"],
+        attendant=r["attendant"],
+        granted_as=r["granted_as"],
+        cancelled_at=from_iso(r["cancelled_at"]),
+        cancelled_by=r["cancelled_by"],
+    )
+
+
+def work_report_row(w: WorkReport) -> dict[str, Any]:
+    """Return the ``work_reports`` columns of ``w`` (without its id)."""
+    return {
+        "session_id": w.session_id,
+        "done": w.done,
+        "personal_data": int(w.personal_data),
+        "erased": w.erased,
+        "as_planned": int(w.as_planned),
+        "note": w.note,
+        "deviations": ",".join(w.deviations),
+        "reported_by": w.reported_by,
+        "reported_as": w.reported_as,
+        "at": to_iso(w.at),
+    }
+
+
+def work_report_from(r: sqlite3.Row) -> WorkReport:
+    """Return the work report of a ``work_reports`` table row."""
+    return WorkReport(
+        session_id=r["session_id"],
+        done=r["done"],
+        personal_data=bool(r["personal_data"]),
+        erased=r["erased"],
+        as_planned=bool(r["as_planned"]),
+        note=r["note"],
+        deviations=tuple(d for d in r["deviations"].split(",") if d),
+        reported_by=r["reported_by"],
+        reported_as=r["reported_as"],
+        at=from_iso(r["at"]),
         id=r["id"],
     )
 
@@ -115,6 +164,8 @@ def session_row(s: Session, permit_id: int | None) -> dict[str, Any]:
         "alerts": canonical(alerts),
         "end_reason": EndReason(s.end_reason).value if s.end_reason else None,
         "last_seen": to_iso(s.last_seen),
+        "ended_by": to_iso(s.ended_by),
+        "clock_note": s.clock_note,
     }
 
 
@@ -133,6 +184,8 @@ def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
         ended_at=from_iso(r["ended_at"]),
         end_reason=EndReason(r["end_reason"]) if r["end_reason"] else None,
         last_seen=from_iso(r["last_seen"]),
+        ended_by=from_iso(r["ended_by"]),
+        clock_note=r["clock_note"],
         bytes_sent=r["bytes_sent"],
         bytes_received=r["bytes_received"],
     )
@@ -174,3 +227,31 @@ def transition_row(t: Transition) -> dict[str, Any]:
 def transition_from(r: sqlite3.Row) -> Transition:
     """Return the transition of a ``transitions`` table row."""
     return Transition(r["entity"], r["old"], r["new"], r["reason"], from_iso(r["at"]))
+
+
+def clock_check_row(c: ClockCheck) -> dict[str, Any]:
+    """Return the ``clock_checks`` columns of one record of the clock (without its id)."""
+    r = c.reading
+    return {
+        "at": to_iso(c.at),
+        "event": c.event,
+        "session_id": c.session_id,
+        "synchronised": None if r.synchronised is None else int(r.synchronised),
+        "est_error_s": r.est_error_s,
+        "max_error_s": r.max_error_s,
+        "jump_s": c.jump_s,
+    }
+
+
+def clock_check_from(r: sqlite3.Row) -> ClockCheck:
+    """Return the record of the clock of a ``clock_checks`` row."""
+    synced = r["synchronised"]
+    return ClockCheck(
+        at=from_iso(r["at"]),
+        event=r["event"],
+        reading=ClockReading(
+            None if synced is None else bool(synced), r["est_error_s"], r["max_error_s"]
+        ),
+        jump_s=r["jump_s"],
+        session_id=r["session_id"],
+    )

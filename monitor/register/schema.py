@@ -128,6 +128,28 @@ CREATE INDEX permits_until ON permits(julianday(granted_at) + expected_s / 86400
 # undelivered alerts; sessions_open: the open session when there is none;
 # sessions_permit and permits_until: the permits still valid and not yet linked.
 
+# v4: a session that ended while the monitor was down ended at an unknown instant
+# between its last_seen (ended_at) and the restart that found it over (ended_by); a
+# session started while the clock was not synchronised says so (clock_note); what
+# the kernel said about the clock at each session start and end (clock_checks).
+_V4 = """
+ALTER TABLE sessions ADD COLUMN ended_by TEXT;
+ALTER TABLE sessions ADD COLUMN clock_note TEXT;
+CREATE TABLE clock_checks (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    session_id   TEXT,
+    synchronised INTEGER,
+    est_error_s  REAL,
+    max_error_s  REAL,
+    jump_s       REAL
+);
+INSERT OR IGNORE INTO meta(key, value) SELECT 'stopped_at', value FROM meta WHERE key = 'last_seen';
+"""
+# (The release before v4 stored no clean stop: its last heartbeat counts as one, an
+# upgrade stops the service cleanly; else the first start would report a crash.)
+
 # media (issue 19): the ledger of registered removable media (a retired one is
 # kept, marked retired with its reason and, when disposed of, how it was erased)
 # and every insertion and removal of a medium. Keep this migration LAST: renumber
@@ -172,8 +194,33 @@ CREATE INDEX media_events_at ON media_events(at);
 # daemon looks a serial up at every insertion; media_events_at: `log --media` and
 # the monthly printout read one month.
 
+
+# words (issue 17): the permit's whole life. Who attends the work, the effective user
+# beside the login that granted it, a cancellation (kept, never deleted), and the
+# work report staff record after the session. Keep it after media (issue 19):
+# renumber it when another one lands before it.
+_V_WORDS = """
+ALTER TABLE permits ADD COLUMN attendant TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN granted_as TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN cancelled_at TEXT;
+ALTER TABLE permits ADD COLUMN cancelled_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE work_reports (
+    id            INTEGER PRIMARY KEY,
+    session_id    TEXT NOT NULL UNIQUE REFERENCES sessions(id),
+    done          TEXT NOT NULL,
+    personal_data INTEGER NOT NULL,
+    erased        TEXT NOT NULL,
+    as_planned    INTEGER NOT NULL,
+    note          TEXT NOT NULL,
+    deviations    TEXT NOT NULL,
+    reported_by   TEXT NOT NULL,
+    reported_as   TEXT NOT NULL,
+    at            TEXT NOT NULL
+);
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V_MEDIA)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_MEDIA, _V_WORDS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -185,8 +232,10 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "clock_checks": "id",
     "media": "id",
     "media_events": "id",
+    "work_reports": "id",
 }
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
@@ -198,4 +247,10 @@ UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
 ADDED_COLUMNS: dict[tuple[str, str], Any] = {
     ("alerts", "permanent_failure"): 0,
     ("alerts", "last_duration_s"): None,
+    ("permits", "attendant"): "",
+    ("permits", "granted_as"): "",
+    ("permits", "cancelled_at"): None,
+    ("permits", "cancelled_by"): "",
+    ("sessions", "ended_by"): None,
+    ("sessions", "clock_note"): None,
 }

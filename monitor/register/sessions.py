@@ -6,11 +6,19 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
-from monitor.domain.model import Permit, Session
+from monitor.domain.model import Permit, Session, WorkReport
 from monitor.errors import RegisterError
 from monitor.register.chain import insert_chained, update_chained
 from monitor.register.core import RegisterCore
-from monitor.register.rows import permit_from, permit_row, session_from, session_row, to_iso
+from monitor.register.rows import (
+    permit_from,
+    permit_row,
+    session_from,
+    session_row,
+    to_iso,
+    work_report_from,
+    work_report_row,
+)
 
 
 class SessionsMixin(RegisterCore):
@@ -41,6 +49,57 @@ class SessionsMixin(RegisterCore):
         ).fetchone()
         return found["id"] if found else insert_chained(db, "permits", values)
 
+    def cancel_permit(self, permit_id: int, by: str, at: datetime) -> Permit:
+        """Record that permit ``permit_id`` was withdrawn by ``by`` at ``at`` (the row
+        stays); return it as stored; raise RegisterError if it is unknown."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM permits WHERE id = ?", (permit_id,)).fetchone() is None:
+                raise RegisterError(f"permit {permit_id} is not in the register")
+            update_chained(
+                db, "permits", permit_id, {"cancelled_at": to_iso(at), "cancelled_by": by}
+            )
+            row = db.execute("SELECT * FROM permits WHERE id = ?", (permit_id,)).fetchone()
+        return permit_from(row)
+
+    def add_work_report(self, w: WorkReport) -> WorkReport:
+        """Store the work report of a session; return it with its id; raise
+        RegisterError if the session is unknown or already has one."""
+        with self._write() as db:
+            if (
+                db.execute("SELECT 1 FROM sessions WHERE id = ?", (w.session_id,)).fetchone()
+                is None
+            ):
+                raise RegisterError(f"session {w.session_id} is not in the register")
+            if db.execute(
+                "SELECT 1 FROM work_reports WHERE session_id = ?", (w.session_id,)
+            ).fetchone():
+                raise RegisterError(f"session {w.session_id} already has a work report")
+            rid = insert_chained(db, "work_reports", work_report_row(w))
+        return replace(w, id=rid)
+
+    def work_reports_for(self, session_ids: list[str]) -> dict[str, WorkReport]:
+        """Return the work reports of these sessions, by session id (those that have one)."""
+        if not session_ids:
+            return {}
+        marks = ",".join("?" * len(session_ids))
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT * FROM work_reports WHERE session_id IN ({marks})", session_ids
+            ).fetchall()
+        return {r["session_id"]: work_report_from(r) for r in rows}
+
+    def unreported(self, since: datetime, *, limit: int = 20) -> list[Session]:
+        """Return the ended sessions that started since ``since`` and have no work
+        report, oldest first (at most the newest ``limit``)."""
+        sql = (
+            "SELECT * FROM (SELECT s.* FROM sessions s WHERE s.started_at >= ?"
+            " AND s.ended_at IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM work_reports w WHERE w.session_id = s.id)"
+            " ORDER BY s.started_at DESC LIMIT ?) ORDER BY started_at"
+        )
+        with self._read() as db:
+            return [self._session_from(db, r) for r in db.execute(sql, (to_iso(since), limit))]
+
     def permit(self, permit_id: int) -> Permit | None:
         """Return the permit with that id, or None."""
         with self._guard():
@@ -62,7 +121,7 @@ class SessionsMixin(RegisterCore):
             rows = self._db.execute(
                 "SELECT * FROM permits p"
                 " WHERE julianday(granted_at) + expected_s / 86400.0 > julianday(?) - ?"
-                " AND granted_at <= ?"
+                " AND granted_at <= ? AND cancelled_at IS NULL"
                 " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.permit_id = p.id)",
                 (to_iso(now), 1 / 86400, to_iso(now)),
             ).fetchall()

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from monitor.domain.enums import AlertKind, OutboxState
-from monitor.domain.model import Session
+from monitor.domain.model import Ack, Session, WorkReport
 from monitor.domain.outbox import OutboxRow
+from monitor.reports.log import ack_text, report_words
 from monitor.reports.views import duration_s, session_alerts
 from monitor.texts import t
 
@@ -30,6 +31,9 @@ COLUMNS = (
     "bytes_received",
     "end_reason",
     "record_id",
+    "attendant",
+    "acks",
+    "report",
 )
 
 
@@ -76,16 +80,27 @@ def _permit_cells(s: Session, lang: str) -> list[str]:
     ]
 
 
-def _row(n: int, s: Session, rows: Sequence[OutboxRow], zone: tzinfo, lang: str) -> list[str]:
+def _row(
+    n: int,
+    s: Session,
+    rows: Sequence[OutboxRow],
+    zone: tzinfo,
+    lang: str,
+    acks: Sequence[Ack] = (),
+    report: WorkReport | None = None,
+) -> list[str]:
     def when(at: datetime | None) -> str:
         return at.astimezone(zone).strftime("%Y/%m/%d %H:%M:%S") if at else ""
 
     sep = t(lang, "reports.separator")
     verdicts = [t(lang, f"alerts.verdict.{v}") if lang == "ja" else str(v) for v in s.verdicts]
+    ended = when(s.ended_at)
+    if s.ended_by is not None:  # ended while the monitor was down: the exact time is unknown
+        ended = t(lang, "reports.between", first=ended, last=when(s.ended_by))
     return [
         str(n),
         when(s.started_at),
-        when(s.ended_at),
+        ended,
         _hms(duration_s(s)),
         " ".join(sorted(s.interfaces)),
         sep.join(verdicts),
@@ -95,6 +110,9 @@ def _row(n: int, s: Session, rows: Sequence[OutboxRow], zone: tzinfo, lang: str)
         str(s.bytes_received),
         _end_reason(s, lang),
         s.id,
+        s.permit.attendant if s.permit else "",
+        sep.join(ack_text(a, when(a.at), lang) for a in acks),
+        report_words(s, report, lang) if s.ended_at or report else "",
     ]
 
 
@@ -103,11 +121,23 @@ def export_rows(
     outbox: Mapping[str, Sequence[OutboxRow]],
     zone: tzinfo,
     lang: str = "ja",
+    acks: Mapping[str, Sequence[Ack]] | None = None,
+    reports: Mapping[str, WorkReport] | None = None,
 ) -> list[list[str]]:
     """Return the monthly CSV as rows, header first, one row per session (oldest first);
     values translated with ``lang="ja"``."""
     lang = "ja" if lang == "ja" else "en"
     rows = [[t(lang, f"reports.csv.{column}") for column in COLUMNS]]
     for n, s in enumerate(sessions, start=1):
-        rows.append(_row(n, s, outbox.get(s.id, []), zone, lang))
+        rows.append(
+            _row(
+                n,
+                s,
+                outbox.get(s.id, []),
+                zone,
+                lang,
+                (acks or {}).get(s.id, ()),
+                (reports or {}).get(s.id),
+            )
+        )
     return rows

@@ -10,7 +10,7 @@ from typing import Any
 from monitor.compat import UTC
 from monitor.domain.durations import format_duration
 from monitor.domain.enums import AlertKind
-from monitor.domain.model import Permit, Session
+from monitor.domain.model import Ack, Permit, Session, WorkReport
 from monitor.domain.outbox import OutboxRow
 
 
@@ -55,6 +55,10 @@ def permit_json(p: Permit | None, zone: tzinfo) -> dict[str, Any] | None:
         "granted_at": local_iso(p.granted_at, zone),
         "valid_until": local_iso(p.granted_at + p.expected, zone),
         "after_the_fact": p.after_the_fact,
+        "attendant": p.attendant,
+        "granted_as": p.granted_as,
+        "cancelled_at": local_iso(p.cancelled_at, zone) if p.cancelled_at else None,
+        "cancelled_by": p.cancelled_by,
     }
 
 
@@ -91,12 +95,22 @@ def session_alerts(
     return out
 
 
-def session_json(s: Session, rows: Sequence[OutboxRow], zone: tzinfo) -> dict[str, Any]:
-    """Return one ``log --json`` object; times in ``zone`` with their offset."""
+def session_json(
+    s: Session,
+    rows: Sequence[OutboxRow],
+    zone: tzinfo,
+    acks: Sequence[Ack] = (),
+    report: WorkReport | None = None,
+) -> dict[str, Any]:
+    """Return one ``log --json`` object; times in ``zone`` with their offset. ``acks``: who
+    silenced the alarm; ``report``: the staff's work report (None: none yet)."""
     return {
         "id": s.id,
         "started_at": local_iso(s.started_at, zone),
         "ended_at": local_iso(s.ended_at, zone),
+        # ended while the monitor was down: between ended_at and ended_by
+        "ended_by": local_iso(s.ended_by, zone),
+        "clock_note": s.clock_note,
         "duration_s": duration_s(s),
         "interfaces": sorted(s.interfaces),
         "periods": sorted(str(p) for p in s.periods),
@@ -108,4 +122,18 @@ def session_json(s: Session, rows: Sequence[OutboxRow], zone: tzinfo) -> dict[st
         "end_reason": str(s.end_reason) if s.end_reason else None,
         "last_seen": local_iso(s.last_seen, zone),
         "alerts": session_alerts(s, rows, zone),
+        "acks": [{"by": a.by, "source": a.source, "at": local_iso(a.at, zone)} for a in acks],
+        "work_report": None
+        if report is None
+        else {
+            "done": report.done,
+            "personal_data": report.personal_data,
+            "erased": report.erased,
+            "as_planned": report.as_planned,
+            "note": report.note,
+            "deviations": list(report.deviations),
+            "reported_by": report.reported_by,
+            "reported_as": report.reported_as,
+            "at": local_iso(report.at, zone),
+        },
     }

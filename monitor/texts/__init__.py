@@ -24,6 +24,8 @@ DEFAULT_LANGUAGE = "ja"
 AREAS: tuple[str, ...] = (
     "alerts",
     "cli",
+    "clickwords",
+    "help",
     "control",
     "indicator",
     "lamp",

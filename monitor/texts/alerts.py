@@ -17,6 +17,16 @@ JA: dict[str, str] = {
     "title.resolved": "ネットワーク接続が終了しました",
     "title.monitor": "監視プログラムからのお知らせ",
     "title.test": "テスト送信",
+    "title.monitor.started": "監視を開始しました",
+    "title.monitor.started-after-crash": "監視を再開しました（前回は異常終了）",
+    "title.monitor.stopped": "監視を停止しました",
+    "title.monitor.reloaded": "設定を読み込み直しました",
+    "title.monitor.indicator-fault": "表示ランプ・ブザーの故障",
+    "title.monitor.watcher-fault": "接続の監視ができていません",
+    "title.monitor.register-fault": "台帳に書き込めません",
+    "title.monitor.delivery-fault": "警告メールを送れていません",
+    "title.monitor.no-interface": "監視するネットワーク接続口がありません",
+    "title.monitor.interface-back": "ネットワーク接続口の監視を再開しました",
     "reminder": "（リマインダー {n}）",
     # first line of the body
     "lead.clinic-hours": "診療時間中に、このパソコンのネットワーク接続（LANケーブル）を検知しました。"
@@ -25,6 +35,10 @@ JA: dict[str, str] = {
     "lead.no-permit": "許可（作業の届け出）が登録されていないネットワーク接続を検知しました。",
     "lead.overdue": "ネットワーク接続が上限時間を超えて続いています。",
     "lead.resolved": "警告のあったネットワーク接続が終了しました（LANケーブルが外されました）。",
+    "lead.resolved.ended-while-monitor-down": "警告のあったネットワーク接続が、監視プログラムの"
+    "停止中に終了していました（終了の時刻と理由は不明です）。",
+    "lead.resolved.monitor-stopped": "警告のあったネットワーク接続の記録を、監視プログラムの停止で"
+    "終えました。",
     "lead.monitor": "link-monitor（ネットワーク接続の監視プログラム）からのお知らせです。",
     "lead.test": "これは link-monitor のテストメールです。このメールが届けば、警告メールの"
     "送信設定は正しく動いています。対応は不要です。",
@@ -43,6 +57,16 @@ JA: dict[str, str] = {
     "f.purpose": "作業目的",
     "f.company": "作業会社",
     "f.staff": "作業者",
+    "f.attendant": "立会者",
+    "f.limit": "上限時間",
+    "f.ack": "ブザーを止めた人",
+    "ack": "{at} {by}（{source}）",
+    "ack_nobody": "ボタン",
+    "ack_source.cli": "コマンド",
+    "ack_source.gpio button": "ランプのボタン",
+    "ack_source.box button": "表示箱のボタン",
+    "ack_source.screen lamp": "画面のランプ",
+    "note.nothing": "対応は不要です。",
     "f.expected": "予定時間",
     "f.granted_by": "許可登録者",
     "f.granted_at": "登録時刻",
@@ -80,7 +104,7 @@ JA: dict[str, str] = {
     # end reasons
     "end.unplugged": "LANケーブルが外された",
     "end.monitor-stopped": "監視プログラムの停止",
-    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（最後に確認した時刻）",
+    "end.ended-while-monitor-down": "監視プログラムの停止中に終了（正確な時刻は不明）",
     # alert kinds in a session summary
     "kind.clinic-hours": "診療時間中",
     "kind.outside-window": "許可時間外",
@@ -104,7 +128,11 @@ JA: dict[str, str] = {
     "kind.media-left-in": "媒体の抜き忘れ",
     "reminders": "（リマインダー {n} 回）",
     # what to do
-    "todo.unplug_now": "・すぐにパソコンのLANケーブルを抜いてください。",
+    "todo.call_contact": "・まず、次の連絡先に電話して、接続のことを伝えてください: {contact}",
+    "todo.call_clinic": "・まず、診療所（受付）に電話して、接続のことを伝えてください。",
+    "todo.work_report": "・作業の報告を記録してください（何をしたか、個人情報に触れたか、"
+    "データを消したか）:\n    link-monitor work-report",
+    "todo.unplug_now": "・すぐにパソコンのLANケーブルを抜いてもらってください。",
     "todo.unplug_if_done": "・作業が終わっている場合は、パソコンのLANケーブルを抜いてください。",
     "todo.permit": "・必要な作業のための接続であれば、作業の許可を登録してください:\n"
     "    link-monitor permit ...（使い方: link-monitor permit --help）",
@@ -112,13 +140,22 @@ JA: dict[str, str] = {
     "    link-monitor permit ...（使い方: link-monitor permit --help）",
     "todo.ack": "・ブザーはボタンまたは link-monitor ack で止められます（ランプは点滅を続けます）。",
     "todo.remind": "・ケーブルが抜かれるまで {every} ごとにお知らせします。",
-    "todo.nothing": "・対応は不要です。この接続は台帳に記録されています（link-monitor log）。",
-    "todo.no_action": "・対応は不要です。",
     "todo.check_monitor": "・監視プログラムの状態を確認してください:\n"
     "    link-monitor status / journalctl -u link-monitor",
     "footer": "-- \nこのメールは link-monitor が自動で送信しました。",
     # monitor details
     "detail.started": "監視を開始しました。",
+    "detail.clock-behind": "パソコンの時計が、台帳の最新の記録より前の時刻になっています。時計が"
+    "戻されたか誤って設定されています。時間帯の判定と記録の時刻が正しくありません。",
+    "f.clock": "時計",
+    "clock.unsynchronised": "接続開始時に時刻同期されていません（推定誤差 {error} 秒）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
+    "clock.unsynchronised_unknown": "接続開始時に時刻同期されていません（誤差不明）。"
+    "時刻と時間帯の判定が正確でない可能性があります",
+    "detail.started-after-crash": "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。"
+    "{since} から {until} まで、接続を検知できていませんでした。",
+    "ended_between": "{first} から {last} の間（監視プログラムの停止中のため正確な時刻は不明）",
+    "at_least": "{duration} 以上",
     "detail.stopped": "監視を停止しました。停止中は接続を検知できません。",
     "detail.reloaded": "設定を読み込み直しました。",
     "detail.indicator-fault": "表示ランプ・ブザーが動作していません。",
@@ -126,6 +163,9 @@ JA: dict[str, str] = {
     "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    "detail.no-interface": "監視対象のネットワーク接続口が1つもありません。接続を検知できません"
+    "（ランプは「監視対象なし」の二度点滅）。システム担当者に連絡してください。",
+    "detail.interface-back": "監視対象のネットワーク接続口が見つかりました。監視を再開しました。",
     # the register's integrity (issue 14)
     "f.head": "台帳の先頭",
     "head": "記録 {seq} 番 {hash}",
@@ -156,6 +196,16 @@ EN: dict[str, str] = {
     "title.resolved": "Network connection ended",
     "title.monitor": "Notice from the monitor",
     "title.test": "Test message",
+    "title.monitor.started": "Monitoring started",
+    "title.monitor.started-after-crash": "Monitoring restarted (the last run did not stop cleanly)",
+    "title.monitor.stopped": "Monitoring stopped",
+    "title.monitor.reloaded": "Configuration reloaded",
+    "title.monitor.indicator-fault": "The lamp / buzzer is not working",
+    "title.monitor.watcher-fault": "The network link is not watched",
+    "title.monitor.register-fault": "The register cannot be written",
+    "title.monitor.delivery-fault": "Alerts cannot be delivered",
+    "title.monitor.no-interface": "No network interface to watch",
+    "title.monitor.interface-back": "Watching a network interface again",
     "reminder": " (reminder {n})",
     "lead.clinic-hours": "A network connection (LAN cable) of this PC was detected during "
     "clinic hours. Connections are forbidden while the clinic is open.",
@@ -163,6 +213,10 @@ EN: dict[str, str] = {
     "maintenance is permitted.",
     "lead.no-permit": "A network connection was detected without a registered permit.",
     "lead.overdue": "A network connection has lasted longer than its time limit.",
+    "lead.resolved.ended-while-monitor-down": "A network connection that raised an alert "
+    "ended while the monitor was down (when and why is unknown).",
+    "lead.resolved.monitor-stopped": "The record of a network connection that raised an alert "
+    "was closed because the monitor stopped.",
     "lead.resolved": "A network connection that raised an alert has ended (the LAN cable "
     "was unplugged).",
     "lead.monitor": "A notice from link-monitor (the program that watches the network link).",
@@ -182,6 +236,16 @@ EN: dict[str, str] = {
     "f.purpose": "Purpose",
     "f.company": "Company",
     "f.staff": "Staff",
+    "f.attendant": "Attendant",
+    "f.limit": "Limit",
+    "f.ack": "Alarm silenced by",
+    "ack": "{at} {by} ({source})",
+    "ack_nobody": "button",
+    "ack_source.cli": "the command",
+    "ack_source.gpio button": "the lamp's button",
+    "ack_source.box button": "the box's button",
+    "ack_source.screen lamp": "the screen lamp",
+    "note.nothing": "Nothing to do.",
     "f.expected": "Expected duration",
     "f.granted_by": "Granted by",
     "f.granted_at": "Granted at",
@@ -214,7 +278,7 @@ EN: dict[str, str] = {
     "purpose.other": "other",
     "end.unplugged": "LAN cable unplugged",
     "end.monitor-stopped": "monitor stopped",
-    "end.ended-while-monitor-down": "ended while the monitor was down (last seen time)",
+    "end.ended-while-monitor-down": "ended while the monitor was down (exact time unknown)",
     "kind.clinic-hours": "clinic hours",
     "kind.outside-window": "outside window",
     "kind.no-permit": "no permit",
@@ -237,7 +301,11 @@ EN: dict[str, str] = {
     "kind.media-clinic-hours": "medium in clinic hours",
     "kind.media-left-in": "medium left in",
     "reminders": " ({n} reminder(s))",
-    "todo.unplug_now": "- Unplug the LAN cable of this PC now.",
+    "todo.call_contact": "- First call this contact and tell them about the connection: {contact}",
+    "todo.call_clinic": "- First call the clinic (reception) and tell them about the connection.",
+    "todo.work_report": "- Record the work report (what was done, whether personal data "
+    "was accessed, whether data was erased):\n    link-monitor work-report",
+    "todo.unplug_now": "- Have the LAN cable of this PC unplugged now.",
     "todo.unplug_if_done": "- If the work is finished, unplug the LAN cable of this PC.",
     "todo.permit": "- If the connection is needed for work, register a permit:\n"
     "    link-monitor permit ...  (usage: link-monitor permit --help)",
@@ -246,12 +314,21 @@ EN: dict[str, str] = {
     "todo.ack": "- Silence the buzzer with the button or `link-monitor ack` (the lamp keeps "
     "blinking).",
     "todo.remind": "- You will be reminded every {every} until the cable is unplugged.",
-    "todo.no_action": "- No action is needed.",
-    "todo.nothing": "- No action is needed. The connection is in the register (link-monitor log).",
     "todo.check_monitor": "- Check the monitor:\n"
     "    link-monitor status / journalctl -u link-monitor",
     "footer": "-- \nSent automatically by link-monitor.",
     "detail.started": "Monitoring started.",
+    "detail.clock-behind": "The PC's clock is earlier than the register's newest record: it "
+    "was set back or set wrong. Period verdicts and recorded times are not right.",
+    "f.clock": "Clock",
+    "clock.unsynchronised": "not synchronised when the connection started (estimated error "
+    "{error} s): times and period verdicts may be off",
+    "clock.unsynchronised_unknown": "not synchronised when the connection started (error "
+    "unknown): times and period verdicts may be off",
+    "detail.started-after-crash": "Monitoring started. The previous run did not stop cleanly "
+    "(killed, power cut): connections could not be detected from {since} to {until}.",
+    "ended_between": "between {first} and {last} (the monitor was down: the exact time is unknown)",
+    "at_least": "at least {duration}",
     "detail.stopped": "Monitoring stopped. Connections are not detected while it is stopped.",
     "detail.reloaded": "The configuration was reloaded.",
     "detail.indicator-fault": "The lamp / buzzer is not working.",
@@ -259,6 +336,9 @@ EN: dict[str, str] = {
     "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    "detail.no-interface": "No watched network interface is present: connections cannot be "
+    "detected (the lamp shows BLIND, a double blink). Call IT.",
+    "detail.interface-back": "A watched network interface is present again: monitoring resumed.",
     # the register's integrity (issue 14)
     "f.head": "Register head",
     "head": "record {seq} {hash}",

@@ -1,8 +1,7 @@
 """Texts of the control socket: error replies of the daemon and errors of the client.
 
-The protocol speaks English (scripts, the README and tests read these replies):
-``monitor.control`` calls them with ``WIRE_LANGUAGE``; the Japanese is here for the
-day a reply follows ``alerts.language``.
+A refusal carries its English sentence (``error``: scripts and the journal) and its key
+and values (``text``), from which ``link-monitor`` says it in ``alerts.language``.
 """
 
 from __future__ import annotations
@@ -17,12 +16,27 @@ JA: dict[str, str] = {
     "bad.for_type": 'for: "1h" のような時間が必要です（受け取ったのは {got!r}）',
     "bad.for": "for: {error}",
     "bad.for_range": "for: 0 より長く {max} 以下にしてください",
-    "bad.after_the_fact": "after_the_fact: true か false が必要です（受け取ったのは {got!r}）",
+    "bad.bool": "{field}: true か false が必要です（受け取ったのは {got!r}）",
+    "bad.choice": "{field}: {got!r} は使えません（{choices} のいずれか）",
+    "bad.note_other": "note: 目的が「その他」のときは、作業の内容を書いてください",
+    "bad.note_deviation": "note: 予定どおりでなかったときは、違いを書いてください",
+    "bad.permit_id": "permit: 許可の番号（1以上の整数）が必要です（受け取ったのは {got!r}）",
+    "cancel.none": "取り消す許可がありません（待っている許可も、今の接続の許可もありません）",
+    "cancel.unknown": "許可 {permit} は台帳にありません",
+    "cancel.done": "許可 {permit} はもう取り消されています",
+    "cancel.over": "許可 {permit} はもう使い終わっています（接続 {session}）",
+    "report.none": "報告の必要な接続はありません（終わった接続はすべて報告済みです）",
+    "report.unknown": "接続 {session} は台帳にありません",
+    "report.open": "接続 {session} はまだ続いています。ケーブルを抜いてから報告してください",
+    "report.already": "接続 {session} はもう報告されています",
     "text.required": "{field}: 必須です",
     "text.type": "{field}: 文字列が必要です（受け取ったのは {type}）",
     "text.empty": "{field}: 空にはできません",
     "text.long": "{field}: {limit} 文字を超えています",
     "text.control": "{field}: 制御文字が含まれています",
+    "text.surrogate": "{field}: UTF-8 にできない文字（対になっていないサロゲート）が含まれています",
+    "bad.nested": "入れ子が深すぎます（JSON の配列やオブジェクト）",
+    "busy_peer": "混雑中: このユーザーの接続が多すぎます（最大 {limit}）",
     "busy": "混雑中: 接続が多すぎます",
     "too_long": "要求が長すぎます（{limit} バイトを超えています）",
     "internal": "内部エラー: {type}: {error}",
@@ -54,12 +68,27 @@ EN: dict[str, str] = {
     "bad.for_type": 'for: expected a duration like "1h", got {got!r}',
     "bad.for": "for: {error}",
     "bad.for_range": "for: must be more than 0 and at most {max}",
-    "bad.after_the_fact": "after_the_fact: expected true or false, got {got!r}",
+    "bad.bool": "{field}: expected true or false, got {got!r}",
+    "bad.choice": "{field}: got {got!r}, expected one of {choices}",
+    "bad.note_other": "note: for purpose other, say what the work is",
+    "bad.note_deviation": "note: when the work did not go as planned, say how it differed",
+    "bad.permit_id": "permit: expected a permit number (an integer from 1), got {got!r}",
+    "cancel.none": "no permit to cancel (none is waiting and the session has none)",
+    "cancel.unknown": "permit {permit} is not in the register",
+    "cancel.done": "permit {permit} is already cancelled",
+    "cancel.over": "permit {permit} has been used (session {session})",
+    "report.none": "no session needs a report (every finished session has one)",
+    "report.unknown": "session {session} is not in the register",
+    "report.open": "session {session} is still open: unplug the cable, then report",
+    "report.already": "session {session} already has a report",
     "text.required": "{field}: required",
     "text.type": "{field}: expected a string, got {type}",
     "text.empty": "{field}: must not be empty",
     "text.long": "{field}: longer than {limit} characters",
     "text.control": "{field}: contains control characters",
+    "text.surrogate": "{field}: contains a character UTF-8 cannot hold (a lone surrogate)",
+    "bad.nested": "nested too deep (JSON arrays or objects)",
+    "busy_peer": "busy: too many connections from this user (at most {limit})",
     "busy": "busy: too many connections",
     "too_long": "request too long (more than {limit} bytes)",
     "internal": "internal error: {type}: {error}",

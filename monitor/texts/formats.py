@@ -47,3 +47,21 @@ def format_local(t: datetime, zone: tzinfo, language: str = "ja") -> str:
 def short_duration(td: timedelta, language: str) -> str:
     """Return ``td`` as ``"1h05m"`` / ``"12m"`` / ``"40s"`` (en) or ``"1時間5分"`` / ``"12分"`` (ja)."""
     return format_elapsed(td, language, pad_minutes=False)
+
+
+def rule_words(rule: str | None, language: str) -> str:
+    """Return a schedule rule (``clinic[0] sun,holiday 17:00-22:00``) in words:
+    ``日曜・祝日 17:00〜22:00`` / ``Sun, holiday 17:00–22:00``; "" for None. A rule of
+    another shape is returned as it is."""
+    from monitor.texts import has, t
+
+    if not rule:
+        return ""
+    _, _, rest = rule.partition(" ")
+    days, _, hours = rest.partition(" ")
+    names = days.split(",")
+    if not hours or not all(has(language, f"words.day.{d}") for d in names):
+        return rule
+    joined = t(language, "words.day_joiner").join(t(language, f"words.day.{d}") for d in names)
+    start, _, end = hours.partition("-")
+    return t(language, "words.rule", days=joined, start=start, end=end)

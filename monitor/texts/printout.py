@@ -59,6 +59,8 @@ JA: dict[str, str] = {
     "h.ack": "確認",
     "h.alerts": "警報",
     "h.traffic": "通信量",
+    "unreported": "未報告",
+    "reported": "報告済み（{by}）",
     "table": "接続の一覧",
     # cell values
     "date_time": "{month}/{day}({weekday}) {time}",
@@ -157,6 +159,8 @@ EN: dict[str, str] = {
     "h.ack": "Acknowledged",
     "h.alerts": "Alerts",
     "h.traffic": "Traffic",
+    "unreported": "not reported",
+    "reported": "reported ({by})",
     "table": "Connections",
     "date_time": "{month}/{day} ({weekday}) {time}",
     "open": "still connected",

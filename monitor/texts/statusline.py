@@ -6,6 +6,7 @@ from __future__ import annotations
 
 JA = {
     "online_for": "接続中 {elapsed}",
+    "blind": ", 監視対象の接続口がありません（{patterns}）: システム担当者へ連絡",
     "acknowledged": "{pattern}（確認済み）",
     "line": "{head}, {period}: {pattern}",
     "queued": ", 未送信の通知 {count}件",
@@ -15,6 +16,7 @@ JA = {
 
 EN = {
     "online_for": "online {elapsed}",
+    "blind": ", no watched interface ({patterns}): call IT",
     "acknowledged": "{pattern} (acknowledged)",
     "line": "{head}, {period}: {pattern}",
     "queued": ", {count} alert(s) queued",

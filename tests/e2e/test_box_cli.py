@@ -40,7 +40,7 @@ def port(tmp_path):
 
 def test_box_command_says_hello_shows_the_pattern_and_stops_on_sigterm(port, tmp_path):
     config = tmp_path / "box.toml"
-    config.write_text('[indicator]\nled = 23\nfast_blink = "100ms"\n')
+    config.write_text('[indicator]\nled = 23\nfast_blink = "100ms"\n[alerts]\nlanguage = "en"\n')
     proc = subprocess.Popen(
         command("box", "--port", str(port.path), "--config", str(config)),
         env=environment(GPIOZERO_PIN_FACTORY="mock"),

@@ -262,7 +262,8 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     idle.connect(str(m.socket))
     idle.sendall(b'{"cmd": "sta')
-    bad_permit = m.cli("permit", "--purpose", "other", "--company", "", "--staff", "x")
+    bad_permit = m.cli("permit", "--purpose", "other", "--company", "", "--staff", "x",
+                       "--note", "n")
     assert bad_permit.returncode == 1
     assert "company" in bad_permit.stderr
     assert m.status()["ok"] is True
@@ -273,7 +274,7 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     out = m.cli("reload")  # the CLI checks the file first and says why
     assert out.returncode == 2
     assert "limits.max_session" in out.stderr
-    assert "keeps its current config" in out.stderr
+    assert "今の設定のまま" in out.stderr
     assert "Traceback" not in out.stderr
     with pytest.raises(ControlError, match="limits.max_session"):  # the daemon refuses too
         request(m.socket, {"cmd": "reload"})
@@ -300,11 +301,12 @@ def test_the_client_commands_say_plainly_when_the_daemon_is_not_running(tmp_path
     cfg.write_text(f'[control]\nsocket = "{tmp_path}/none.sock"\n'
                    f'[store]\npath = "{tmp_path}/r.db"\n')
     for args in (["status"], ["status", "--json"], ["ack"], ["reload"],
-                 ["permit", "--purpose", "other", "--company", "c", "--staff", "s"]):
+                 ["permit", "--purpose", "other", "--company", "c", "--staff", "s", "--note", "n"]):
         out = subprocess.run([*command(), *args, "--config", str(cfg)], capture_output=True,
                              text=True, timeout=30, env=env(), check=False)
         assert out.returncode == 1
-        assert out.stderr.strip() == f"link-monitor is not running (no socket at {tmp_path}/none.sock)"
+        assert out.stderr.strip() == (
+            f"link-monitor は動いていません（{tmp_path}/none.sock にソケットがありません）")
 
 
 def test_run_refuses_an_invalid_config_with_every_problem(tmp_path):
@@ -352,6 +354,7 @@ def test_a_session_whose_cable_was_pulled_while_the_monitor_was_down_ends_at_las
     m.kill9()
     [before] = world.log_json()
     world.unplug()
+    time.sleep(1.0)  # the monitor is down a while
     m = world.start()
     until(lambda: m.status()["session"] is None, 2, "the restored session is closed")
     assert m.pattern_is("off")
@@ -361,6 +364,19 @@ def test_a_session_whose_cable_was_pulled_while_the_monitor_was_down_ends_at_las
     assert session["ended_at"] is not None
     world.smtp.wait_for(lambda ms: world.mails("resolved"), 5, "a [resolved] mail")
     assert len(world.mails("clinic-hours")) == 1
+    # Issue 15: what people read says the monitor died and when it was blind, and gives
+    # the end as a range, not a precise time with a false cause.
+    assert session["ended_by"] is not None and session["ended_by"] > session["ended_at"]
+    world.smtp.wait_for(lambda ms: len(world.mails("monitor")) >= 2, 5, "the second start notice")
+    restart = world.mails("monitor")[-1].get_content()
+    assert "監視を開始しました。前回は正常に停止していません（強制終了・停電など）。" in restart
+    assert "接続を検知できていませんでした。" in restart and "重要度: 警告" in restart
+    resolved = world.mails("resolved")[-1].get_content()
+    assert resolved.startswith("警告のあったネットワーク接続が、監視プログラムの停止中に終了")
+    assert "LANケーブルが外されました" not in resolved
+    assert "の間（監視プログラムの停止中のため正確な時刻は不明）" in resolved
+    out = m.cli("log")
+    assert out.returncode == 0 and "between " in out.stdout, out.stdout
 
 
 def test_systemd_hears_ready_status_watchdog_pings_and_stopping(world):

@@ -60,10 +60,10 @@ def test_human_output_is_one_readable_line_per_instant_in_local_time():
     result = explain("2026-05-06T08:00Z", "2026-05-07T12:00")
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    assert first == ("2026-05-06 17:00 Wed JST  clinic by clinic[0] sun,holiday 17:00-22:00"
-                     "  holiday: 振替休日  until 2026-05-06 22:00 Wed JST, then off-hours")
-    assert second.startswith("2026-05-07 12:00 Thu JST  maintenance by maintenance[0]")
-    assert second.endswith("until 2026-05-07 17:15 Thu JST, then off-hours")
+    assert first == ("2026-05-06 17:00 Wed JST  診療時間（日曜・祝日 17:00〜22:00）"
+                     "  休日: 振替休日  2026-05-06 22:00 Wed JST まで、その後 時間外")
+    assert second.startswith("2026-05-07 12:00 Thu JST  保守時間（平日 08:30〜17:15）")
+    assert second.endswith("2026-05-07 17:15 Thu JST まで、その後 時間外")
 
 
 def test_now_is_explained_as_the_current_instant():
@@ -80,8 +80,8 @@ def test_bad_instant_exits_2_naming_the_argument_without_traceback():
     result = explain("--json", "2026-05-06T17:00", "tomorrow", "2026-02-30T10:00")
     assert result.returncode == 2
     assert result.stdout == ""  # nothing printed for the good one either: all or nothing
-    assert "bad instant 'tomorrow'" in result.stderr
-    assert "bad instant '2026-02-30T10:00'" in result.stderr
+    assert "時刻 'tomorrow' が不正です" in result.stderr
+    assert "時刻 '2026-02-30T10:00' が不正です" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -144,7 +144,7 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     assert st["pattern"] == "alarm" and st["monitor"]["faults"]["register"]["failing"]
     assert st["monitor"]["unsaved_writes"] >= 1
     out = m.cli("status")
-    assert out.returncode == 0 and "faults: register" in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and "Faults: register" in out.stdout, out.stdout + out.stderr
     until(lambda: [a["kind"] for a in m.status()["session"]["alerts"]] == ["clinic-hours"], 3,
           "the clinic-hours alert is raised after settle, the disk still full")
     ns.unplug("peer0")
@@ -253,7 +253,7 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     until(lambda: str(m.status()["indicator"]["last_error"]).startswith("cannot open"), 5,
           "the daemon has tried to reopen the port, in vain")
     out = m.cli("status")
-    assert out.returncode == 0 and "faults: indicator" in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and "Faults: indicator" in out.stdout, out.stdout + out.stderr
 
     box_port.plug()  # back in: the box gets the current pattern at once, the fault clears
     box_port.wait_line(is_pattern("alarm"), timeout=15)

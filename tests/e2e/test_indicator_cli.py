@@ -20,6 +20,8 @@ fast_blink = "20ms"
 beep = "20ms"
 heartbeat_every = "100ms"
 heartbeat_on = "20ms"
+[alerts]
+language = "en"
 """
 
 
@@ -45,7 +47,7 @@ def test_test_indicator_shows_every_pattern_on_mock_gpio_pins(tmp_path):
         "button GPIO22)" in out
     )
     assert "status LED heartbeat: 20ms flash every 100ms" in out
-    for pattern in ("off", "on", "warn", "alarm"):
+    for pattern in ("off", "on", "warn", "alarm", "blind"):
         assert f"showing {pattern} for 0.1s" in out
     assert "now: led off, status_led blinking, buzzer off, heartbeat running" in out
     assert "now: led on, status_led blinking, buzzer off, heartbeat running" in out

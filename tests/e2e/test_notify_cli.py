@@ -28,19 +28,23 @@ def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
     )
 
 
-def write_config(path: Path, *urls: str, extra: str = "") -> Path:
+def write_config(path: Path, *urls: str, extra: str = "", language: str = "en") -> Path:
     listed = ", ".join(f'"{u}"' for u in urls)
-    path.write_text(f'[alerts]\nurls = [{listed}]\nmachine = "受付PC"\n{extra}', encoding="utf-8")
+    path.write_text(
+        f'[alerts]\nurls = [{listed}]\nmachine = "受付PC"\nlanguage = "{language}"\n{extra}',
+        encoding="utf-8",
+    )
     return path
 
 
 def test_test_alert_reaches_the_mail_server_and_exits_zero(tmp_path):
     with SmtpServer() as smtp:
-        result = run_cli("test-alert", "--config", str(write_config(tmp_path / "c.toml", smtp.url)))
+        config = write_config(tmp_path / "c.toml", smtp.url, language="ja")
+        result = run_cli("test-alert", "--config", str(config))
         smtp.wait_for(1, timeout=5)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK      mailto://127.0.0.1:")
-    assert "1 of 1 destination(s) accepted" in result.stdout
+    assert result.stdout.startswith("成功    mailto://127.0.0.1:")
+    assert "1 件の通知先のうち 1 件がテスト送信を受け付けました" in result.stdout
     msg = smtp.messages[0].message
     assert msg["subject"] == "[test] テスト送信 - 受付PC"
     assert "対応は不要です" in msg.get_content()

@@ -34,7 +34,17 @@ STATUS = {
     },
     "interfaces": {"eth0": {"state": "online"}},
     "outbox": {"pending": 0},
-    "indicator": {"kind": "console"},
+    "indicator": {
+        "kind": "console",
+        "pattern": "alarm",
+        "label": "ALARM",
+        "silenced": True,
+        "heartbeat": True,
+        "led": "blinking",
+        "buzzer": "silenced",
+        "output": "lines",
+        "closed": False,
+    },
     "monitor": {
         "pid": 42,
         "started_at": "2026-04-29T00:00:00+00:00",
@@ -103,13 +113,13 @@ def test_status_reads_in_japanese_with_the_lamp_and_period_named(tmp_path, daemo
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "状態: 接続中 1時間2分 (eth0)",
-        "時間帯: 診療時間 [休日: 昭和の日] — clinic[0] sun,holiday 17:00-22:00（2026-04-29 22:00 まで）",
-        "ランプ: 速い点滅＋ブザー（警報）, ブザー確認済み",
-        "接続: S7 開始 2026-04-29 17:00, 判定: clinic-hours, 許可: なし",
-        "インターフェース: eth0 接続中",
+        "時間帯: 診療時間 [休日: 昭和の日] — 日曜・祝日 17:00〜22:00（2026-04-29 22:00 まで）",
+        "ランプ: 速い点滅＋ブザー（警報）、ブザー確認済み",
+        "接続: 2026-04-29 17:00 から（番号 S7）、判定: 診療時間中の接続、許可: なし",
+        "ネットワーク: eth0 接続中",
         "通知: 送信待ちなし",
-        "表示器: kind=console",
-        "監視: プロセス 42, 開始 2026-04-29 09:00, 設定 /c.toml",
+        "表示器: 画面（コンソール）: 警報、ブザー確認済み",
+        "監視: 動作中（プロセス 42、2026-04-29 09:00 開始、設定 /c.toml）",
     ]
     assert daemon.requests == [{"cmd": "status"}]
 
@@ -119,10 +129,11 @@ def test_status_reads_in_english_in_the_configured_zone(tmp_path, daemon):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[1] == (
-        "Period      clinic hours [holiday: 昭和の日] — clinic[0] sun,holiday "
-        "17:00-22:00 (until 2026-04-29 13:00)"
+        "Period      clinic hours [holiday: 昭和の日] — Sun, holidays "
+        "17:00–22:00 (until 2026-04-29 13:00)"
     )
     assert lines[2] == "Lamp        fast blink + buzzer (ALARM), buzzer acknowledged"
+    assert "verdicts: connection during clinic hours" in lines[3]
 
 
 def test_status_json_is_the_reply_without_ok(tmp_path, daemon):
@@ -159,7 +170,7 @@ def test_permit_sends_the_request_and_confirms_it(tmp_path, daemon):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
-        "Permit 3 recorded: fee-update, C (S), 1h (until 19:00), granted by root",
+        "Permit recorded: no. 3 fee schedule update, C (S), until 19:00, granted by root",
         "It will cover a connection that starts within that time.",
     ]
     assert daemon.requests == [
@@ -170,6 +181,7 @@ def test_permit_sends_the_request_and_confirms_it(tmp_path, daemon):
             "staff": "S",
             "for": "1h",
             "note": "",
+            "attendant": "",
             "after_the_fact": False,
         }
     ]
@@ -177,16 +189,41 @@ def test_permit_sends_the_request_and_confirms_it(tmp_path, daemon):
 
 def test_a_refusal_is_one_line_and_exit_1(tmp_path, daemon):
     daemon.replies["ack"] = {"ok": False, "error": "nothing to acknowledge"}
-    out = run("ack", "--config", config(tmp_path))
+    out = run("ack", "--config", config(tmp_path, "en"))
     assert out.returncode == 1
     assert out.stderr.strip() == "link-monitor: ack refused: nothing to acknowledge"
+
+
+def test_a_refusal_is_said_in_the_configured_language_from_its_key(tmp_path, daemon):
+    daemon.replies["permit"] = {
+        "ok": False,
+        "error": "note: for purpose other, say what the work is",
+        "text": {"key": "bad.note_other", "values": {}},
+    }
+    out = run(
+        "permit",
+        "--purpose",
+        "other",
+        "--company",
+        "C",
+        "--staff",
+        "S",
+        "--note",
+        "x",
+        "--config",
+        config(tmp_path),
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip() == (
+        "link-monitor: permit は断られました: note: 目的が「その他」のときは、作業の内容を書いてください"
+    )
 
 
 def test_a_wrong_language_is_a_config_error_naming_the_key(tmp_path, daemon):
     out = run("status", "--config", config(tmp_path, "fr"))
     assert out.returncode == 2
     assert out.stderr.splitlines() == [
-        f"link-monitor: invalid config {tmp_path}/fr.toml:",
+        f"link-monitor: 設定 {tmp_path}/fr.toml に誤りがあります:",
         "  alerts.language: got 'fr'; expected 'ja' or 'en'",
     ]
     assert daemon.requests == []

@@ -65,7 +65,8 @@ def populate(path: Path) -> None:
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     f = tmp_path / "config.toml"
-    f.write_text(f'timezone = "Asia/Tokyo"\n[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
+    f.write_text(f'timezone = "Asia/Tokyo"\n[alerts]\nlanguage = "en"\n'
+                 f'[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
                  encoding="utf-8")
     return f
 
@@ -92,12 +93,14 @@ def test_log_json_lists_sessions_newest_last_with_permit_and_alert_delivery(conf
                            "staff": "山田 太郎", "granted_by": "hoken",
                            "granted_at": "2026-04-01T09:27:00+09:00", "expected_s": 3600.0,
                            "expected": "1h", "valid_until": "2026-04-01T10:27:00+09:00",
-                           "note": "4月改定", "after_the_fact": False}
+                           "note": "4月改定", "after_the_fact": False, "attendant": "",
+                           "granted_as": "", "cancelled_at": None, "cancelled_by": ""}
     (alert,) = s["alerts"]
     assert alert["kind"] == "overdue" and alert["reminder"] == 0
     assert alert["delivered_at"] is None and alert["attempts"] == 1
     assert alert["last_error"] == "SMTP 421 try again later"
     assert sessions[2]["ended_at"] is None and sessions[2]["permit"] is None
+    assert s["acks"] == [] and s["work_report"] is None
 
 
 def test_log_table_shows_local_times_durations_purpose_and_staff(config, register):
@@ -106,10 +109,10 @@ def test_log_table_shows_local_times_durations_purpose_and_staff(config, registe
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 3  # header + the two April sessions up to the 5th, inclusive
-    assert "2026-04-01 09:30:00" in lines[1] and "1h05m" in lines[1]
-    assert "fee-update" in lines[1] and "山田 太郎" in lines[1]
-    assert "overdue(retrying)" in lines[1]
-    assert "2026-04-05 18:00:00" in lines[2] and "open" in lines[2]
+    assert "2026-04-01 09:30" in lines[1] and "1h05m" in lines[1]
+    assert "fee schedule update" in lines[1] and "山田 太郎" in lines[1]
+    assert "overdue not sent" in lines[1] and "not reported" in lines[1]
+    assert "2026-04-05 18:00" in lines[2] and "open" in lines[2]
 
 
 def test_log_without_a_register_says_so_and_exits_1(config):
@@ -135,7 +138,7 @@ def test_export_is_a_utf8_bom_csv_of_the_month_in_local_time_with_japanese_heade
         config, register, tmp_path):
     out = tmp_path / "2026-04.csv"
     result = cli.run("export", "--config", str(config), "--month", "2026-04", "--format", "csv",
-                     "--output", str(out))
+                     "--lang", "ja", "--output", str(out))
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")

@@ -113,9 +113,10 @@ def test_watch_text_follows_a_hot_plugged_interface_without_privileges_and_exits
         finally:
             code, _rest, err = stop(proc, signal.SIGINT)
         assert code == 0, err
-        assert "usb0" in first and " offline " in first and "carrier=no" in first
-        assert "usb0" in second and " online " in second and "operstate=up" in second
-        assert "watching usb*, wwan*" in err
+        # the built-in config speaks Japanese
+        assert "usb0" in first and " 切断 " in first and "carrier=no" in first
+        assert "usb0" in second and " 接続 " in second and "operstate=up" in second
+        assert "usb*, wwan* を" in err
 
 
 @require_root

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from monitor.compat import UTC
 from monitor.register import Register, to_iso
+from tests.integration.test_daemon_crash import crash_after, start_notice
 from tests.support.daemon_parts import FAST, Running, rig, until
 
 
@@ -83,3 +84,28 @@ def test_the_objects_of_start_up_are_frozen_out_of_the_collector_once_ready(tmp_
             await until(lambda: gc.get_freeze_count() > 10_000, 5, "start-up frozen")
 
     asyncio.run(scenario())
+
+
+def test_after_a_crash_while_idle_the_blind_interval_starts_at_the_alive_mark(tmp_path):
+    first = rig(tmp_path)
+    started = first.clock.now()
+
+    async def idle_for_hours():
+        async with Running(first):
+            first.clock.advance(timedelta(hours=3))  # idle: only the mark follows
+            await until(lambda: alive_mark(first.store) == first.clock.now(), 2, "the mark")
+
+    asyncio.run(idle_for_hours())
+    marked = first.clock.now()
+    crash_after(first.store, started)  # last_seen as the idle run left it: its start
+    first.clock.advance(timedelta(minutes=10))
+    second = rig(tmp_path, clock=first.clock)
+
+    async def restarted():
+        async with Running(second):
+            await until(lambda: second.mailbox.mails, 5, "the start notice is mailed")
+
+    asyncio.run(restarted())
+    assert second.daemon.continuity.blind == (marked, first.clock.now())
+    _, body, severity = start_notice(second)
+    assert severity == "warning" and "13:00:00 JST to" in body, body  # 10:00 + 3 h

@@ -103,7 +103,7 @@ def test_a_typical_month_prints_on_one_a4_landscape_page_in_a_japanese_font(conf
     out = tmp_path / "april.html"
     result = report(config, out, "--month", "2026-04")
     assert result.returncode == 0, result.stderr
-    assert "20 connection(s)" in result.stderr
+    assert "接続 20 件" in result.stderr  # the config speaks Japanese
     pdf = print_pdf(out)
     assert pdfinfo(pdf) == (1, A4_LANDSCAPE)
     text = pdftext(pdf)
@@ -161,7 +161,7 @@ def test_a_broken_chain_exits_1_and_the_page_says_where(config, tmp_path):
     out = tmp_path / "april.html"
     result = report(config, out, "--month", "2026-04")
     assert result.returncode == 1
-    assert "BROKEN: permits row 1" in result.stderr and "Traceback" not in result.stderr
+    assert "改ざんあり: permits row 1" in result.stderr and "Traceback" not in result.stderr
     assert "最初に壊れている記録: permits row 1" in out.read_text(encoding="utf-8")
 
 
@@ -176,7 +176,7 @@ def test_month_or_year_is_required_and_not_both(config, tmp_path):
 def test_the_csv_export_starts_with_the_title_lines(config, tmp_path):
     write_month(tmp_path / "register.db", 2026, 4, 3)
     result = cli.run("verify", "--config", str(config))
-    head = re.search(r"head\s+(\d+:[0-9a-f]{64})", result.stdout).group(1)
+    head = re.search(r"先頭\s+(\d+:[0-9a-f]{64})", result.stdout).group(1)
     out = tmp_path / "april.csv"
     argv = ["export", "--config", str(config), "--month", "2026-04", "--output", str(out)]
     assert cli.run(*argv).returncode == 0

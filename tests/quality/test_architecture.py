@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "sdnotify": 3,
     "box": 3,
     "media": 3,
+    "timesync": 3,  # the kernel's adjtimex (clock trust)
     "jobs": 4,
     "daemon": 5,
     "cli": 6,

@@ -95,14 +95,17 @@ class WatcherFailed(MonitorError):
 
 
 class Links:
-    """What the fake watchers see: a dump (``present``) and a queue of changes.
+    """What the fake watchers see: a dump (``present``: ``eth0`` without a cable, as on
+    the receipt PC; ``interfaces`` names others) and a queue of changes.
 
     ``fail_builds`` makes that many next builds raise (a netlink socket that cannot
     be opened). ``built`` counts the watchers built."""
 
-    def __init__(self, clock: ManualClock):
+    def __init__(self, clock: ManualClock, interfaces: Iterable[str] = ("eth0",)):
         self.clock = clock
-        self.present: dict[str, LinkObserved] = {}
+        self.present: dict[str, LinkObserved] = {
+            name: self.observation(name, False) for name in interfaces
+        }
         self.queue: asyncio.Queue[LinkObserved | Exception] | None = None
         self.fail_builds = 0
         self.built = 0
@@ -123,6 +126,23 @@ class Links:
 
     def unplug(self, name: str = "eth0") -> None:
         self._put(self.observation(name, False))
+
+    def remove(self, name: str = "eth0") -> None:
+        """The interface goes away (a USB NIC pulled out): reported once, not present."""
+        obs = self.observation(name, False)
+        gone = LinkObserved(
+            interface=name,
+            index=obs.index,
+            online=False,
+            carrier=None,
+            operstate="notpresent",
+            admin_up=False,
+            at=obs.at,
+            present=False,
+        )
+        self.present.pop(name, None)
+        assert self.queue is not None, "no watcher runs yet"
+        self.queue.put_nowait(gone)
 
     def fail(self, message: str = "netlink socket closed") -> None:
         assert self.queue is not None
@@ -295,15 +315,17 @@ def rig(
     timing: Timing = FAST,
     notifier: Any = None,
     loader: Callable[..., Any] = load_in_process,
+    interfaces: Iterable[str] = ("eth0",),
+    clock_reading: Callable[[], Any] | None = None,
 ) -> Rig:
     """Return a daemon on test parts, reading ``text`` (default ``config_text``) from
-    ``tmp/link-monitor.toml``."""
+    ``tmp/link-monitor.toml``; ``interfaces`` are present at start, offline."""
     from monitor.sdnotify import SystemdNotifier
 
     path = tmp / "link-monitor.toml"
     path.write_text(text if text is not None else config_text(tmp))
     clock = clock or ManualClock()
-    links, lamp, mailbox, holidays = Links(clock), Lamp(), Mailbox(), Holidays()
+    links, lamp, mailbox, holidays = Links(clock, interfaces), Lamp(), Mailbox(), Holidays()
     counters: dict[str, tuple[int, int]] = {}
     config = parse_config_text(path.read_text(), str(path))
 
@@ -325,6 +347,8 @@ def rig(
         clock=clock.clock(),
         timing=timing,
         holidays=holidays,
+        interfaces=lambda: sorted({"lo", *links.present}),
+        **({"clock_reading": clock_reading} if clock_reading is not None else {}),
     )
     daemon = Daemon(config, parts, source=str(path), config_path=path)
     return Rig(daemon, clock, links, lamp, mailbox, holidays, path, counters)

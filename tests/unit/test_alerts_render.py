@@ -111,11 +111,14 @@ def test_clinic_hours_body_gives_the_facts_and_says_to_unplug_the_cable():
     assert "接続開始: 2026-05-03 (日) 17:20:05 JST" in lines
     assert "経過時間: 1時間05分" in lines
     assert "時間帯: 診療時間（接続禁止）" in lines
-    assert "適用ルール: clinic[0] sun,holiday 17:00-22:00" in lines
+    assert "適用ルール: 日曜・祝日 17:00〜22:00" in lines
     assert "休日: 憲法記念日" in lines
     assert "許可: なし" in lines
     assert "重要度: 緊急" in lines
-    assert any("LANケーブルを抜いてください" in line for line in lines)
+    # Who to call comes before "unplug": the cable is at the clinic, not at city hall.
+    call = next(i for i, line in enumerate(lines) if "電話" in line)
+    unplug = next(i for i, line in enumerate(lines) if "LANケーブルを抜いて" in line)
+    assert call < unplug
     assert any("link-monitor permit" in line for line in lines)
 
 
@@ -127,7 +130,7 @@ def test_english_body_gives_the_same_facts():
     assert "Connected for: 1h05m" in lines
     assert "Period: clinic hours (connections forbidden)" in lines
     assert "Holiday: 憲法記念日" in lines
-    assert any("Unplug the LAN cable" in line for line in lines)
+    assert any("LAN cable of this PC unplugged" in line for line in lines)
     assert not re.search(r"[\u3040-\u30ff]", body.replace("憲法記念日", "").replace(MACHINE, ""))
 
 
@@ -218,8 +221,9 @@ def test_informational_monitor_alert_asks_for_nothing_and_mentions_no_connection
     )
     _, ja = render(started, language="ja", machine=MACHINE, zone=TOKYO)
     _, en = render(started, language="en", machine=MACHINE, zone=TOKYO)
-    assert "・対応は不要です。\n" in ja and "接続" not in ja.split("対応してください")[1]
-    assert "- No action is needed.\n" in en and "connection" not in en.split("No action")[1]
+    # Nothing to do: a plain note, no "please act" heading with nothing under it.
+    assert "\n対応は不要です。\n" in ja and "対応してください" not in ja
+    assert "\nNothing to do.\n" in en and "Please" not in en
 
 
 def test_both_language_tables_hold_the_same_keys_and_cover_every_value():
@@ -319,3 +323,75 @@ def test_sender_names_every_source_that_gave_no_destination(tmp_path, monkeypatc
     )
     empty = build_sender(Alerts(config=tmp_path / "empty.txt"))
     assert empty.services == [] and "is empty" in empty.problems[0][1]
+
+
+# ----------------------------------------------------------------- issue 17: mails to act on
+
+AT = START + timedelta(minutes=30)  # 17:50:05 JST
+
+
+def _monitor_alert(detail: str, severity: Severity = Severity.INFO) -> Alert:
+    return Alert(AlertKind.MONITOR, severity, AT, None, detail=detail)
+
+
+@pytest.mark.parametrize(
+    ("detail", "subject"),
+    [
+        ("started", "監視を開始しました"),
+        (
+            "started: after-crash 2026-05-03T01:00+00:00 2026-05-03T02:00+00:00",
+            "監視を再開しました（前回は異常終了）",
+        ),
+        ("stopped", "監視を停止しました"),
+        ("reloaded: yamada", "設定を読み込み直しました"),
+        ("indicator-fault: gpio busy", "表示ランプ・ブザーの故障"),
+        ("watcher-fault", "接続の監視ができていません"),
+        ("register-fault", "台帳に書き込めません"),
+        ("delivery-fault", "警告メールを送れていません"),
+    ],
+)
+def test_each_monitor_notice_has_a_subject_of_its_own(detail: str, subject: str) -> None:
+    title, _ = render(_monitor_alert(detail), language="ja", machine=MACHINE)
+    assert title == f"[monitor] {subject} - {MACHINE}"
+
+
+def test_the_overdue_mail_gives_the_limit_beside_the_elapsed_time() -> None:
+    s = Session("S1", AT - timedelta(hours=2, minutes=5), frozenset({"eth0"}))
+    alert = Alert(AlertKind.OVERDUE, Severity.WARNING, AT, s, period=None, limit=timedelta(hours=2))
+    _, body = render(alert, language="ja", machine=MACHINE)
+    assert "経過時間: 2時間05分" in body.splitlines()
+    assert "上限時間: 2時間00分" in body.splitlines()
+
+
+def test_the_clinic_hours_mail_names_the_contact_before_unplug() -> None:
+    s = Session("S1", AT - timedelta(minutes=5), frozenset({"eth0"}))
+    alert = Alert(AlertKind.CLINIC_HOURS, Severity.CRITICAL, AT, s)
+    _, body = render(alert, language="ja", machine=MACHINE, contact="受付 03-1234-5678")
+    lines = body.splitlines()
+    call = lines.index(
+        "・まず、次の連絡先に電話して、接続のことを伝えてください: 受付 03-1234-5678"
+    )
+    assert call < next(i for i, line in enumerate(lines) if "LANケーブルを抜いて" in line)
+
+
+def test_the_resolved_mail_says_who_silenced_the_alarm_and_asks_for_the_work_report() -> None:
+    from monitor.domain.model import Ack
+
+    s = Session(
+        "S1",
+        AT - timedelta(minutes=30),
+        frozenset({"eth0"}),
+        ended_at=AT,
+        end_reason=EndReason.UNPLUGGED,
+    )
+    acks = [
+        Ack("yamada", "cli", AT - timedelta(minutes=20), "S1"),
+        Ack("gpio button", "gpio button", AT - timedelta(minutes=10), "S1"),
+    ]
+    alert = Alert(AlertKind.RESOLVED, Severity.INFO, AT, s)
+    _, body = render(alert, language="ja", machine=MACHINE, acks=acks)
+    lines = body.splitlines()
+    assert "ブザーを止めた人: 2026-05-03 (日) 17:30:05 JST yamada（コマンド）" in lines
+    assert "ブザーを止めた人: 2026-05-03 (日) 17:40:05 JST ボタン（ランプのボタン）" in lines
+    assert "対応してください:" in lines
+    assert any("link-monitor work-report" in line for line in lines)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.cli.group import COMMANDS
+from monitor.texts import has, t
 from tests.support.cli import env
 
 
@@ -21,7 +22,9 @@ def test_each_listed_summary_is_the_first_paragraph_of_the_commands_own_help(nam
     command = getattr(importlib.import_module(lazy.module), lazy.attribute)
     assert isinstance(command, click.Command)
     assert command.name == name
-    first = (command.help or "").split("\n\n")[0]
+    # A staff command's help is the catalog's (in the language in use): its English one.
+    help_text = t("en", f"help.{name}") if has("en", f"help.{name}") else command.help
+    first = (help_text or "").split("\n\n")[0]
     assert " ".join(first.split()) == lazy.summary
 
 
@@ -29,11 +32,13 @@ def test_the_group_lists_every_command_and_refuses_an_unknown_one() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     listed = [
-        line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()
+        line.split()[0] for line in result.output.split("コマンド:")[1].splitlines() if line.strip()
     ]
     assert listed == sorted(COMMANDS)
-    unknown = CliRunner().invoke(main, ["no-such-command"])
-    assert unknown.exit_code == 2 and "No such command 'no-such-command'" in unknown.output
+    unknown = CliRunner().invoke(main, ["no-such-command"], env={"LINK_MONITOR_CONFIG": ""})
+    assert (
+        unknown.exit_code == 2 and "'no-such-command' というコマンドはありません" in unknown.output
+    )
 
 
 def _modules_after(*args: str) -> set[str]:
@@ -70,7 +75,9 @@ HEAVY = {
 def test_help_imports_no_command_module() -> None:
     loaded = _modules_after("--help")
     assert not loaded & HEAVY
-    assert not {m for m in loaded if m.startswith("monitor.cli.") and m != "monitor.cli.group"}
+    # words and quickconfig read alerts.language (the help's language), commands none.
+    light = {"monitor.cli.group", "monitor.cli.words", "monitor.cli.quickconfig"}
+    assert not {m for m in loaded if m.startswith("monitor.cli.") and m not in light}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +86,9 @@ def test_help_imports_no_command_module() -> None:
         ["status"],
         ["status", "--json"],
         ["ack"],
-        ["permit", "--purpose", "other", "--company", "c", "--staff", "s"],
+        ["permit", "--purpose", "other", "--company", "c", "--staff", "s", "--note", "n"],
+        ["work-report", "--done", "d", "--personal-data", "no", "--erased", "none"],
+        ["permit", "--cancel"],
     ],
 )
 def test_quick_commands_import_neither_pydantic_nor_asyncio(tmp_path, args: list[str]) -> None:

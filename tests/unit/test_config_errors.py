@@ -43,6 +43,32 @@ EXPECTED = {
     "28-section-is-array": ("limits", "valid dictionary"),
     "29-bad-minute": ("maintenance[0].hours", "bad time '08:61'"),
     "30-not-utf8": ("", "not UTF-8"),
+    # issue 15: each of 31-49 ended in a traceback (OverflowError, RecursionError)
+    "31-max-session-inf": ("limits.max_session", "too long: at most 24h, got inf"),
+    "32-remind-every-1e308": ("limits.remind_every", "too long: at most 24h, got 1e+308"),
+    "33-poll-interval-int64": ("link.poll_interval", "too long: at most 24h"),
+    "34-settle-huge-ms": ("link.settle", "too long: at most 24h"),
+    "35-slow-blink-inf": ("indicator.slow_blink", "too long: at most 24h, got inf"),
+    "36-fast-blink-1e308": ("indicator.fast_blink", "too long: at most 24h"),
+    "37-beep-int64": ("indicator.beep", "too long: at most 24h"),
+    "38-heartbeat-every-huge-ms": ("indicator.heartbeat_every", "too long: at most 24h"),
+    "39-heartbeat-on-inf": ("indicator.heartbeat_on", "too long: at most 24h"),
+    "40-self-test-hold-1e308": ("indicator.self_test_hold", "too long: at most 24h"),
+    "41-retry-first-int64": ("alerts.retry_first", "too long: at most 24h"),
+    "42-retry-max-huge-hours": ("alerts.retry_max", "too long: at most 24h, got '99999999999h'"),
+    "43-nested-store-path": ("store.path", "nested deeper than 8 levels (line 3)"),
+    "44-nested-interfaces": ("link.interfaces", "nested deeper than 8 levels"),
+    "45-nested-clinic-days": ("clinic[0].days", "nested deeper than 8 levels (line 4)"),
+    "46-nested-alerts-urls": ("alerts.urls", "nested deeper than 8 levels"),
+    "47-nested-control-socket": ("control.socket", "nested deeper than 8 levels"),
+    "48-nested-indicator-led": ("indicator.led", "nested deeper than 8 levels"),
+    "49-nested-timezone": ("timezone", "nested deeper than 8 levels (line 2)"),
+    # issue 15: each of 50-54 passed check-config
+    "50-nul-in-store-path": ("store.path", "contains a NUL byte at position 25"),
+    "51-no-interfaces": ("link.interfaces", "watches nothing"),
+    "52-unknown-subdivision": ("calendar.subdivision", "no subdivisions of JP"),
+    "53-newline-in-machine": ("alerts.machine", "control character U+000A"),
+    "54-duration-over-a-day": ("limits.max_session", "too long: at most 24h, got '25h'"),
 }
 
 
@@ -100,7 +126,7 @@ def test_missing_file_is_a_config_error_naming_the_file(tmp_path):
 
 def test_valid_config_prints_summary_and_exits_0(tmp_path):
     f = tmp_path / "ok.toml"
-    f.write_text('[limits]\nmax_session = "1h30m"\n', encoding="utf-8")
+    f.write_text('[limits]\nmax_session = "1h30m"\n[alerts]\nlanguage = "en"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["check-config", "--config", str(f)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "max_session 1h30m" in result.output

@@ -29,7 +29,9 @@ def test_bad_media_values_are_all_reported_with_their_keys():
 
 def test_check_config_summarises_the_media_rules(tmp_path):
     path = tmp_path / "c.toml"
-    path.write_text('[media]\nonline = false\nclinic_hours_allowed = ["バックアップ1"]\n')
+    path.write_text(
+        '[alerts]\nlanguage = "en"\n[media]\nonline = false\nclinic_hours_allowed = ["バックアップ1"]\n'
+    )
     out = CliRunner().invoke(main, ["check-config", "--config", str(path)])
     assert out.exit_code == 0, out.output
     assert (

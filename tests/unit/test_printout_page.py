@@ -256,3 +256,32 @@ def test_a_connection_still_open_runs_to_the_moment_of_printing(tmp_path, schedu
     assert float(bar.get("width")) == pytest.approx(2.5 * HOUR_W)
     text = visible_text(html)
     assert "接続中" in text and "2時間30分（継続中）" in text
+
+
+def test_a_session_without_a_work_report_reads_unreported_and_a_report_says_who_and_how(
+    tmp_path, schedule
+):
+    from monitor.domain.model import WorkReport
+
+    path = tmp_path / "register.db"
+    sessions = write_month(path, 2026, 4, 3)
+    with Register(path) as reg:
+        first = reg.sessions()[0]
+        reg.add_work_report(
+            WorkReport(
+                first.id,
+                "更新",
+                False,
+                "none",
+                False,
+                "30分長引いた",
+                "hoken",
+                "",
+                NOW,
+                deviations=("longer", "not-as-planned"),
+            )
+        )
+    m, html = _page(path, schedule)
+    assert len(m.connections) == len(sessions) == 3
+    assert html.count('class="unreported">未報告<') == 2
+    assert "報告済み（hoken）<br>予定時間より長い<br>予定と違う作業" in html

@@ -47,15 +47,34 @@ def test_a_permitted_session_exports_translated_values_in_local_time():
         permit=permit,
         ended_at=t + timedelta(minutes=20),
         end_reason=EndReason.RECOVERED,
+        ended_by=t + timedelta(hours=2),
     )
     header, row = export_rows([s], {}, TOKYO, "ja")
     values = dict(zip(header, row, strict=True))
     assert values["開始日時"] == "2026/04/01 09:30:00" and values["接続時間"] == "0:20:00"
     assert values["目的"] == "リモート保守" and values["事後届出"] == "はい"
+    # Issue 15: ended while the monitor was down, at an unknown time: a range, not a time.
+    assert values["終了日時"] == "2026/04/01 09:50:00〜2026/04/01 11:30:00の間"
     assert (
-        values["終了理由"] == "監視プログラムの停止中に終了（最後に確認した時刻）"
+        values["終了理由"] == "監視プログラムの停止中に終了（正確な時刻は不明）"
         and values["警報"] == ""
     )
+
+
+def test_the_log_shows_a_session_that_ended_while_the_monitor_was_down_as_a_range():
+    t = datetime(2026, 4, 1, 0, 30, tzinfo=UTC)
+    s = Session(
+        "S1",
+        t,
+        frozenset({"eth0"}),
+        ended_at=t + timedelta(minutes=20),
+        end_reason=EndReason.RECOVERED,
+        ended_by=t + timedelta(hours=2),
+    )
+    row = log_table([s], {}, TOKYO).splitlines()[1]
+    assert "09:50〜11:30の間" in row and "20分以上" in row
+    row = log_table([s], {}, TOKYO, language="en").splitlines()[1]
+    assert "between 09:50 and 11:30" in row and ">=20m" in row
 
 
 def test_log_table_columns_line_up_with_japanese_names():
@@ -65,13 +84,16 @@ def test_log_table_columns_line_up_with_japanese_names():
         Session("S1", t, frozenset({"eth0"}), permit=permit),
         Session("S2", t + timedelta(days=1), frozenset({"eth0"})),
     ]
-    lines = log_table(sessions, {}, TOKYO).splitlines()
-    alerts_col = lines[0].index("ALERTS")
-    # Japanese characters take two columns: the ALERTS column starts at the same place.
-    widths = [
-        sum(2 if ord(c) > 0x2E80 else 1 for c in line[: line.rindex("-")]) for line in lines[1:]
-    ]
-    assert widths == [alerts_col, alerts_col]
+    lines = log_table(sessions, {}, TOKYO, "ja").splitlines()
+
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    # Japanese characters take two columns: the last column (番号) starts at one place.
+    id_col = width(lines[0][: lines[0].index("番号")])
+    widths = [width(line[: line.index(sid)]) for line, sid in zip(lines[1:], ["S1", "S2"])]
+    assert widths == [id_col, id_col]
+    assert "その他" in lines[1] and "other" not in lines[1]
 
 
 def test_a_reminder_reads_as_in_the_alerts_and_unsent_alerts_say_so():
