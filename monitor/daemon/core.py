@@ -275,13 +275,10 @@ class Daemon:
             return
         self.faults["engine"].ok()
         rt.steps += 1
-        was_open = rt.state.session is not None
         rt.state = step.state
         self.effects.apply(step.effects, event)
         self.timers.wake_at(step.wake_at, now)
         self.continuity.stepped(now)
-        if (rt.state.session is not None) != was_open:
-            self.timers.heartbeat_may_change()
         if step.effects:
             self.view.publish(now)
             self.stream.push()
@@ -331,8 +328,7 @@ class Daemon:
     # ------------------------------------------------------------------ timers
 
     def _heartbeat(self) -> None:
-        """The only periodic work: prove the loop is alive, store ``last_seen`` (a
-        session is open) or the alive mark (none is; every ``alive_every``)."""
+        """The only periodic work: prove the loop is alive, ``last_seen`` or the alive mark."""
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.heartbeat(now)

@@ -65,10 +65,13 @@ class Timers:
         self._wake_handle: asyncio.TimerHandle | None = None
         self._beat_handle: asyncio.TimerHandle | None = None
         self._trim_handle: asyncio.TimerHandle | None = None
+        self._session_open = False
 
     def wake_at(self, at: datetime | None, now: datetime) -> None:
-        """Call ``wake`` at ``at`` (None: not at all), at most ``max_sleep`` from now:
-        the heartbeat catches a wall clock that jumped meanwhile."""
+        """After a step: call ``wake`` at ``at`` (None: not at all), at most ``max_sleep``
+        from now (the heartbeat catches a wall clock that jumped meanwhile); follow a
+        session opened or closed (``follow_session``)."""
+        self.follow_session()
         if self._wake_handle is not None:
             self._wake_handle.cancel()
             self._wake_handle = None
@@ -100,9 +103,14 @@ class Timers:
         if loop is not None:
             self._beat_handle = loop.call_later(self.heartbeat_interval(), self._on_beat)
 
-    def heartbeat_may_change(self) -> None:
-        """A session opened or closed: without a watchdog the heartbeat's interval
-        changes with it; a beat due later than the new interval is brought forward."""
+    def follow_session(self) -> None:
+        """After a step: if a session opened or closed, the heartbeat's interval may
+        change with it (without a watchdog); a beat due later than the new interval is
+        brought forward."""
+        open_now = self._rt.state.session is not None
+        if open_now == self._session_open:
+            return
+        self._session_open = open_now
         loop, handle = self._rt.loop, self._beat_handle
         if loop is None or handle is None:
             return

@@ -109,3 +109,19 @@ def test_after_a_crash_while_idle_the_blind_interval_starts_at_the_alive_mark(tm
     assert second.daemon.continuity.blind == (marked, first.clock.now())
     _, body, severity = start_notice(second)
     assert severity == "warning" and "13:00:00 JST to" in body, body  # 10:00 + 3 h
+
+
+def test_without_a_watchdog_a_session_brings_the_slow_idle_heartbeat_forward(tmp_path):
+    r = rig(tmp_path, timing=replace(FAST, alive_every=3600.0))  # idle: a beat an hour
+
+    async def scenario():
+        async with Running(r):
+            assert r.daemon.timers.heartbeat_interval() == 3600.0
+            r.links.plug()
+            await until(lambda: r.daemon.state.session is not None, 2, "the session")
+            assert r.daemon.timers.heartbeat_interval() == FAST.heartbeat
+            r.clock.advance(timedelta(seconds=5))
+            stamp = to_iso(r.clock.now())
+            await until(lambda: stored_last_seen(r.store) == stamp, 2, "a beat within seconds")
+
+    asyncio.run(scenario())
