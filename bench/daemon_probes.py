@@ -162,6 +162,7 @@ def direct_send(ns: str, smtp: SmtpSink, eml: Path) -> tuple[float | None, float
 def plug_to_mail(ipr, peer: int, folder: Path, smtp: SmtpSink, settle: float) -> float | None:
     """Plug (clinic hours: an alarm and its mail), return plug -> mail seen minus the
     settle time; unplug and wait until the register is quiet again."""
+    time.sleep(1.5)  # past the outbox's pace (1 s between two sends): a first alert
     count = mail_count(smtp.folder)
     t0 = time.time()
     ipr.link("set", index=peer, state="up")
