@@ -1,7 +1,7 @@
 """Benchmark the whole daemon (`link-monitor run`) in a network namespace. Needs root.
 
     PYTHONPATH=. python bench/bench_daemon.py [--toggles 50] [--idle-seconds 60]
-                                              [--storm 1000] [--storm-seconds 10]
+        [--strace-seconds 60] [--mails 5] [--storm 1000] [--storm-seconds 10] [--storms 3]
 
 In a throw-away namespace with a veth pair (eth0 watched, peer0 = the far end of
 the cable), with clinic hours around now (so a plug means ``alarm``), gpiozero's
@@ -15,12 +15,22 @@ a receipt PC: the start notice and every alert are really sent.
    request to (a) the daemon's own timestamp logged when ``indicator.show`` returned
    (``-v``: "indicator P shown at t=..."), (b) that log line's arrival here, and
    (c) the matching line of ``ip monitor link`` running at the same time;
-3. idle: CPU seconds, voluntary context switches (all threads) and RSS of the daemon
-   over --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), after
-   it has sent every alert; its peak RSS since start-up;
-4. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
+3. idle: wake-ups per minute per thread (voluntary + nonvoluntary context switches
+   from /proc/PID/task/*/status), CPU seconds and RSS of the daemon over
+   --idle-seconds with the systemd watchdog at 30 s (pings every 15 s), once it has
+   sent every alert and --quiet-seconds more have passed; its peak RSS since
+   start-up; then fsync + fdatasync calls over --strace-seconds more
+   (``strace -f -c -p PID``), scaled to an idle hour;
+4. plug -> mail: --mails plugs (clinic hours: one alarm mail each), from the plug to
+   the mail file appearing in the SMTP server's folder, minus ``link.settle``;
+   alternately, a plain smtplib script (a new interpreter in the namespace) sending
+   that same mail to the same server, from its spawn to its mail appearing;
+5. storm: --storm toggles in --storm-seconds, ending unplugged: final state, alerts per
    kind per session (from the register's outbox), CPU used;
-5. RSS once quiet again (outbox drained) after each of --storms storms.
+6. RSS once quiet again (outbox drained) after each of --storms storms;
+7. GC pauses per phase, from a probe on ``gc.callbacks`` installed in the daemon
+   (``python -c GC_PROBE run ...``: every full collection, and any pause >= 1 ms);
+8. idle without a watchdog: a new daemon without ``WATCHDOG_USEC``, wake-ups per thread.
 
 It prints figures; it asserts nothing about time.
 """
@@ -31,246 +41,311 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from daemon_probes import (
+    Daemon,
+    direct_send,
+    drain,
+    fsyncs,
+    gc_report,
+    idle_wakeups,
+    plug_to_mail,
+    wakeup_line,
+    write_config,
+)
 from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
-from tests.support.daemon import LATER, NOW, hours
 from tests.support.smtp_sink import SmtpSink
 
+SETTLE = 0.2  # link.settle of the benchmark's config
+DEFAULT_SETTLE = 2.0  # link.settle's default, for the last plugs
 SHOWN = re.compile(r"indicator (\w+) shown at t=(\d+\.\d+)")
-
-
-def write_config(folder: Path, smtp_url: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(f"""
-timezone = "Asia/Tokyo"
-[[clinic]]
-days = ["all"]
-hours = "{hours(*NOW)}"
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*LATER)}"
-[link]
-interfaces = ["eth*"]
-settle = "200ms"
-[indicator]
-kind = "auto"
-[alerts]
-urls = ["{smtp_url}"]
-[store]
-path = "{folder}/register.db"
-[control]
-socket = "{folder}/control.sock"
-""")
-    return path
-
-
-class Daemon:
-    def __init__(self, ns: str, config: Path, notify: Path):
-        self.notify_path = notify
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(notify))
-        self.notify.settimeout(30)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "GPIOZERO_PIN_FACTORY": "mock",
-               "NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "30000000"}
-        self.t0 = time.time()
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-m", "monitor", "run", "-v",
-             "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1, env=env,
-            cwd=ROOT)  # `-m monitor` looks in the working directory first
-        self.log = Lines(self.proc.stderr)
-
-    def wait_ready(self) -> float:
-        """Return seconds from spawning to READY=1."""
-        while True:
-            data = self.notify.recv(4096).decode()
-            if data.startswith("READY=1"):
-                return time.time() - self.t0
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.notify.close()
-        self.notify_path.unlink(missing_ok=True)
-
-
-def drain(folder: Path, limit: float = 300) -> None:
-    """Return once no session is open and the outbox is empty (or after ``limit`` s)."""
-    from monitor.control import request
-
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        st = request(folder / "control.sock", {"cmd": "status"})
-        if st["session"] is None and not st["outbox"]["pending"]:
-            return
-        time.sleep(0.5)
 
 
 def shown(pattern: str):
     def match(line: str):
         m = SHOWN.search(line)
         return float(m.group(2)) if m and m.group(1) == pattern else None
+
     return match
 
 
-def run(args) -> None:
-    from pyroute2 import IPRoute
+@dataclass
+class Bench:
+    """What the phases share: the namespace, its far end of the cable, the folder, the
+    SMTP server, the daemon running now and the phases' time spans (for GC pauses)."""
 
+    args: Any
+    ns: str
+    folder: Path
+    smtp: SmtpSink
+    ipr: Any = None  # pyroute2 IPRoute in the namespace
+    peer: int = 0
+    daemon: Daemon | None = None
+    phases: list[tuple[str, float, float]] = field(default_factory=list)
+
+    def set_peer(self, up: bool) -> None:
+        self.ipr.link("set", index=self.peer, state="up" if up else "down")
+
+    def last_mail(self) -> Path:
+        return max(self.smtp.folder.glob("*.eml"))
+
+
+def start_up(b: Bench, config: Path) -> None:
+    """1. spawn -> READY=1, --starts times; the last daemon stays."""
+    starts = []
+    for _ in range(b.args.starts):
+        b.daemon = Daemon(b.ns, config, b.folder / "notify.sock")
+        starts.append(b.daemon.wait_ready())
+        if len(starts) < b.args.starts:
+            b.daemon.stop()
+    print(
+        f"start-up to READY=1 (s): median {statistics.median(starts):.3f} "
+        f"of {', '.join(f'{s:.3f}' for s in starts)}"
+    )
+    b.phases.append(("start-up (last start)", b.daemon.t0, b.daemon.t0 + starts[-1]))
+
+
+def latency(b: Bench) -> None:
+    """2. link change -> lamp, beside ``ip monitor link``."""
+    assert b.daemon is not None
+    monitor = subprocess.Popen(
+        ["ip", "-n", b.ns, "monitor", "link"], stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    try:
+        ref = Lines(monitor.stdout)
+        time.sleep(0.5)  # `ip monitor` prints nothing at start: let it subscribe
+        internal, arrival, reference = [], [], []
+        t_toggles = time.time()
+        for i in range(b.args.toggles):
+            up = i % 2 == 0
+            t0 = time.time()
+            b.set_peer(up)
+            got = b.daemon.log.first(t0, shown("alarm" if up else "off"))
+            r = ref.first(t0, ip_monitor_says(up))
+            if got is not None:
+                internal.append(got[1] - t0)
+                arrival.append(got[0] - t0)
+            if r is not None:
+                reference.append(r[0] - t0)
+            time.sleep(b.args.gap)
+        b.phases.append((f"{b.args.toggles} toggles", t_toggles, time.time()))
+    finally:
+        monitor.terminate()
+        monitor.wait()
+    print(
+        f"\nlink change -> indicator pattern, {b.args.toggles} toggles "
+        f"(ms: p50 p95 max), missed {b.args.toggles - len(internal)}"
+    )
+    print(f"  daemon, indicator.show returned   {latency_summary(internal)}")
+    print(f"  daemon, its log line arrived      {latency_summary(arrival)}")
+    print(f"  ip monitor link, line arrived     {latency_summary(reference)}")
+    if internal and reference:
+        diff = statistics.median(internal) - statistics.median(reference)
+        print(f"  p50 difference (show - ip monitor) {ms(diff)}")
+
+
+def idle(b: Bench) -> None:
+    """3. idle: wake-ups per thread, CPU, RSS; then fsync calls under strace."""
+    assert b.daemon is not None
+    drain(b.folder)
+    time.sleep(b.args.quiet_seconds)  # past the daemon's warm_for: idle for real
+    pid = b.daemon.proc.pid
+    t_idle = time.time()
+    before = proc_usage(pid)
+    wakeups = idle_wakeups(pid, b.args.idle_seconds)
+    after = proc_usage(pid)
+    b.phases.append(("idle", t_idle, time.time()))
+    print(
+        f"\nidle {b.args.idle_seconds:.0f} s (watchdog pings every 15 s, GPIO "
+        f"indicator on mock pins with its heartbeat):"
+    )
+    print(
+        f"  wake-ups/min per thread (voluntary + nonvoluntary context switches): "
+        f"{wakeup_line(wakeups)}"
+    )
+    print(
+        f"  CPU {after['cpu'] - before['cpu']:.2f} s, "
+        f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}"
+    )
+    print(
+        f"  peak RSS since start-up {after['hwm'] / 1024:.1f} MiB; "
+        f"{len(b.smtp.messages())} mails received by then"
+    )
+    calls = fsyncs(pid, b.args.strace_seconds, b.folder / "strace.txt")
+    per_hour = (calls["fdatasync"] + calls["fsync"]) * 3600 / b.args.strace_seconds
+    print(
+        f"  idle {b.args.strace_seconds:.0f} s under strace: fdatasync "
+        f"{calls['fdatasync']}, fsync {calls['fsync']} -> {per_hour:.0f} per idle hour"
+    )
+
+
+def mails(b: Bench, settle: float, eml: Path) -> None:
+    """4. plug -> mail minus ``settle``, alternately with a plain smtplib script
+    sending ``eml`` (the same mail) to the same server."""
+    t_mail = time.time()
+    took, direct, own = [], [], []
+    for _ in range(b.args.mails):
+        if (m := plug_to_mail(b.ipr, b.peer, b.folder, b.smtp, settle)) is not None:
+            took.append(m)
+        seen, by_itself = direct_send(b.ns, b.smtp, eml)
+        if seen is not None:
+            direct.append(seen)
+        own.append(by_itself)
+    b.phases.append((f"{b.args.mails} plugs -> mail", t_mail, time.time()))
+    print(
+        f"\nplug -> mail seen, minus link.settle = {settle * 1000:.0f} ms, {b.args.mails} "
+        f"plugs (ms: p50 p95 max), missed {b.args.mails - len(took)}"
+    )
+    print(f"  daemon                                  {latency_summary(took)}")
+    print(f"  smtplib script, spawn -> mail seen      {latency_summary(direct)}")
+    print(f"  smtplib script, its own send            {latency_summary(own)}")
+    if took and direct:
+        ratio = statistics.median(took) / statistics.median(direct)
+        print(f"  ratio of medians (daemon / script) {ratio:.2f}")
+
+
+def toggle_storm(b: Bench) -> float:
+    """Toggle --storm times in --storm-seconds, ending unplugged; return seconds taken."""
+    t_start = time.monotonic()
+    gap = b.args.storm_seconds / b.args.storm
+    for i in range(b.args.storm):
+        b.set_peer(i % 2 == 0)
+        delay = t_start + (i + 1) * gap - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    return time.monotonic() - t_start
+
+
+def storm(b: Bench) -> None:
+    """5. a storm: final state, alerts per kind per session, CPU; 6. RSS once quiet
+    after each of --storms storms."""
     from monitor.control import request
     from monitor.register import Register
 
+    assert b.daemon is not None
+    pid = b.daemon.proc.pid
+    before = proc_usage(pid)
+    t_storm = time.time()
+    took = toggle_storm(b)
+    time.sleep(1.0)  # settle (200 ms) + closing the session
+    after = proc_usage(pid)
+    st = request(b.folder / "control.sock", {"cmd": "status"})
+    with Register.open_readonly(b.folder / "register.db") as reg:
+        rows = reg.outbox(include_delivered=True)
+        sessions = reg.sessions()
+    per: dict[tuple[str, str, int], int] = {}
+    for row in rows:
+        if row.session_id:
+            key = (row.session_id, str(row.kind), row.reminder)
+            per[key] = per.get(key, 0) + 1
+    print(
+        f"\nstorm: {b.args.storm} toggles in {took:.1f} s, final state "
+        f"online={st['online']} pattern={st['pattern']} "
+        f"(expected online=False pattern=off), session open: {st['session'] is not None}"
+    )
+    print(
+        f"  sessions in the register {len(sessions)}, alerts raised by kind "
+        f"{sorted({k[1] for k in per})}, most alerts of one kind in one session: "
+        f"{max(per.values(), default=0)}"
+    )
+    print(f"  CPU used {after['cpu'] - before['cpu']:.2f} s, RSS {after['rss'] / 1024:.1f} MiB")
+    rss = []
+    for n in range(b.args.storms):
+        if n:
+            toggle_storm(b)
+        drain(b.folder)
+        time.sleep(10)  # past the daemon's heap trim (5 s after a session)
+        rss.append(proc_usage(pid)["rss"] / 1024)
+    print(
+        f"\nRSS once quiet (outbox drained, +10 s) after each of {b.args.storms} "
+        f"storm(s): {', '.join(f'{r:.1f}' for r in rss)} MiB"
+    )
+    b.phases.append(("storms and quiet", t_storm, time.time()))
+
+
+def without_watchdog(b: Bench, eml: Path) -> None:
+    """8. a daemon without a watchdog and with the default settle: idle wake-ups, then
+    plug -> mail once more."""
+    config = write_config(b.folder, b.smtp.url, DEFAULT_SETTLE)
+    b.daemon = Daemon(b.ns, config, b.folder / "notify.sock", watchdog=False)
+    b.daemon.wait_ready()
+    drain(b.folder)
+    time.sleep(b.args.quiet_seconds)
+    wakeups = idle_wakeups(b.daemon.proc.pid, b.args.idle_seconds)
+    print(
+        f"\nidle {b.args.idle_seconds:.0f} s without a watchdog: wake-ups/min per "
+        f"thread {wakeup_line(wakeups)}"
+    )
+    mails(b, DEFAULT_SETTLE, eml)
+
+
+def last_words(daemon: Daemon) -> None:
+    """Why the daemon is gone or stuck: its last log lines."""
+    code = daemon.proc.poll()
+    state = f"exited with {code}" if code is not None else "running"
+    print(f"\ndaemon {state}; last log lines:", file=sys.stderr)
+    for _, line in daemon.log.lines[-30:]:
+        print("  " + line.rstrip(), file=sys.stderr)
+
+
+def phases(b: Bench) -> None:
+    """Every phase in order, in the namespace set up by ``run``."""
+    from pyroute2 import IPRoute
+
+    start_up(b, write_config(b.folder, b.smtp.url, SETTLE))
+    b.ipr = IPRoute(netns=b.ns, flags=0)
+    b.peer = b.ipr.link_lookup(ifname="peer0")[0]
+    latency(b)
+    idle(b)
+    eml = b.last_mail()
+    mails(b, SETTLE, eml)
+    storm(b)
+    assert b.daemon is not None
+    b.daemon.stop()
+    gc_report(b.daemon.log.lines, b.phases)
+    b.daemon = None
+    without_watchdog(b, eml)
+
+
+def run(args) -> None:
     ns = f"lmbd-{os.getpid()}-{secrets.token_hex(3)}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
-    daemon = None
-    monitor = None
-    smtp = None
+    b = None
     try:
         ip = ["ip", "-n", ns]
         subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
-        subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"],
-                       check=True)
+        subprocess.run(
+            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
+        )
         subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
         with TemporaryDirectory(prefix="lmbd-") as tmp:
             folder = Path(tmp)
-            smtp = SmtpSink(folder / "mail", netns=ns).start()
-            config = write_config(folder, smtp.url)
-
-            # 1. start-up to READY=1
-            starts = []
-            for _ in range(args.starts):
-                daemon = Daemon(ns, config, folder / "notify.sock")
-                starts.append(daemon.wait_ready())
-                if len(starts) < args.starts:
-                    daemon.stop()
-            print(f"start-up to READY=1 (s): median {statistics.median(starts):.3f} "
-                  f"of {', '.join(f'{s:.3f}' for s in starts)}")
-
-            # 2. latency beside ip monitor link
-            monitor = subprocess.Popen([*ip, "monitor", "link"], stdout=subprocess.PIPE,
-                                       text=True, bufsize=1)
-            ref = Lines(monitor.stdout)
-            time.sleep(0.5)  # `ip monitor` prints nothing at start: let it subscribe
-            ipr = IPRoute(netns=ns, flags=0)
-            peer = ipr.link_lookup(ifname="peer0")[0]
-            internal, arrival, reference, missed = [], [], [], 0
-            for i in range(args.toggles):
-                up = i % 2 == 0
-                t0 = time.time()
-                ipr.link("set", index=peer, state="up" if up else "down")
-                got = daemon.log.first(t0, shown("alarm" if up else "off"))
-                r = ref.first(t0, ip_monitor_says(up))
-                if got is None:
-                    missed += 1
-                else:
-                    internal.append(got[1] - t0)
-                    arrival.append(got[0] - t0)
-                if r is not None:
-                    reference.append(r[0] - t0)
-                time.sleep(args.gap)
-            print(f"\nlink change -> indicator pattern, {args.toggles} toggles "
-                  f"(ms: p50 p95 max), missed {missed}")
-            print(f"  daemon, indicator.show returned   {latency_summary(internal)}")
-            print(f"  daemon, its log line arrived      {latency_summary(arrival)}")
-            print(f"  ip monitor link, line arrived     {latency_summary(reference)}")
-            if internal and reference:
-                print(f"  p50 difference (show - ip monitor) "
-                      f"{ms(statistics.median(internal) - statistics.median(reference))}")
-
-            # 3. idle: once the last session has closed and the outbox has drained (the
-            # worker paces sends 1 s apart, so the toggles' alerts take a while)
-            drain(folder)
-            pid = daemon.proc.pid
-            before = proc_usage(pid)
-            time.sleep(args.idle_seconds)
-            after = proc_usage(pid)
-            minutes = args.idle_seconds / 60
-            print(f"\nidle {args.idle_seconds:.0f} s (watchdog pings every 15 s, GPIO "
-                  f"indicator on mock pins with its heartbeat):")
-            print(f"  CPU {after['cpu'] - before['cpu']:.2f} s, voluntary context switches "
-                  f"{(after['switches'] - before['switches']) / minutes:.0f}/min "
-                  f"(event-loop thread {(after['main'] - before['main']) / minutes:.0f}/min), "
-                  f"RSS {after['rss'] / 1024:.1f} MiB, threads {after['threads']}")
-            print(f"  peak RSS since start-up {after['hwm'] / 1024:.1f} MiB; "
-                  f"{len(smtp.messages())} mails received by then")
-
-            # 4. storm
-            before = proc_usage(pid)
-            t_start = time.monotonic()
-            gap = args.storm_seconds / args.storm
-            for i in range(args.storm):
-                ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
-                delay = t_start + (i + 1) * gap - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            took = time.monotonic() - t_start
-            time.sleep(1.0)  # settle (200 ms) + closing the session
-            after = proc_usage(pid)
-            st = request(folder / "control.sock", {"cmd": "status"})
-            with Register.open_readonly(folder / "register.db") as reg:
-                rows = reg.outbox(include_delivered=True)
-                sessions = reg.sessions()
-            per: dict[tuple[str, str, int], int] = {}
-            for row in rows:
-                if row.session_id:
-                    key = (row.session_id, str(row.kind), row.reminder)
-                    per[key] = per.get(key, 0) + 1
-            worst = max(per.values(), default=0)
-            kinds = sorted({k[1] for k in per})
-            print(f"\nstorm: {args.storm} toggles in {took:.1f} s, final state "
-                  f"online={st['online']} pattern={st['pattern']} "
-                  f"(expected online=False pattern=off), session open: {st['session'] is not None}")
-            print(f"  sessions in the register {len(sessions)}, alerts raised by kind "
-                  f"{kinds}, most alerts of one kind in one session: {worst}")
-            print(f"  CPU used {after['cpu'] - before['cpu']:.2f} s, "
-                  f"RSS {after['rss'] / 1024:.1f} MiB")
-
-            # 5. RSS once quiet again, after each of --storms storms (does it keep growing?)
-            rss = []
-            for n in range(args.storms):
-                if n:
-                    for i in range(args.storm):
-                        ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
-                        time.sleep(gap)
-                drain(folder)
-                time.sleep(10)  # past the daemon's heap trim (5 s after a session)
-                rss.append(proc_usage(pid)["rss"] / 1024)
-            print(f"\nRSS once quiet (outbox drained, +10 s) after each of {args.storms} "
-                  f"storm(s): {', '.join(f'{r:.1f}' for r in rss)} MiB")
-            ipr.close()
-            daemon.stop()
-            daemon = None
-    except BaseException:
-        if daemon is not None:  # why the daemon is gone or stuck: its last words
-            code = daemon.proc.poll()
-            print(f"\ndaemon {'exited with ' + str(code) if code is not None else 'running'}; "
-                  "last log lines:", file=sys.stderr)
-            for _, line in daemon.log.lines[-30:]:
-                print("  " + line.rstrip(), file=sys.stderr)
-        raise
+            b = Bench(args, ns, folder, SmtpSink(folder / "mail", netns=ns).start())
+            try:
+                phases(b)
+            except BaseException:
+                if b.daemon is not None:
+                    last_words(b.daemon)
+                raise
+            finally:
+                if b.daemon is not None:
+                    b.daemon.stop()
+                if b.ipr is not None:
+                    b.ipr.close()
+                b.smtp.stop()
     finally:
-        if monitor is not None:
-            monitor.terminate()
-            monitor.wait()
-        if daemon is not None:
-            daemon.stop()
-        if smtp is not None:
-            smtp.stop()
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
@@ -282,10 +357,28 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.3, help="seconds between toggles")
     ap.add_argument("--starts", type=int, default=3)
     ap.add_argument("--idle-seconds", type=float, default=60.0)
+    ap.add_argument(
+        "--strace-seconds",
+        type=float,
+        default=60.0,
+        help="idle window under strace counting fsync/fdatasync",
+    )
+    ap.add_argument("--mails", type=int, default=5, help="plugs timed to their mail")
+    ap.add_argument(
+        "--quiet-seconds",
+        type=float,
+        default=65.0,
+        help="wait after the outbox drained before an idle window (the daemon "
+        "lets the send child got ready at the last link-up go 60 s after it)",
+    )
     ap.add_argument("--storm", type=int, default=1000)
     ap.add_argument("--storm-seconds", type=float, default=10.0)
-    ap.add_argument("--storms", type=int, default=3,
-                    help="storms after which RSS is read once quiet (the first is step 4)")
+    ap.add_argument(
+        "--storms",
+        type=int,
+        default=3,
+        help="storms after which RSS is read once quiet (the first is step 4)",
+    )
     run(ap.parse_args())
 
 

@@ -81,11 +81,19 @@ def proc_usage(pid: int) -> dict[str, float]:
                         main = int(line.split()[1])
         except FileNotFoundError:
             pass  # a thread ended meanwhile
-    status = {line.split(":")[0]: line.split()[1:] for line in
-              Path(f"/proc/{pid}/status").read_text().splitlines()}
+    status = {
+        line.split(":")[0]: line.split()[1:]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    }
     rss, hwm = int(status["VmRSS"][0]), int(status["VmHWM"][0])
-    return {"cpu": cpu, "switches": switches, "main": main, "rss": rss, "hwm": hwm,
-            "threads": len(list(Path(f"/proc/{pid}/task").iterdir()))}
+    return {
+        "cpu": cpu,
+        "switches": switches,
+        "main": main,
+        "rss": rss,
+        "hwm": hwm,
+        "threads": len(list(Path(f"/proc/{pid}/task").iterdir())),
+    }
 
 
 def ms(seconds: float) -> str:
@@ -100,3 +108,65 @@ def latency_summary(seconds: list[float]) -> str:
     v = sorted(seconds)
     p95 = v[min(len(v) - 1, round(0.95 * (len(v) - 1)))]
     return f"{ms(statistics.median(v))} {ms(p95)} {ms(v[-1])}"
+
+
+def thread_wakeups(pid: int) -> dict[int, tuple[str, int]]:
+    """Return, per thread id of process ``pid``, its name and its context switches so
+    far (voluntary + nonvoluntary: every time it was scheduled out, so every wake-up
+    of an otherwise sleeping thread)."""
+    out: dict[int, tuple[str, int]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            n = 0
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    n += int(line.split()[1])
+        except FileNotFoundError:
+            continue  # a thread ended meanwhile
+        out[int(task.name)] = (name, n)
+    return out
+
+
+def wakeups_per_minute(
+    before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]], seconds: float, pid: int
+) -> list[tuple[str, float]]:
+    """Return ``(label, wake-ups per minute)`` per thread alive at the end (``main`` for
+    the event-loop thread), busiest first, and ``("all", total)`` last."""
+    rows = []
+    for tid, (name, n) in after.items():
+        label = "main" if tid == pid else f"{name}/{tid}"
+        rows.append((label, (n - before.get(tid, (name, 0))[1]) * 60 / seconds))
+    rows.sort(key=lambda r: -r[1])
+    return [*rows, ("all", sum(r[1] for r in rows))]
+
+
+# Installed in the daemon by the benchmark (``python -c GC_PROBE run ...``): every full
+# collection, and any collection of 1 ms or more, as one stderr line.
+GC_PROBE = """
+import gc, sys, time
+_t = [0.0]
+def _probe(phase, info):
+    if phase == "start":
+        _t[0] = time.perf_counter()
+        return
+    d = time.perf_counter() - _t[0]
+    if info["generation"] == 2 or d >= 0.001:
+        sys.stderr.write("gc-pause gen=%d ms=%.3f at=%.6f\\n" % (info["generation"], d * 1e3,
+                         time.time()))
+gc.callbacks.append(_probe)
+from monitor.cli import main
+main()
+"""
+GC_LINE = re.compile(r"gc-pause gen=(\d) ms=(\d+\.\d+) at=(\d+\.\d+)")
+
+
+def gc_pauses(
+    lines: list[tuple[Any, str]], since: float = 0.0, until: float = float("inf")
+) -> list[tuple[int, float, float]]:
+    """Return ``(generation, pause ms, at)`` of the probe's lines stamped in [since, until)."""
+    out = []
+    for _, line in lines:
+        if (m := GC_LINE.search(line)) and since <= float(m.group(3)) < until:
+            out.append((int(m.group(1)), float(m.group(2)), float(m.group(3))))
+    return out

@@ -1,5 +1,7 @@
 """The generic child-process runner: start ``python -m monitor.jobs`` with one JSON
-request, wait for its one JSON reply, kill it when it is no longer wanted.
+request, wait for its one JSON reply, kill it when it is no longer wanted. A child may
+also be started ahead, warm (``start_waiting``), and given its request later
+(``hand_over``) or let go unused (``let_go``).
 
 A child that cannot start, crashes, times out or answers nonsense raises
 ``OffloadError``; callers fall back to doing the work in-process or retry later.
@@ -40,17 +42,7 @@ Popen = subprocess.Popen  # of bytes
 
 def spawn(request: dict[str, Any]) -> Popen[bytes]:
     """Start a child and hand it ``request``; raise OffloadError if it cannot start."""
-    env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", CHILD_MODULE],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-    except OSError as exc:
-        raise OffloadError(f"cannot start a child process: {exc.strerror or exc}") from None
+    proc = start()
     assert proc.stdin is not None
     try:
         # The child reads all of stdin before it writes anything: this cannot deadlock.
@@ -62,6 +54,65 @@ def spawn(request: dict[str, Any]) -> Popen[bytes]:
             proc.stdin.close()
     # communicate() must not touch stdin again (3.11 flushes it even when closed).
     proc.stdin = None
+    return proc
+
+
+def start_waiting(first: dict[str, Any]) -> Popen[bytes]:
+    """Start a child, hand it ``first`` as one line and keep its stdin open: it gets
+    ready (``{"op": "warm", ...}``) and waits for one more request line (``hand_over``),
+    or exits quietly when stdin closes. Raise OffloadError if it cannot start."""
+    proc = start()
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(first, ensure_ascii=False).encode() + b"\n")
+        proc.stdin.flush()
+    except BrokenPipeError:
+        kill(proc)
+        raise OffloadError("a child process ended at once") from None
+    return proc
+
+
+def hand_over(proc: Popen[bytes], request: dict[str, Any]) -> bool:
+    """Give a waiting child (``start_waiting``) its request and close its stdin; return
+    False (the child reaped) when it is gone already."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+        proc.stdin.close()
+    except (BrokenPipeError, ValueError):
+        proc.stdin = None
+        kill(proc)
+        return False
+    proc.stdin = None
+    return True
+
+
+def let_go(proc: Popen[bytes], timeout: float = 5.0) -> None:
+    """End a waiting child: close its stdin (it exits at once) and reap it; kill it if
+    it is still there after ``timeout``."""
+    if proc.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+        proc.stdin = None
+    try:
+        proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill(proc)
+
+
+def start() -> Popen[bytes]:
+    """Start ``python -m monitor.jobs`` with pipes; raise OffloadError if it cannot."""
+    env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", CHILD_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    except OSError as exc:
+        raise OffloadError(f"cannot start a child process: {exc.strerror or exc}") from None
     return proc
 
 

@@ -9,7 +9,16 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from monitor.children.runner import DELIVER_TIMEOUT, Popen, reply, spawn
+from monitor.children.runner import (
+    DELIVER_TIMEOUT,
+    Popen,
+    hand_over,
+    kill,
+    let_go,
+    reply,
+    spawn,
+    start_waiting,
+)
 from monitor.domain.delivery import NO_DESTINATION, Delivery, Receipt
 from monitor.errors import NotifyError, OffloadError
 
@@ -24,7 +33,11 @@ class ChildSender:
     has answered. The child reads ``alerts.config`` and the credential in
     ``$CREDENTIALS_DIRECTORY`` itself, at each send: a credential changed on disk
     is used from the next alert on. Blocking: call ``deliver`` in a thread;
-    ``kill()`` (from any thread) ends a send in progress, e.g. when the daemon stops."""
+    ``kill()`` (from any thread) ends a send in progress, e.g. when the daemon stops.
+
+    ``warm()`` starts the child of the next send ahead (when a link comes up): it
+    imports apprise and builds the services, then waits; the next ``deliver`` hands it
+    the request instead of starting a child then. ``cool()`` lets it go unused."""
 
     def __init__(self, alerts_config: Any, *, timeout: float = DELIVER_TIMEOUT):
         self._request = {
@@ -36,6 +49,7 @@ class ChildSender:
         self._lock = threading.Lock()
         self._running: set[Popen[bytes]] = set()
         self._killed = False
+        self._warm: Popen[bytes] | None = None  # waiting for the next deliver
         self.loaded = False
         self.urls: list[str] = []
         self.problems: list[tuple[str, str]] = []
@@ -86,7 +100,9 @@ class ChildSender:
             with self._lock:
                 if self._killed:
                     raise OffloadError("alert sender: stopping")
-                proc = spawn(request)
+                proc, self._warm = self._warm, None
+                if proc is None or not hand_over(proc, request):
+                    proc = spawn(request)  # none waiting, or it had died: a cold start
                 self._running.add(proc)
             try:
                 answer = reply(proc, self._timeout, "alert sender")
@@ -110,11 +126,40 @@ class ChildSender:
                 f"alert sender: unexpected answer {str(answer)[:120]!r}", permanent=False
             ) from None
 
+    def warm(self) -> None:
+        """Start the child of the next send now, unless one waits already (or there is
+        nothing to send to, or the sender is stopping). Blocking (it starts a
+        process): call it in a thread. Raise OffloadError if the child cannot start."""
+        with self._lock:
+            if self._killed or not any(self._request.values()):
+                return
+            if self._warm is not None and self._warm.poll() is None:
+                return
+            old, self._warm = self._warm, start_waiting({"op": "warm", "alerts": self._request})
+        if old is not None:
+            let_go(old)  # it had ended by itself: reap it
+
+    def cool(self) -> None:
+        """Let the waiting child go unused (the link's alerts have gone). Blocking
+        (it reaps the child): call it in a thread."""
+        with self._lock:
+            proc, self._warm = self._warm, None
+        if proc is not None:
+            let_go(proc)
+
+    @property
+    def warmed(self) -> bool:
+        """True while a child waits for the next send."""
+        return self._warm is not None
+
     def kill(self) -> None:
         """End every send in progress (its alert stays in the outbox and is retried
-        after a restart) and refuse new ones."""
+        after a restart) and the child waiting for the next one, and refuse new ones."""
         with self._lock:
             self._killed = True
             for proc in self._running:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
+            waiting, self._warm = self._warm, None
+        if waiting is not None:
+            kill(waiting)  # it holds nothing yet: no need to let it finish its imports

@@ -1,15 +1,21 @@
 """Restart safety: the open session survives the process, and a crash is a fact.
 
-While running, the register's ``last_seen`` is stored at every heartbeat and after a
-step (at most every ``last_seen_every``), with the open session's traffic baselines.
-On a clean stop the session is left open, stamped with when it was last seen, and
-the stop is stored (``stopped_at``); on start it is restored from the register, and
-the watcher's dump then tells the engine whether it continues or ended while the
-monitor was down (between its last seen and now). Valid permits are re-armed.
+While a session is open, the register's ``last_seen`` is stored at every heartbeat and
+after a step (at most every ``last_seen_every``), with the open session's traffic
+baselines: a crash ends the session there. While none is open nothing needs it but the
+length of a blind interval after a crash, so the register is not written at all: every
+``alive_every`` the daemon sets the register's alive mark (a file's modification time,
+never flushed; ``Register.mark_alive``). On a clean stop the session is left open,
+stamped with when it was last seen, and the stop is stored (``stopped_at``); on start it
+is restored from the register, and the watcher's dump then tells the engine whether it
+continues or ended while the monitor was down (between its last seen and now). Valid
+permits are re-armed.
 
-A start that finds no clean stop after the last heartbeat knows the monitor died
-(kill -9, a power cut, the OOM killer): it was blind from that heartbeat until now
-(``blind``), which the start notice says.
+A start that finds no clean stop after the last sign of life (the later of ``last_seen``
+and the alive mark) knows the monitor died (kill -9, a power cut, the OOM killer): it
+was blind from then until now (``blind``), which the start notice says. Idle, the mark
+is at most ``alive_every`` (and the kernel's writeback delay after a power cut) older
+than the death: the interval can only look longer than it was, never shorter.
 """
 
 from __future__ import annotations
@@ -53,8 +59,9 @@ class Continuity:
         self._feed = feed
         self._altered = altered
         self._saved: datetime | None = None
+        self._marked: datetime | None = None
         self._traffic_saved: dict[str, Any] | None = None
-        #: (last heartbeat, this start) when the previous run did not stop cleanly.
+        #: (last sign of life, this start) when the previous run did not stop cleanly.
         self.blind: tuple[datetime, datetime] | None = None
 
     def save_last_seen(self, now: datetime, why: str = "heartbeat") -> None:
@@ -67,8 +74,23 @@ class Continuity:
             self._traffic_saved = traffic
             self._writes.write("traffic", lambda: rt.register.set_traffic(traffic), why)
 
+    def heartbeat(self, now: datetime) -> None:
+        """The heartbeat's share: ``last_seen`` while a session is open; while none is,
+        the alive mark once ``alive_every`` has passed since the last one."""
+        rt = self._rt
+        if rt.state.session is not None:
+            self.save_last_seen(now)
+            return
+        every = timedelta(seconds=rt.timing.alive_every)
+        if self._marked is None or not timedelta(0) <= now - self._marked < every:
+            self._marked = now
+            self._writes.write("alive mark", lambda: rt.register.mark_alive(now), "heartbeat")
+
     def stepped(self, now: datetime) -> None:
-        """A step was taken at ``now``: store ``last_seen`` if it is time to."""
+        """A step was taken at ``now``: store ``last_seen`` if a session is open and it
+        is time to (a step that opens one stores it at once)."""
+        if self._rt.state.session is None:
+            return
         every = timedelta(seconds=self._rt.timing.last_seen_every)
         if self._saved is None or now - self._saved >= every:
             self.save_last_seen(now)
@@ -88,17 +110,19 @@ class Continuity:
             stopped_at = rt.register.stopped_at()
             traffic = rt.register.traffic()
             acked = checked.session is not None and rt.register.session_acked(checked.session.id)
+            marked = rt.register.alive_mark()
         except Exception as exc:
             log.exception("cannot read the open session from the register")
             self._faults.failed("register", exc, str(exc))
             return
         self._altered(checked.altered)
         session, last_seen = checked.session, checked.last_seen
-        if last_seen is not None and (stopped_at is None or stopped_at < last_seen):
-            self.blind = (last_seen, now)
+        alive = max((t for t in (last_seen, marked) if t is not None), default=None)
+        if alive is not None and (stopped_at is None or stopped_at < alive):
+            self.blind = (alive, now)
             log.warning(
-                "the monitor did not stop cleanly: blind from %s (its last heartbeat) to %s",
-                iso(last_seen),
+                "the monitor did not stop cleanly: blind from %s (its last sign of life) to %s",
+                iso(alive),
                 iso(now),
             )
         self._writes.write("running", lambda: rt.register.set_stopped_at(None), "start")

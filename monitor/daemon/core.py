@@ -37,7 +37,7 @@ from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
 from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
-from monitor.daemon.timers import Timers
+from monitor.daemon.timers import Timers, freeze_startup
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.watching import Watching
 from monitor.daemon.writes import WriteQueue
@@ -329,11 +329,11 @@ class Daemon:
     # ------------------------------------------------------------------ timers
 
     def _heartbeat(self) -> None:
-        """The only periodic work: prove the loop is alive and store ``last_seen``."""
+        """The only periodic work: prove the loop is alive, ``last_seen`` or the alive mark."""
         self.jumps.check()
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
-        self.continuity.save_last_seen(now)
+        self.continuity.heartbeat(now)
         self.integrity.beat(now)
         if self.timers.overdue(now):
             self.feed(Tick())
@@ -342,6 +342,7 @@ class Daemon:
     def _send_ready(self) -> None:
         if not self._ready_sent:
             self._ready_sent = True
+            freeze_startup()
             self.rt.parts.notifier.ready(self.view.line(self.rt.now()))
             log.info("ready")
 

@@ -63,12 +63,19 @@ class Timing:
     #: Backoff for a failing part (indicator, register, watcher): first, then doubling.
     backoff_first: float = 1.0
     backoff_max: float = 60.0
-    #: Heartbeat when systemd asks for no watchdog: how often ``last_seen`` is stored.
+    #: Heartbeat when systemd asks for no watchdog: how often ``last_seen`` is stored
+    #: while a session is open.
     heartbeat: float = 30.0
+    #: While no session is open: how often the register's alive mark is set (no
+    #: write to the register itself; half the printout's 10 min "monitor down").
+    alive_every: float = 300.0
     #: ``last_seen`` is also stored after a step, at most this often.
     last_seen_every: float = 1.0
     #: A timer never sleeps longer than this, in case the wall clock jumps.
     max_sleep: float = 3600.0
+    #: A link came up: the send child started then waits this long for an alert
+    #: before it is let go (the default ``link.settle`` is 2 s).
+    warm_for: float = 60.0
     #: After a session closes, give freed heap back this much later.
     trim_after: float = 5.0
     #: On a clean stop, give queued alerts this long to leave (a send starts a child

@@ -38,6 +38,7 @@ class StatusStream:
         self._faults = faults
         self._server: Followed | None = None
         self._last: dict[str, Any] | None = None
+        self._followed: asyncio.Event | None = None  # set by a follow request (``first``)
         #: The engine's pattern -> the one the lamp shows (``Sight``: BLIND for OFF).
         self.substitute: Callable[[Pattern], Pattern] = lambda pattern: pattern
 
@@ -79,6 +80,8 @@ class StatusStream:
 
     def first(self) -> dict[str, Any]:
         """Return the reply to a follow request: the state, and ``follow: true``."""
+        if self._followed is not None:
+            self._followed.set()  # ``run`` checks for changes again
         return {**self.state(), "follow": True}
 
     def push(self) -> None:
@@ -93,8 +96,14 @@ class StatusStream:
             server.publish(line)
 
     async def run(self) -> None:
-        """Check for changes outside the engine's steps while someone follows."""
+        """Check for changes outside the engine's steps while someone follows. While
+        nobody does, wait for a follow request without a timer: an idle daemon must
+        not wake every ``stream_every`` for nothing (60 wake-ups a minute)."""
+        self._followed = asyncio.Event()
         while True:
+            if self._server is None or not self._server.followers:
+                self._followed.clear()
+                await self._followed.wait()
             await asyncio.sleep(self._rt.timing.stream_every)
             try:
                 self.push()

@@ -18,6 +18,7 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
     .retry_all_now(now, *, include_failed=False) -> int   a link came up: mail may leave now
     .outbox_summary() -> dict                 {"pending": n, "failed": n, "permanent": n,
                                                "last_error": str|None, "oldest_pending_at": dt|None}
+                                              kept until the register changes (data_version)
     .sessions(since=None, until=None, *, limit=None) -> list[Session]
                                               started in [since, until), oldest first; limit:
                                               only the newest n (reads only those rows)
@@ -27,7 +28,8 @@ CONTRACT (implemented in the register issue; the daemon and notify rely on it):
 Extensions (this implementation):
 
     Register.open_readonly(path)              for `log` / `export` / `verify` while a daemon writes
-    .last_seen() -> datetime | None           the heartbeat written by set_last_seen
+    .last_seen() -> datetime | None           the later of set_last_seen and mark_alive
+    .mark_alive(at), .alive_mark()            mtime of `<register>.alive`, no fsync (idle)
     .set_stopped_at(at|None), .stopped_at()   the last clean stop (None while running):
                                               none after the last heartbeat = a crash
     .set_traffic(state|None), .traffic()      the open session's traffic baselines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from monitor.register.claims import ClaimsMixin
 from monitor.register.events import EventsMixin
@@ -34,6 +35,24 @@ class Register(SessionsMixin, OutboxMixin, ClaimsMixin, EventsMixin, RestoreMixi
         write_witness(self.path, head, at)
         self._witnessed = head
         return True
+
+    #: ``((data_version, total_changes), summary)`` of the last ``outbox_summary``.
+    _summary_memo: tuple[tuple[int, int], dict[str, Any]] | None = None
+
+    def outbox_summary(self) -> dict[str, Any]:
+        """``OutboxMixin.outbox_summary``, read again only when the register changed
+        since the last call: a commit of this connection (``total_changes``) or of any
+        other (``PRAGMA data_version``: another process, e.g. a send child). The daemon
+        asks at every heartbeat and status; while nothing is written (idle), that is
+        one pragma instead of two queries."""
+        with self._lock:
+            key = (self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+            memo = self._summary_memo
+            if memo is not None and memo[0] == key:
+                return dict(memo[1])
+            summary = super().outbox_summary()
+            self._summary_memo = (key, summary)
+            return dict(summary)
 
     def verify(self, anchor: tuple[int, str] | None = None) -> int:
         """Return the number of chain records when the chain and every table agree;

@@ -236,6 +236,8 @@ class Mailbox:
 
     mails: list[tuple[str, str, str]] = field(default_factory=list)
     killed: bool = False
+    warmed: int = 0  # times asked to get the next send ready
+    cooled: int = 0
     services: list[str] = field(default_factory=lambda: ["json://localhost/"])
     problems: list[tuple[str, str]] = field(default_factory=list)
     loaded: bool = True
@@ -253,6 +255,14 @@ class Mailbox:
         with self.lock:
             self.mails.append((title, body, str(severity)))
         return [Delivery(0, "json://localhost/", True)]
+
+    def warm(self) -> None:
+        with self.lock:
+            self.warmed += 1
+
+    def cool(self) -> None:
+        with self.lock:
+            self.cooled += 1
 
     def kill(self) -> None:
         self.killed = True
@@ -305,7 +315,14 @@ class Rig:
         return self.daemon.config.control.socket
 
 
-FAST = Timing(backoff_first=0.05, backoff_max=0.2, heartbeat=0.05, stop_grace=2.0, trim_after=0.01)
+FAST = Timing(
+    backoff_first=0.05,
+    backoff_max=0.2,
+    heartbeat=0.05,
+    alive_every=0.05,
+    stop_grace=2.0,
+    trim_after=0.01,
+)
 
 
 def rig(
