@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -217,6 +218,9 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
 
     from monitor.alerts.sender import build_sender
 
+    limit = request.get("limit_s")
+    if limit:  # never outlive the daemon unobserved: end by itself past the limit
+        signal.alarm(max(1, int(limit)))
     a = request["alerts"]
     alerts = SimpleNamespace(
         urls=tuple(a["urls"]),
@@ -229,9 +233,15 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
         "problems": [[src, msg] for src, msg in sender.problems],
     }
     try:
-        deliveries = sender.deliver(
-            request["title"], request["body"], severity=request["severity"], skip=request["skip"]
-        )
+        if "receipt" in request:
+            deliveries = _deliver_recorded(sender, request, reply)
+        else:
+            deliveries = sender.deliver(
+                request["title"],
+                request["body"],
+                severity=request["severity"],
+                skip=request["skip"],
+            )
     except NotifyError as exc:
         reply.update(error=str(exc), permanent=exc.permanent)
         return reply
@@ -239,6 +249,45 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
         [d.index, d.url, d.ok, d.error, d.permanent, d.elapsed_s] for d in deliveries
     ]
     return reply
+
+
+def _deliver_recorded(sender: Any, request: dict[str, Any], reply: dict[str, Any]) -> list[Any]:
+    """Send through each destination not yet on record, one at a time, recording in
+    the register each one that accepted as soon as it did, then the delivery (issue
+    13: the outcome is recorded where the send happens). Raise NotifyError (not
+    sent) when the claim is no longer the daemon's."""
+    import time
+
+    from monitor.compat import UTC
+    from monitor.domain.delivery import destination_keys
+    from monitor.register import Register
+
+    receipt = request["receipt"]
+    alert_id, started, t0 = int(receipt["alert"]), datetime.now(UTC), time.monotonic()
+    keys = destination_keys(list(sender.urls))
+    if not keys:  # NotifyError(permanent): no destination configured
+        sender.deliver(request["title"], request["body"], severity=request["severity"])
+    with Register(receipt["register"]) as register:
+        if not register.fence_send(alert_id, receipt["owner"], os.getpid()):
+            raise NotifyError(
+                f"alert {alert_id}: no longer claimed by this daemon", permanent=False
+            )
+        accepted = set(receipt["accepted"]) | register.accepted_destinations(alert_id)
+        out = []
+        for index, key in enumerate(keys):
+            if key in accepted:
+                continue
+            others = [i for i in range(len(keys)) if i != index]
+            for d in sender.deliver(
+                request["title"], request["body"], severity=request["severity"], skip=others
+            ):
+                if d.ok:
+                    register.record_destination(alert_id, key, datetime.now(UTC), d.elapsed_s)
+                    accepted.add(key)
+                out.append(d)
+        if keys and all(key in accepted for key in keys):
+            reply["recorded"] = register.complete_delivery(alert_id, started, time.monotonic() - t0)
+    return out
 
 
 _OPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -307,8 +356,13 @@ def main() -> int:
     except (ValueError, KeyError, TypeError) as exc:
         print(f"monitor.jobs: bad request: {exc!r}", file=sys.stderr)
         return 2
-    sys.stdout.write(json.dumps(op(request), ensure_ascii=False))
-    sys.stdout.flush()
+    answer = json.dumps(op(request), ensure_ascii=False)
+    try:
+        sys.stdout.write(answer)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the daemon is gone; what matters is in the register
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
     return 0
 
 

@@ -4,59 +4,56 @@ retried with backoff, never dropped.
     OutboxWorker(register, alerts_config, *, clock=None, sender=None, ...)
         enqueue(alert)   render, write the outbox row (before anything is sent), kick
         kick()           a new row: look now
-        link_up()        a watched link came up: retry everything now
+        link_up()        a watched link came up: everything due now, claimed or not
         async run()      until cancelled: claim due rows, send, record, back off
         status() -> dict
     backoff(attempts, first, cap) -> timedelta
 
-The sender is anything with ``Sender``'s interface (``Transport`` below): the
-apprise one of ``monitor.alerts.sender`` or the daemon's
-``monitor.children.sender.ChildSender``, which sends from a child process.
+The sender (``Transport``): ``monitor.alerts.sender``'s apprise one, or the daemon's
+``ChildSender`` (``monitor.children.sender``), a child process per send.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
+from monitor.alerts.claims import ORPHAN_POLL, Takeover, proc_alive
+from monitor.alerts.due import DueTimes, backoff
 from monitor.alerts.render import machine_name, render
 from monitor.alerts.sender import build_sender
+from monitor.alerts.transport import (
+    Transport,
+    record_accepted,
+    register_head,
+    sender_status,
+    session_acks,
+)
 from monitor.compat import UTC
-from monitor.domain.delivery import Delivery
-from monitor.domain.enums import AlertKind
+from monitor.domain.delivery import Delivery, Receipt, destination_keys
 from monitor.domain.model import Alert
+from monitor.domain.outbox import OutboxRow
 from monitor.errors import NotifyError
 
 log = logging.getLogger(__name__)
 
 
-class Transport(Protocol):
-    """What the worker needs of a sender (``Sender``, ``ChildSender``)."""
-
-    loaded: bool
-    problems: list[tuple[str, str]]
-
-    @property
-    def services(self) -> Sequence[Any]: ...
-
-    def deliver(
-        self, title: str, body: str, *, severity: str = ..., skip: Iterable[int] = ...
-    ) -> list[Delivery]: ...
-
-
 Clock = Callable[[], datetime]
 
-# How long a claimed row stays ours. Longer than any one send (apprise's SMTP
-# connect timeout is 15 s per service); a worker killed mid-send leaves the row to
-# be claimed again after this.
+# How long a claim holds against another process (a new daemon instance takes its
+# predecessor's over at once); longer than a send (SMTP connect timeout: 15 s).
 LEASE = timedelta(minutes=2)
-# Spacing between two sends, in place of apprise's 5.5 s per-plugin sleep: the
-# first alert of a burst leaves at once, the rest follow without flooding a relay.
+
+# Spacing between the starts of two sends, in place of apprise's 5.5 s per-plugin
+# sleep: the first alert of a burst leaves at once, the rest follow without flooding
+# a relay (a critical one first).
 PACE = timedelta(seconds=1)
 
 
@@ -68,24 +65,20 @@ def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
 
 
-def backoff(attempts: int, first: timedelta, cap: timedelta) -> timedelta:
-    """Return the wait after the ``attempts``-th failed attempt (1, 2, ...):
-    ``first``, then doubling, never more than ``cap``."""
-    if attempts < 1:
-        return timedelta(0)
-    return min(first * (2 ** min(attempts - 1, 30)), cap)
-
-
 class OutboxWorker:
-    """Drains the register's outbox through apprise: write-ahead, retried, never dropped.
+    """Drains the register's outbox through a sender: write-ahead, retried, never
+    dropped, never sent twice.
 
     Every register call happens on the event loop; only the (blocking) send runs in
-    a thread. A delivery attempt is recorded with its result, error text and
-    duration. A transient failure is retried after ``alerts.retry_first``, doubling
-    up to ``alerts.retry_max``; a permanent one (see ``is_permanent``) is kept as
-    failed and shown by ``status()``. With several destinations, one that already
-    accepted an alert is not sent it again on a retry (remembered in memory: after
-    a restart a retry goes to every destination).
+    a thread. Claims belong to this daemon ``instance``; at start the claims of a
+    predecessor are taken over at once (after its send child, if one still runs,
+    has ended: ``alive(pid)``). The sender gets a ``Receipt``: a send child records
+    each destination that accepted, and the delivery, in the register itself, so a
+    daemon killed meanwhile loses nothing and a retry (after a restart too) goes
+    only to the destinations that have not accepted. Retry times and durations run
+    on the ``monotonic`` clock (``DueTimes``). A transient failure is retried after
+    ``alerts.retry_first``, doubling up to ``alerts.retry_max``; a permanent one
+    (see ``is_permanent``) is kept as failed and shown by ``status()``.
     """
 
     def __init__(
@@ -94,6 +87,7 @@ class OutboxWorker:
         alerts_config,
         *,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
         sender: Transport | None = None,
         language: str | None = None,
         machine: str | None = None,
@@ -101,13 +95,17 @@ class OutboxWorker:
         remind_every: timedelta | None = None,
         pace: timedelta = PACE,
         lease: timedelta = LEASE,
+        instance: str | None = None,
+        alive: Callable[[int], bool] = proc_alive,
     ):
         """``clock`` returns the aware wall-clock time (default: now in UTC); ``sender``
         defaults to ``build_sender(alerts_config)``; ``language`` and ``machine``
-        default to ``alerts.language`` and ``alerts.machine`` (or the host name)."""
+        default to ``alerts.language`` and ``alerts.machine`` (or the host name);
+        ``instance``: the daemon instance that claims (default: a new id)."""
         self._register = register
         self._alerts = alerts_config
         self._clock = clock or _utcnow
+        self._monotonic = monotonic
         # Built on first use, in the send thread: importing apprise and its plugins
         # costs ~20-36 MB of RSS, which an idle daemon that never sends need not pay.
         self._sender = sender
@@ -116,12 +114,15 @@ class OutboxWorker:
         self.machine = machine or machine_name(alerts_config)
         self.zone = zone
         self.remind_every = remind_every
+        self.instance = instance or f"{os.getpid()}-{secrets.token_hex(4)}"
         self._pace = pace.total_seconds()
         self._lease = lease
+        self._due = DueTimes(monotonic, alerts_config.retry_first, alerts_config.retry_max)
         self._wake: asyncio.Event | None = None
         self._kicked = False
         self._last_send: float | None = None  # monotonic
-        self._delivered_to: dict[int, set[int]] = {}  # alert id -> service indexes done
+        self._link_up_at: float | None = None  # monotonic
+        self._takeover = Takeover(register, self.instance, self._clock, monotonic, alive)
         self._last_delivery_at: datetime | None = None
         self._looked_up_last_delivery = False
         self._loop_error: str | None = None
@@ -136,8 +137,13 @@ class OutboxWorker:
                 self._sender = build_sender(self._alerts)
             return self._sender
 
-    def _deliver(self, title: str, body: str, severity: str, skip: set[int]) -> list[Delivery]:
-        return self.sender.deliver(title, body, severity=severity, skip=skip)
+    def _deliver(self, row: OutboxRow, receipt: Receipt) -> list[Delivery]:
+        sender = self.sender
+        keys = destination_keys(list(getattr(sender, "urls", None) or []))
+        skip = {i for i, key in enumerate(keys) if key in receipt.accepted}
+        return sender.deliver(
+            row.title, row.body, severity=row.severity, skip=skip, receipt=receipt
+        )
 
     # ------------------------------------------------------------------ inputs
 
@@ -151,38 +157,12 @@ class OutboxWorker:
             zone=self.zone,
             remind_every=self.remind_every,
             contact=str(getattr(self._alerts, "contact", "") or ""),
-            acks=self._acks_of(alert),
-            head=self._head(alert),
+            acks=session_acks(self._register, alert),
+            head=register_head(self._register, alert),
         )
         alert_id = self._register.enqueue_alert(alert, title, body)
         self.kick()
         return alert_id
-
-    def _acks_of(self, alert: Alert) -> list[Any]:
-        """Return who silenced the alarm of the session a ``resolved`` alert closes
-        (empty for other alerts, or when the register cannot say)."""
-        if alert.kind != AlertKind.RESOLVED or alert.session is None:
-            return []
-        acks_for = getattr(self._register, "acks_for", None)
-        if acks_for is None:
-            return []
-        try:
-            return list(acks_for([alert.session.id]).get(alert.session.id, []))
-        except Exception:  # noqa: BLE001 - the mail goes out without them, never not at all
-            log.warning("outbox: cannot read the acknowledgements of %s", alert.session.id)
-            return []
-
-    def _head(self, alert: Alert) -> tuple[int, str] | None:
-        """Return the register's head for a ``resolved`` or ``monitor`` alert (a witness
-        of the register outside the PC), None for others or when it cannot be read."""
-        if alert.kind not in (AlertKind.RESOLVED, AlertKind.MONITOR):
-            return None
-        head = getattr(self._register, "head", None)
-        try:
-            return head() if callable(head) else None
-        except Exception:  # the alert must go out even then
-            log.exception("cannot read the register's head for the alert")
-            return None
 
     def kick(self) -> None:
         """A new row was written: look at the outbox now. Safe before ``run`` starts."""
@@ -192,8 +172,13 @@ class OutboxWorker:
 
     def link_up(self) -> None:
         """A watched link came up, so mail can leave a normally offline PC: make every
-        waiting alert due now and look at once."""
-        self._register.retry_all_now(self._clock())
+        waiting alert due now, claimed or not (a predecessor's claim is taken over; an
+        attempt of ours in flight is tried again at once if it fails) and look now."""
+        now = self._clock()
+        self._link_up_at = self._monotonic()
+        self._register.retry_all_now(now)
+        self._takeover.link_up(now)
+        self._due.all_now()
         self.kick()
 
     # -------------------------------------------------------------------- loop
@@ -210,6 +195,7 @@ class OutboxWorker:
             self._wake.clear()
             self._kicked = False
             try:
+                self._takeover.step()
                 if await self._deliver_one():
                     pause = self._alerts.retry_first
                     continue
@@ -231,13 +217,9 @@ class OutboxWorker:
             await self._sleep(delay)
 
     async def _sleep(self, delay: float) -> None:
-        """Return after ``delay`` seconds or at a ``kick``, whichever comes first; a
-        cancellation always propagates.
-
-        ``asyncio.wait`` on a task rather than ``asyncio.wait_for``: on Python 3.11,
-        ``wait_for`` swallows a cancellation that arrives just as the awaited event
-        is set (a ``kick`` racing a stop), so the worker would run on; and
-        ``asyncio.timeout`` does not exist on 3.10."""
+        """Return after ``delay`` seconds or at a ``kick``; a cancellation always
+        propagates (``asyncio.wait``: on 3.11 ``wait_for`` swallows a cancellation that
+        comes just as the event is set, and ``asyncio.timeout`` is not on 3.10)."""
         assert self._wake is not None
         waiter = asyncio.ensure_future(self._wake.wait())
         try:
@@ -246,78 +228,95 @@ class OutboxWorker:
             waiter.cancel()
 
     def _seconds_to_next_due(self) -> float:
-        """Return how long to sleep: until the earliest retry or lease end among waiting
-        rows, at most ``retry_max`` (a guard against wall-clock jumps)."""
-        now = self._clock()
+        """Return how long to sleep: until the earliest retry among waiting rows (on
+        the monotonic clock), at most ``retry_max``; briefly while a predecessor's
+        send child runs."""
         cap = self._alerts.retry_max.total_seconds()
-        due = []
-        for row in self._register.outbox():
-            if row.permanent_failure or row.delivered_at is not None:
-                continue
-            at = row.next_attempt_at or now
-            if row.claimed_until is not None and row.claimed_until > at:
-                at = row.claimed_until
-            due.append(at)
-        if not due:
-            return cap
-        return max(0.0, min(cap, (min(due) - now).total_seconds()))
+        if self._takeover.orphans:
+            cap = ORPHAN_POLL
+        left = self._due.seconds_to_next(skip=self._takeover.orphans)
+        return cap if left is None else min(cap, left)
 
     async def _deliver_one(self) -> bool:
         """Claim one due row and attempt it; return False when none was due."""
-        rows = self._register.claim_due_alerts(self._clock(), 1, lease=self._lease)
-        if not rows:
-            return False
-        for row in rows:
-            await self._attempt(row)
-        return True
-
-    async def _attempt(self, row) -> None:
-        if self._last_send is not None:
-            wait = self._last_send + self._pace - time.monotonic()
-            if wait > 0:
+        due = self._due_now()
+        if due and self._last_send is not None:
+            wait = self._last_send + self._pace - self._monotonic()
+            if wait > 0:  # paced; then choose again: a critical alert may have come
                 await asyncio.sleep(wait)
-        done = self._delivered_to.get(row.id, set())
+                due = self._due_now()
+        now = self._clock()
+        for id in due:
+            if id in self._takeover.orphans:
+                continue
+            row = self._register.claim_alert(id, self.instance, now, self._lease)
+            if row is not None:
+                await self._attempt(row)
+                return True
+            self._due.retry_in(id, ORPHAN_POLL)  # another process holds it: look again
+        return False
+
+    def _due_now(self) -> list[int]:
+        rows = self._register.outbox()
+        self._due.sync(rows, self._clock())
+        return self._due.ready(rows)
+
+    async def _attempt(self, row: OutboxRow) -> None:
+        self._last_send = self._monotonic()  # the pace runs from the start of a send
+        receipt = Receipt(
+            register=str(self._register.path),
+            alert_id=row.id,
+            owner=self.instance,
+            accepted=frozenset(self._register.accepted_destinations(row.id)),
+        )
         started_at = self._clock()
-        t0 = time.monotonic()
+        t0 = self._monotonic()
         failure: NotifyError | None = None
         deliveries: list[Delivery] = []
         try:
-            deliveries = await asyncio.to_thread(
-                self._deliver, row.title, row.body, row.severity, done
-            )
+            deliveries = await asyncio.to_thread(self._deliver, row, receipt)
         except NotifyError as exc:
             failure = exc
         except Exception as exc:  # an apprise bug must not lose the alert: retry it
             log.exception("sending alert %s", row.id)
             failure = NotifyError(f"{type(exc).__name__}: {exc}", permanent=False)
-        duration = time.monotonic() - t0
-        self._last_send = time.monotonic()
+        duration = max(0.0, self._monotonic() - t0)
+        record_accepted(self._register, self._sender, row.id, deliveries, started_at)
         failed = [d for d in deliveries if not d.ok]
         if failure is None and not failed:
-            self._delivered_to.pop(row.id, None)
-            delivered_at = self._clock()
-            self._register.record_attempt(
-                row.id, True, None, duration, None, delivered_at, at=started_at
-            )
-            self._last_delivery_at = delivered_at
-            log.info("alert %s delivered (%s) in %.2fs", row.id, row.title, duration)
+            if self._register.complete_delivery(row.id, started_at, duration):
+                log.info("alert %s delivered (%s) in %.2fs", row.id, row.title, duration)
+            else:
+                log.info("alert %s delivered (%s), recorded by its sender", row.id, row.title)
+            self._last_delivery_at = started_at + timedelta(seconds=duration)
             return
+        self._failed(row, failure, failed, duration, started_at, t0)
+
+    def _failed(
+        self,
+        row: OutboxRow,
+        failure: NotifyError | None,
+        failed: list[Delivery],
+        duration: float,
+        started_at: datetime,
+        t0: float,
+    ) -> None:
         if failure is not None:
             error, permanent = str(failure), failure.permanent
         else:
             error = "; ".join(f"{d.url}: {d.error}" for d in failed)
             permanent = all(d.permanent for d in failed)
-            self._delivered_to[row.id] = done | {d.index for d in deliveries if d.ok}
         next_at = None
         if not permanent:
-            next_at = self._clock() + backoff(
-                row.attempts + 1, self._alerts.retry_first, self._alerts.retry_max
-            )
+            wait = backoff(row.attempts + 1, self._alerts.retry_first, self._alerts.retry_max)
+            if self._link_up_at is not None and self._link_up_at >= t0:
+                wait = timedelta(0)  # a link came up during the attempt: try again now
+            self._due.retry_in(row.id, wait.total_seconds())
+            next_at = self._clock() + wait
         self._register.record_attempt(
             row.id, False, error, duration, next_at, None, permanent=permanent, at=started_at
         )
         if permanent:
-            self._delivered_to.pop(row.id, None)
             log.error("alert %s failed permanently: %s", row.id, error)
         else:
             log.warning(
@@ -350,26 +349,13 @@ class OutboxWorker:
         if self._loop_error and not summary.get("last_error"):
             summary["last_error"] = self._loop_error
         return {
+            "instance": self.instance,
+            "waiting_for_children": {str(id): pid for id, pid in self._takeover.orphans.items()},
             "pending": summary.get("pending", 0),
             "failed": summary.get("failed", 0),
             "permanent": summary.get("permanent", 0),
             "last_error": summary.get("last_error"),
             "last_delivery_at": _iso(self._last_delivery_at),
             "oldest_pending_at": _iso(summary.get("oldest_pending_at")),
-            **self._sender_status(),
-        }
-
-    def _sender_status(self) -> dict[str, Any]:
-        sender = self._sender
-        if sender is None or not sender.loaded:
-            a = self._alerts
-            return {
-                "destinations": len(a.urls) + (a.config is not None) + bool(a.credential),
-                "problems": [],
-                "sender_loaded": False,
-            }
-        return {
-            "destinations": len(sender.services),
-            "problems": [f"{src}: {msg}" for src, msg in sender.problems],
-            "sender_loaded": True,
+            **sender_status(self._sender, self._alerts),
         }

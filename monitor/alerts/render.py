@@ -28,6 +28,7 @@ _FAULT_DETAILS = (
     "watcher-fault",
     "register-fault",
     "delivery-fault",
+    "clock-jump",
     "no-interface",
     "clock-behind",
     "media-fault",

@@ -166,11 +166,13 @@ class Sender:
         *,
         severity: Severity | str = Severity.WARNING,
         skip: Iterable[int] = (),
+        receipt: object = None,
     ) -> list[Delivery]:
         """Send one plain-text message through every service whose index is not in
         ``skip``; return one ``Delivery`` per service tried (never raises for a failed
         service: the failure is in the Delivery). Raise NotifyError(permanent=True)
-        when there is no service to send through."""
+        when there is no service to send through. ``receipt`` is not used here (the
+        outbox worker records what this returns; a send child records as it goes)."""
         skipped = set(skip)
         chosen = [i for i in range(len(self.services)) if i not in skipped]
         if not self.services:

@@ -19,7 +19,7 @@ from monitor.children.runner import (
     spawn,
     start_waiting,
 )
-from monitor.domain.delivery import NO_DESTINATION, Delivery
+from monitor.domain.delivery import NO_DESTINATION, Delivery, Receipt
 from monitor.errors import NotifyError, OffloadError
 
 
@@ -59,22 +59,43 @@ class ChildSender:
         return self.urls
 
     def deliver(
-        self, title: str, body: str, *, severity: str = "warning", skip: Iterable[int] = ()
+        self,
+        title: str,
+        body: str,
+        *,
+        severity: str = "warning",
+        skip: Iterable[int] = (),
+        receipt: Receipt | None = None,
     ) -> list[Delivery]:
         """Send one message through every destination not in ``skip``; return one
         ``Delivery`` per destination tried. Raise NotifyError: permanent when
-        there is no destination, transient when the child failed (it is retried)."""
+        there is no destination, transient when the child failed (it is retried).
+
+        With a ``receipt`` the child records in the register itself, as it goes,
+        each destination that accepted and then the delivery, and sends nothing to
+        a destination in ``receipt.accepted`` nor when the claim is no longer
+        ``receipt.owner``'s (see ``monitor.jobs``): what a server accepted is on
+        record even if this process is killed before the child answers. The child
+        ends itself after ``timeout`` seconds even if nobody waits for it."""
         if not any(self._request.values()):  # nothing to start a child for
             self.loaded = True
             raise NotifyError(NO_DESTINATION, permanent=True)
-        request = {
+        request: dict[str, Any] = {
             "op": "deliver",
             "alerts": self._request,
             "title": title,
             "body": body,
             "severity": str(severity),
             "skip": sorted(set(skip)),
+            "limit_s": self._timeout,
         }
+        if receipt is not None:
+            request["receipt"] = {
+                "register": receipt.register,
+                "alert": receipt.alert_id,
+                "owner": receipt.owner,
+                "accepted": sorted(receipt.accepted),
+            }
         try:
             with self._lock:
                 if self._killed:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from monitor import __version__
-from monitor.cli.common import config_option, load_or_exit, say
+from monitor.cli.common import config_option, exit_config_error, say
+from monitor.errors import ConfigError
 
 
 @click.command("box")
@@ -23,9 +24,9 @@ def box(config_path: Path | None, port: str) -> None:
     """Run the indicator box (on the Raspberry Pi beside the receipt PC).
 
     Shows the pattern the PC's monitor sends over the serial line on this Pi's
-    LED and buzzer (pins and timings: the [indicator] section of the config; the
-    pin factory from $GPIOZERO_PIN_FACTORY or the Pi's default). The button
-    acknowledges the alarm on the PC. With no valid message for 5 s the box shows
+    LED and buzzer (pins and timings: the [indicator] section of the config, the
+    only section the box reads; the pin factory from $GPIOZERO_PIN_FACTORY or the
+    Pi's default). The button acknowledges the alarm on the PC. With no valid message for 5 s the box shows
     "lost": a double blink, status LED dark, a chirp once a minute. Runs until
     SIGTERM or Ctrl-C.
     """
@@ -35,9 +36,14 @@ def box(config_path: Path | None, port: str) -> None:
     import threading
 
     from monitor.box import LOST_AFTER, start_box
+    from monitor.box.settings import load_box_settings
     from monitor.indicator.boxdisplay import IndicatorDisplay, build_box_display
 
-    config, source = load_or_exit(config_path)
+    # Only [indicator], without pydantic: the Pi's bundle has none of the daemon's libraries.
+    try:
+        settings, source = load_box_settings(config_path)
+    except ConfigError as exc:
+        exit_config_error(exc)
     fmt = (
         "%(levelname)s %(message)s"
         if os.environ.get("JOURNAL_STREAM")
@@ -51,7 +57,7 @@ def box(config_path: Path | None, port: str) -> None:
     made: list[IndicatorDisplay] = []
 
     def make(on_ack: Callable[[str], None]) -> IndicatorDisplay:
-        made.append(build_box_display(config.indicator, on_ack=on_ack))
+        made.append(build_box_display(settings, on_ack=on_ack))
         return made[0]
 
     runner, _ = start_box(port, make)

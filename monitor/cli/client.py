@@ -3,10 +3,15 @@ is in ``monitor.cli.permit``), and what every command that talks to it shares.
 
 They read three config keys without pydantic (``monitor.cli.quickconfig``) and send one
 request over the control socket (``monitor.control.client``: no asyncio).
+
+A user outside the service group (who may not read the config or open the socket) gets
+one line naming the file or socket and asking IT to add them to the group, and exit 1
+(like "not running": nothing is wrong with the config or the command line).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import tzinfo
 from pathlib import Path
@@ -14,17 +19,44 @@ from typing import Any, NoReturn
 
 import click
 
-from monitor.cli.common import config_option, exit_config_error, say
-from monitor.cli.quickconfig import QuickConfig, load_quick
+from monitor.cli.common import exit_config_error, quick_config_option, say
+from monitor.cli.quickconfig import ConfigDenied, QuickConfig, load_quick
 from monitor.cli.words import language
 from monitor.errors import ConfigError, ControlError
 from monitor.texts import has, t
 
+#: The group install.sh creates: its members may read the config and use the socket.
+SERVICE_GROUP = "link-monitor"
+EXIT_DENIED = 1
+
+
+def _user() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def exit_denied(what: str, path: Path, lang: str | None) -> NoReturn:
+    """Print one line: this user may not use ``path`` (``what``: "config" or "socket"),
+    ask IT to add them to the service group; in ``lang``, or Japanese and English when
+    the language is not known (the config could not be read). Exit 1."""
+    values = {"path": path, "user": _user(), "group": SERVICE_GROUP}
+    languages = [lang] if lang else ["ja", "en"]
+    said = [t(each, f"cli.denied.{what}", **values) for each in languages]
+    click.echo(t(lang or "en", "cli.error", error=" / ".join(said)), err=True)
+    sys.exit(EXIT_DENIED)
+
 
 def quick_or_exit(config_path: Path | None) -> QuickConfig:
-    """Return the quick keys of the config; on a problem with them print it and exit 2."""
+    """Return the quick keys of the config; on a problem with them print it and exit 2;
+    if this user may not read the file say so in one line and exit 1."""
     try:
         return load_quick(config_path)
+    except ConfigDenied as exc:
+        exit_denied("config", exc.path, None)
     except ConfigError as exc:
         exit_config_error(exc)
 
@@ -38,8 +70,10 @@ def zone_or_exit(config: QuickConfig) -> tzinfo:
 
 
 def _refused(cmd: str, exc: ControlError) -> NoReturn:
-    from monitor.control.errors import DaemonError
+    from monitor.control.errors import AccessDenied, DaemonError
 
+    if isinstance(exc, AccessDenied):
+        exit_denied("socket", exc.path, language())  # the config was read: its language
     if isinstance(exc, DaemonError):
         click.echo(say("daemon.refused", cmd=cmd, error=exc), err=True)
     else:
@@ -62,7 +96,7 @@ def daemon_call(socket: Path, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command("status")
-@config_option
+@quick_config_option
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--follow", is_flag=True)
 def status_command(config_path: Path | None, as_json: bool, follow: bool) -> None:
@@ -105,7 +139,7 @@ def follow_status(socket: Path) -> None:
 
 
 @click.command("ack")
-@config_option
+@quick_config_option
 def ack_command(config_path: Path | None) -> None:
     """Silence the alarm buzzer (the lamp keeps blinking until the cable is out)."""
     config = quick_or_exit(config_path)

@@ -23,14 +23,22 @@ if TYPE_CHECKING:
 EXIT_CONFIG = 2
 EXIT_USAGE = 2
 
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: $LINK_MONITOR_CONFIG, then /etc/link-monitor/config.toml, "
-    "then the built-in default).",
-)
+
+def _config_option(*, readable: bool) -> Any:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, readable=readable, path_type=Path),
+        default=None,
+        help="Config file (default: $LINK_MONITOR_CONFIG, then /etc/link-monitor/config.toml, "
+        "then the built-in default).",
+    )
+
+
+config_option = _config_option(readable=True)
+#: The quick commands' option: a file this user may not read is theirs to explain (in
+#: one line, asking IT for the service group), not click's usage error.
+quick_config_option = _config_option(readable=False)
 
 
 def say(name: str, /, **values: Any) -> str:

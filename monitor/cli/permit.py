@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from monitor.cli.client import daemon_call, quick_or_exit, zone_or_exit
-from monitor.cli.common import config_option
+from monitor.cli.common import quick_config_option
 from monitor.cli.words import say
 
 PURPOSES = ("fee-update", "remote-maintenance", "other")
@@ -101,7 +101,7 @@ def _given(purpose: str | None, company: str | None, staff: str | None) -> dict[
 
 
 @click.command("permit")
-@config_option
+@quick_config_option
 @click.option("--purpose", type=click.Choice(PURPOSES))
 @click.option("--company")
 @click.option("--staff")

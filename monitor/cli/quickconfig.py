@@ -32,6 +32,17 @@ DEFAULT_LANGUAGE = "ja"
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 
 
+class ConfigDenied(ConfigError):
+    """The config file exists but this user may not read it (not in the service group).
+
+    A ``ConfigError`` with the full load's problem ("permission denied"); ``path`` is
+    the file. The quick commands say it in one line (``monitor.cli.client``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(str(path), [Problem("", "permission denied")])
+
+
 class QuickConfig:
     """What ``status``, ``ack`` and ``permit`` read of the config."""
 
@@ -69,7 +80,12 @@ def resolve_config_path(option: str | Path | None) -> Path | None:
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env)
-    if SYSTEM_CONFIG.exists():
+    try:
+        if SYSTEM_CONFIG.exists():
+            return SYSTEM_CONFIG
+    except PermissionError:
+        # /etc/link-monitor is 0750 root:link-monitor: the file is there, this user may
+        # not look. Reading it says so (ConfigDenied) instead of silently using defaults.
         return SYSTEM_CONFIG
     return None
 
@@ -95,7 +111,7 @@ def _read(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ConfigError(source, [Problem("", "is a directory, not a config file")]) from None
     except PermissionError:
-        raise ConfigError(source, [Problem("", "permission denied")]) from None
+        raise ConfigDenied(path) from None
     except OSError as exc:
         raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
     try:
@@ -134,8 +150,8 @@ def _pick(data: dict[str, Any], problems: list[Problem]) -> tuple[Path, str, Any
 
 def load_quick(option: str | Path | None) -> QuickConfig:
     """Return the quick commands' keys of the config ``option`` resolves to; raise
-    ``ConfigError`` (every problem of these keys at once) when one is wrong or the file
-    cannot be read as TOML."""
+    ``ConfigDenied`` when this user may not read the file, ``ConfigError`` (every
+    problem of these keys at once) when one is wrong or the file cannot be read as TOML."""
     path = resolve_config_path(option)
     if path is None:
         return QuickConfig(_default_socket(), DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, BUILTIN)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from monitor.control.errors import DaemonError, DaemonNotRunning, reply_text, text
+from monitor.control.errors import AccessDenied, DaemonError, DaemonNotRunning, reply_text, text
 from monitor.errors import ControlError
 
 
@@ -48,7 +48,7 @@ def _connect(sock: socket.socket, path: Path, lang: str = "en") -> None:
     except (FileNotFoundError, ConnectionRefusedError):
         raise DaemonNotRunning(text("client.not_running", language=lang, path=path)) from None
     except PermissionError:
-        raise ControlError(text("client.denied", language=lang, path=path)) from None
+        raise AccessDenied(path, lang) from None
     except OSError as exc:
         raise ControlError(
             text("client.unreachable", language=lang, path=path, error=exc.strerror)

@@ -8,6 +8,7 @@ language they are asked in.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from monitor.errors import ControlError, MonitorError
@@ -58,6 +59,14 @@ class Refused(Worded, MonitorError):
 
 class DaemonNotRunning(ControlError):
     """Nothing answers on the control socket."""
+
+
+class AccessDenied(ControlError):
+    """This user may not open the control socket at ``path`` (not in the service group)."""
+
+    def __init__(self, path: Path, language: str = WIRE_LANGUAGE):
+        self.path = path
+        super().__init__(text("client.denied", language=language, path=path))
 
 
 class DaemonError(ControlError):

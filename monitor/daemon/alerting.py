@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.daemon.faults import Faults
@@ -30,6 +31,7 @@ class Alerting:
         self._task: asyncio.Task[Any] | None = None
         self._warming = False
         self._cool_handle: asyncio.TimerHandle | None = None
+        self._monitor_at: set[datetime] = set()
 
     def start_worker(self) -> None:
         """Build the sender and worker of the config in force and run it; a worker
@@ -43,7 +45,9 @@ class Alerting:
             self._cool()
         try:
             rt.sender = rt.parts.sender(rt.config)
-            rt.open_outbox = rt.parts.outbox(rt.register, rt.config, rt.sender, rt.clock.now)
+            rt.open_outbox = rt.parts.outbox(
+                rt.register, rt.config, rt.sender, rt.clock, rt.instance
+            )
         except Exception as exc:
             log.exception("cannot build the alert sender")
             if self._faults["outbox"].failed(exc):
@@ -105,6 +109,11 @@ class Alerting:
     def monitor_alert(self, detail: str, severity: Severity = Severity.WARNING) -> None:
         """Raise a ``monitor`` alert (start, stop, reload, a fault) through the outbox."""
         now = self._rt.now()
+        # A monitor alert's key is its instant: two at the same microsecond (a wall
+        # clock set back onto an earlier alert's time) must not collapse into one.
+        while now in self._monitor_at:
+            now += timedelta(microseconds=1)
+        self._monitor_at.add(now)
         period: PeriodInfo | None
         try:
             period = self._rt.schedule.at(now)

@@ -110,6 +110,7 @@ class Continuity:
             stopped_at = rt.register.stopped_at()
             traffic = rt.register.traffic()
             marked = rt.register.alive_mark()
+            acked = checked.session is not None and rt.register.session_acked(checked.session.id)
         except Exception as exc:
             log.exception("cannot read the open session from the register")
             self._faults.failed("register", exc, str(exc))
@@ -137,7 +138,7 @@ class Continuity:
                 self._traffic.resume(traffic)  # the baselines go on: no byte lost
             else:
                 self._traffic.reset(carry=(session.bytes_sent, session.bytes_received))
-            self._feed(Restored(session=session, last_seen=seen))
+            self._feed(Restored(session=session, last_seen=seen, acked=acked))
         for permit in checked.permits:
             self._feed(PermitGranted(permit))
 

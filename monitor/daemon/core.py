@@ -25,6 +25,7 @@ from monitor.daemon.effects import Effects
 from monitor.daemon.faults import Faults
 from monitor.daemon.holidays import HolidayTimer
 from monitor.daemon.integrity import Integrity
+from monitor.daemon.jumps import JumpWatch
 from monitor.daemon.lamp import Lamp
 from monitor.daemon.media import MediaWatching
 from monitor.daemon.parts import IndicatorHooks, Parts
@@ -73,6 +74,7 @@ class Daemon:
         self.alerting = Alerting(rt, self.writes, self.tasks, self.faults)
         self.integrity = Integrity(rt, self.faults, self.alerting.monitor_alert)
         self.traffic = TrafficMeter(parts.traffic)
+        self.jumps = JumpWatch(rt, self.writes, self.alerting)
         self.sight = Sight(rt, self.alerting.monitor_alert, self._publish_now)
         self.view = StatusView(
             rt, self.faults, self.writes, self.traffic, self.sight, self.integrity.as_dict
@@ -88,6 +90,7 @@ class Daemon:
         self.effects = Effects(rt, self.writes, self.lamp, self.alerting, self.traffic)
         self.effects.closed, self.effects.clock = self.timers.trim_later, self.clock
         self.view.clock_json = self.clock.as_json
+        self.view.jumps_json = self.jumps.status
         self.holidays = HolidayTimer(rt, self.tasks)
         self.watching = Watching(
             rt, self.faults, self.feed, self._send_ready, self._publish_now, self.sight.check
@@ -138,12 +141,10 @@ class Daemon:
     # ------------------------------------------------------------------ lifecycle
 
     async def run(self) -> int:
-        """Monitor until SIGTERM/SIGINT (or ``stop()``); return the exit status.
-
-        Return 1 (after logging one clear line) when a part without which nothing
-        can be monitored cannot be set up: the register, the indicator with
-        ``kind = "gpio"`` and no GPIO, the control socket (another daemon runs) or
-        the alert sender."""
+        """Monitor until SIGTERM/SIGINT (or ``stop()``); return the exit status: 1 (one
+        clear line logged) when a part nothing can be monitored without cannot be set
+        up: the register, the indicator with ``kind = "gpio"`` and no GPIO, the control
+        socket (another daemon runs) or the alert sender."""
         self.rt.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         control = await self._open()
@@ -162,8 +163,9 @@ class Daemon:
             self._media_task = self.tasks.spawn(self.media.run(), "media watcher")
         self.timers.start_heartbeat()
         log.info(
-            "link-monitor %s running (config %s, register %s, socket %s)",
+            "link-monitor %s running (instance %s, config %s, register %s, socket %s)",
             __version__,
+            self.rt.instance,
             self.rt.source,
             self.config.store.path,
             self.config.control.socket,
@@ -175,8 +177,8 @@ class Daemon:
         return 0
 
     async def _open(self) -> ControlPort | None:
-        """Open the register, indicator, control socket and outbox worker; return the
-        control server, or None (logged, everything closed) when one cannot be."""
+        """Open the register, indicator, socket and outbox; return the control server, or
+        None (logged, everything closed) when one cannot be."""
         rt, parts = self.rt, self.rt.parts
         control = None
         try:
@@ -262,10 +264,9 @@ class Daemon:
     # ------------------------------------------------------------------ inputs
 
     def feed(self, event: Input) -> None:
-        """Step the engine with ``event`` at the current instant and apply the effects.
-
-        Synchronous on purpose: a step and its effects never interleave with another."""
-        rt = self.rt
+        """Step the engine with ``event`` now and apply the effects (synchronous on purpose:
+        a step and its effects never interleave with another)."""
+        rt, _ = self.rt, self.jumps.check()
         now = rt.now()
         try:
             step = rt.engine.step(rt.state, event, now)
@@ -284,14 +285,14 @@ class Daemon:
             self.stream.push()
 
     def acknowledge(self, by: str, source: str) -> bool:
-        """Feed an acknowledgement; record it when it silenced the alarm; return that."""
-        was = self.state.silenced
+        """Feed an acknowledgement; record it if the session's first (it holds); return that."""
+        was = self.state.acked
         self.feed(Acknowledged(by=by, source=source))
-        silenced = self.state.silenced and not was
+        silenced = self.state.acked and not was
         if silenced:
             now = self.rt.now()
             sid = self.state.session.id if self.state.session else None
-            rt = self.rt  # the register at the time of the write (a retry may be later)
+            rt = self.rt  # its register at the time of the write (a retry may be later)
             self.writes.write(
                 "ack", lambda: rt.register.record_ack(by or source, source, now, sid), source
             )
@@ -329,6 +330,7 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         """The only periodic work: prove the loop is alive, ``last_seen`` or the alive mark."""
+        self.jumps.check()
         now = self.rt.now()
         self.rt.parts.notifier.watchdog()
         self.continuity.heartbeat(now)

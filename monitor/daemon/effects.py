@@ -71,6 +71,10 @@ class Effects:
         self._traffic = traffic
         self.closed = closed
         self._totals: tuple[int, int] | None = None
+        self._measured: float | None = None
+        # The open session's start on the monotonic clock (issue 13: its duration is
+        # measured there while the daemon lives).
+        self._opened: tuple[str, float] | None = None
 
     def apply(self, effects: Iterable[Effect], event: Input) -> None:
         """Carry out a step's effects (see the module docstring for the order)."""
@@ -82,6 +86,7 @@ class Effects:
         closing = [e for e in effects if isinstance(e, SessionClosed)]
         # The traffic figures of a closing session, read once for its alert and its row.
         self._totals = self._traffic.totals() if closing else None
+        self._measured = self._measure(closing[0].session) if closing else None
         for effect in effects:
             if isinstance(effect, LinkChanged):
                 self._link_changed(effect.observation, why)
@@ -108,6 +113,22 @@ class Effects:
         else:
             self._traffic.sample(obs.interface)
 
+    def _measure(self, s: Session) -> float | None:
+        """Return the closing session's length on the monotonic clock: from its start
+        (as seen by this daemon; a session restored from the register counts its time
+        before the restart by the wall clock) to its end (``ended_at`` is the last link
+        down, ``now - ended_at`` ago). None when ``s`` is not closed."""
+        if s.ended_at is None:
+            return None
+        rt = self._rt
+        now, mono = rt.now(), rt.clock.monotonic()
+        if self._opened is not None and self._opened[0] == s.id:
+            start = self._opened[1]
+        else:
+            start = mono - max(0.0, (now - s.started_at).total_seconds())
+        end = mono - max(0.0, (now - s.ended_at).total_seconds())
+        return max(0.0, end - start)
+
     def _noted(self, s: Session) -> Session:
         """Return ``s`` with the clock's note of its start (the engine's snapshot of the
         step that opened it does not have it yet)."""
@@ -120,6 +141,11 @@ class Effects:
 
     def _session_opened(self, effect: SessionOpened, why: str) -> None:
         s = effect.session
+        rt = self._rt
+        self._opened = (
+            s.id,
+            rt.clock.monotonic() - max(0.0, (rt.now() - s.started_at).total_seconds()),
+        )
         if self.clock is not None and self.clock.session_opened(s.id) is not None:
             s = self._noted(s)
             st = self._rt.state  # later steps copy the engine's session: note it there
@@ -137,7 +163,7 @@ class Effects:
         if s is not None:
             s = self._noted(s)
             if s.ended_at is not None and self._totals is not None:
-                s = with_traffic(s, self._totals)
+                s = replace(with_traffic(s, self._totals), measured_s=self._measured)
             alert = replace(alert, session=s)
         log.warning(
             "alert %s%s for session %s",
@@ -158,6 +184,8 @@ class Effects:
 
     def _session_closed(self, effect: SessionClosed, why: str) -> None:
         s = with_traffic(self._noted(effect.session), self._totals or self._traffic.totals())
+        s = replace(s, measured_s=self._measured)
+        self._opened = None
         if self.clock is not None:
             self.clock.session_closed(s.id)
         self.closed()

@@ -108,8 +108,9 @@ class Parts:
     ``register(config)``, ``indicator(config, hooks)`` and ``control(config, handler)``
     open their part (raise ``MonitorError`` when it cannot be: the daemon does not
     start); ``watcher(config)`` returns a new, not yet started watcher;
-    ``sender(config)`` the alert sender and ``outbox(register, config, sender, now)``
-    the worker over it (``now``: the daemon's wall clock); ``load_config`` reads the
+    ``sender(config)`` the alert sender and ``outbox(register, config, sender, clock,
+    instance)`` the worker over it (the daemon's clocks; ``instance``: the id its
+    claims are held under, new at each start); ``load_config`` reads the
     config again for a reload; ``traffic`` reads interface byte counters; ``holidays``
     is the schedule's holiday source, and ``local_holidays(config)`` the one used when
     the config loader gave none (the holiday library in this process); ``media``
@@ -121,7 +122,7 @@ class Parts:
     indicator: Callable[[Config, IndicatorHooks], IndicatorPort]
     watcher: Callable[[Config], WatcherPort]
     sender: Callable[[Config], SenderPort]
-    outbox: Callable[[RegisterPort, Config, SenderPort, Callable[[], datetime]], OutboxPort]
+    outbox: Callable[[RegisterPort, Config, SenderPort, Clock, str], OutboxPort]
     control: Callable[[Config, Handler], ControlPort]
     load_config: ConfigLoader
     local_holidays: Callable[[Config], HolidayTable]

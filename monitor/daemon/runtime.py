@@ -5,6 +5,8 @@ the config, schedule and engine in it at once."""
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +43,8 @@ class Runtime:
         self.use(config, source, parts.holidays)
         self.state: EngineState = self.engine.initial()
         self.started_at = self.clock.now()
+        # This run of the daemon: its outbox claims are held under this id (issue 13).
+        self.instance = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.loop: asyncio.AbstractEventLoop | None = None
         self.open_register: RegisterPort | None = None
         self.open_indicator: IndicatorPort | None = None

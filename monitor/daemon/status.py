@@ -66,6 +66,7 @@ class StatusView:
         self._traffic = traffic
         self._sent: str | None = None
         self.clock_json: Callable[[], dict[str, Any] | None] = lambda: None
+        self.jumps_json: Callable[[], dict[str, Any]] = dict  # the wall clock's jumps
         self.media: Any = None  # the daemon's MediaWatching (its ``watcher``), once built
 
     def line(self, now: datetime, *, stopping: bool = False) -> str:
@@ -155,6 +156,7 @@ class StatusView:
             "watcher": _guarded(watcher.status) if watcher is not None else None,
             "media": self._media_json(now),
             "monitor": self._monitor_json(now),
+            "clock_jumps": _guarded(self.jumps_json),
             "now": iso(now),
         }
 
@@ -183,6 +185,7 @@ class StatusView:
         return {
             "version": __version__,
             "pid": os.getpid(),
+            "instance": rt.instance,
             "started_at": iso(rt.started_at),
             "config": rt.source,
             "language": rt.config.alerts.language,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -130,7 +130,7 @@ def child_sender(config: Config) -> SenderPort:
 
 
 def outbox_worker(
-    register: RegisterPort, config: Config, sender: SenderPort, now: Callable[[], datetime]
+    register: RegisterPort, config: Config, sender: SenderPort, clock: Clock, instance: str
 ) -> OutboxPort:
     from monitor.alerts.outbox import OutboxWorker
 
@@ -140,8 +140,10 @@ def outbox_worker(
         config.alerts,
         sender=sender,  # type: ignore[arg-type]
         zone=config.timezone,
-        clock=now,
+        clock=clock.now,
+        monotonic=clock.monotonic,
         remind_every=config.limits.remind_every,
+        instance=instance,
     )
 
 

@@ -88,6 +88,7 @@ class Entity(StrEnum):
     PATTERN = "pattern"
     BUZZER = "buzzer"
     SESSION = "session"
+    CLOCK = "clock"  # the wall clock jumped: old = the time expected, new = the time read
 
 
 class MachineState(StrEnum):

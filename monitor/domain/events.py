@@ -41,6 +41,7 @@ class Restored:
 
     session: Session
     last_seen: datetime
+    acked: bool = False  # someone acknowledged during the session (its alarms stay silent)
 
 
 @dataclass(frozen=True)

@@ -140,17 +140,24 @@ class Session:
     # Started while the kernel said the clock was not synchronised: "unsynchronised
     # <estimated error in s>" (``ClockCheck.note``); None otherwise.
     clock_note: str | None = None
+    # The closed session's length as the daemon measured it on the monotonic clock
+    # (issue 13: a wall clock set back during the session does not make it negative);
+    # None: not measured (then ``ended_at - started_at``, never below zero).
+    measured_s: float | None = None
 
     @property
     def worst(self) -> Verdict:
         return Verdict.worst(self.verdicts)
 
     def duration(self, now: datetime | None = None) -> timedelta:
-        """Return ended_at - started_at, or ``now`` - started_at while open."""
+        """Return how long the session lasted: ``measured_s`` when the daemon measured it,
+        else ended_at - started_at (``now`` - started_at while open); never negative."""
+        if self.ended_at is not None and self.measured_s is not None:
+            return timedelta(seconds=max(0.0, self.measured_s))
         end = self.ended_at or now
         if end is None:
             raise ValueError("open session: pass now")
-        return end - self.started_at
+        return max(timedelta(0), end - self.started_at)
 
     def raised(self, kind: AlertKind) -> bool:
         return any(a.kind == kind for a in self.alerts)

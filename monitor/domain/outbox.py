@@ -29,6 +29,7 @@ class OutboxRow:
     permanent_failure: bool
     claim_token: str | None = None
     claimed_until: datetime | None = None
+    claim_pid: int | None = None  # the send child working on the claim (schema v4)
 
     @property
     def state(self) -> OutboxState:

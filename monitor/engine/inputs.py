@@ -115,13 +115,21 @@ def cancel(work: Work, permit_id: int) -> None:
 
 
 def acknowledge(work: Work, ack: Acknowledged) -> None:
-    """Silence a sounding alarm (nothing else to silence)."""
-    if work.silenced or pattern_now(work)[0] is not Pattern.ALARM:
-        return  # nothing sounds: an acknowledgement has nothing to silence
+    """Silence the alarm for the rest of the session: the one sounding, and every one
+    the session raises later (a member of staff who heard the lamp click and pressed
+    at once, inside ``link.settle``). Once per session; nothing when no session is
+    online (then there is nothing to silence)."""
+    if work.acked or work.session is None or not work.online:
+        return
+    sounding = pattern_now(work)[0] is Pattern.ALARM
+    if work.silenced and sounding:
+        return  # silenced already (a restored session keeps its acknowledgement)
+    work.acked = True
     work.silenced = True
     who = ack.by or "someone"
     work.ack_reason = f"acknowledged by {who} via {ack.source}"
-    work.transition(Entity.BUZZER, BuzzerState.SOUNDING, BuzzerState.SILENCED, work.ack_reason)
+    old = BuzzerState.SOUNDING if sounding else None
+    work.transition(Entity.BUZZER, old, BuzzerState.SILENCED, work.ack_reason)
 
 
 def restore(work: Work, event: Restored) -> None:
@@ -134,7 +142,8 @@ def restore(work: Work, event: Restored) -> None:
     work.periods_until = event.last_seen
     work.restored = True
     work.settled = False  # settles again once a link is seen up
-    work.silenced = False
+    work.acked = event.acked  # an acknowledgement holds for the session, restarts too
+    work.silenced = event.acked
     if work.synced and not work.online:
         close_session(work, EndReason.RECOVERED, event.last_seen)
 

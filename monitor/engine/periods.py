@@ -18,7 +18,7 @@ def touch_period(work: Work, period: Period) -> None:
         return
     work.change(periods=s.periods | {period}, why=f"entered {period}")
     if period is Period.CLINIC:
-        work.silenced = False
+        work.silenced = work.acked
 
 
 def walk_periods(work: Work) -> None:

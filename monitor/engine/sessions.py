@@ -32,6 +32,8 @@ def open_session(work: Work, interface: str) -> None:
     work.restored = False
     work.settled = False
     work.silenced = False
+    work.acked = False
+    work.acked = False
     work.effects.append(SessionOpened(s))
     work.reported = s.worst
     work.transition(session_entity(s), None, s.worst, f"opened: {interface} up")
@@ -70,3 +72,4 @@ def close_session(work: Work, reason: EndReason, ended_at: datetime) -> None:
     work.restored = False
     work.settled = False
     work.silenced = False
+    work.acked = False

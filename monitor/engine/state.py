@@ -33,6 +33,10 @@ class EngineState:
     # started: from then on its verdicts, alerts and reminders are due even while its
     # links are briefly down (so reminders keep their spacing through a wiggle).
     settled: bool = False
+    # Someone acknowledged while the session was online: every alarm the session
+    # raises later (clinic hours at settle, clinic hours entered later) is silent too,
+    # and a second acknowledgement is not a new one (issue 13).
+    acked: bool = False
     # Removable media present and the media-online alerts raised (``engine.media``).
     media: MediaState = field(default_factory=MediaState)
 

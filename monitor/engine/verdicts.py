@@ -61,7 +61,7 @@ def raise_alert(work: Work, kind: AlertKind, reminder: int) -> None:
     work.change(alerts=work.open_session().alerts + (record,), why=why)
     work.queued.append((kind, reminder))
     if kind is AlertKind.CLINIC_HOURS:
-        work.silenced = False
+        work.silenced = work.acked  # a new alarm sounds, unless acknowledged already
 
 
 def flush(work: Work) -> None:

@@ -62,6 +62,7 @@ class Work:
         self.periods_until = state.periods_until
         self.restored = state.restored
         self.settled = state.settled
+        self.acked = state.acked
         self.media = state.media
         self.old_pattern = state.pattern
         self.old_silenced = state.silenced and state.pattern is Pattern.ALARM
@@ -86,6 +87,7 @@ class Work:
             periods_until=self.periods_until,
             restored=self.restored,
             settled=self.settled,
+            acked=self.acked,
             media=self.media,
         )
 

@@ -10,7 +10,7 @@ CONTRACT:
         def close(self, *, keep_led: bool = True) -> None
                                               status LED and buzzer off; the main LED keeps
                                               the last pattern unless keep_led=False
-    build_indicator(config: monitor.config.Indicator, *, pin_factory=None,
+    build_indicator(config: monitor.indicator.settings.IndicatorConfig, *, pin_factory=None,
                     on_ack: Callable[[str], None] | None = None,
                     on_self_test: Callable[[str], None] | None = None,
                     log: logging.Logger | None = None, stream=None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import LookName, Pattern
 from monitor.indicator.base import Callback
 from monitor.indicator.build import build_indicator
 from monitor.indicator.looks import Look, Rhythm, labels
+from monitor.indicator.settings import IndicatorConfig
 
 CHIRP_EVERY = 60.0  # s between two chirps while `lost`
 
@@ -81,9 +81,8 @@ def build_box_display(
     IndicatorError if the GPIO devices cannot be set up. The button calls
     ``on_ack(source)``; holding it runs the indicator's self-test.
     """
-    if config.kind != "console":
-        config = config.model_copy(update={"kind": "gpio"})
-    indicator = build_indicator(config, pin_factory=pin_factory, on_ack=on_ack)
+    kind = "console" if config.kind == "console" else "gpio"
+    indicator = build_indicator(config, pin_factory=pin_factory, on_ack=on_ack, kind=kind)
     try:
         return IndicatorDisplay(indicator, config, chirp_every=chirp_every)
     except Exception:

@@ -7,10 +7,10 @@ import os
 from importlib.metadata import entry_points
 from typing import Any, TextIO
 
-from monitor.config import Indicator as IndicatorConfig
 from monitor.errors import IndicatorError
 from monitor.indicator.base import Callback, Indicator
 from monitor.indicator.console import ConsoleIndicator, NullIndicator
+from monitor.indicator.settings import IndicatorConfig
 
 ENV_PIN_FACTORY = "GPIOZERO_PIN_FACTORY"
 # gpiozero's own order of preference when $GPIOZERO_PIN_FACTORY is unset.
@@ -50,8 +50,9 @@ def build_indicator(
     stream: TextIO | None = None,
     on_fault: Callback | None = None,
     on_restore: Callback | None = None,
+    kind: str | None = None,
 ) -> Indicator:
-    """Return the indicator ``config.kind`` asks for.
+    """Return the indicator ``config.kind`` (or ``kind``, when given) asks for.
 
     ``pin_factory``: a gpiozero factory, or a factory name, for "auto"/"gpio";
     None builds the default one (see ``default_pin_factory``). With "auto", a
@@ -63,7 +64,7 @@ def build_indicator(
     indicator reports a pin that fails during a blink the same way.
     """
     log = log or logging.getLogger("monitor.indicator")
-    kind = config.kind
+    kind = kind or config.kind
     if kind == "none":
         return NullIndicator()
     if kind == "console":

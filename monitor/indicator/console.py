@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import ConsoleOutput, LookName, OutputState, Pattern
 from monitor.indicator.looks import (
     Look,
@@ -32,6 +31,7 @@ from monitor.indicator.looks import (
     heartbeat_rhythm,
     look_for,
 )
+from monitor.indicator.settings import IndicatorConfig
 from monitor.texts import t
 
 # ANSI SGR colours per look; other looks (the box's `lost`) stay uncoloured.

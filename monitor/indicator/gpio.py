@@ -25,7 +25,6 @@ from typing import Any
 
 from gpiozero import LED, Buzzer, DigitalInputDevice
 
-from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import AckSource, LookName, OutputState, Pattern
 from monitor.indicator.looks import Drive, Look, heartbeat_rhythm, look_for
 from monitor.indicator.outputs import (
@@ -35,6 +34,7 @@ from monitor.indicator.outputs import (
     light_in_turn,
     make_device,
 )
+from monitor.indicator.settings import IndicatorConfig
 
 BUTTON_SOURCE = AckSource.GPIO_BUTTON
 # A cheap push button bounces for a few milliseconds: one press, one acknowledgement.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.config import Indicator as IndicatorConfig
 from monitor.domain.enums import LookName, OutputState, Pattern
+from monitor.indicator.settings import IndicatorConfig
 from monitor.texts import t
 
 

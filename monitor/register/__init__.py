@@ -60,6 +60,16 @@ newest chain version (RegisterAltered), and ``restore`` bounds the unchained fie
 errors become RegisterDamaged (``damage``), and a damaged file is moved aside, never
 deleted.
 
+Claims and deliveries (schema v4, ``claims``): a claim belongs to a daemon instance,
+the send child fences it with its PID and records each destination that accepted:
+
+    .claim_alert(id, owner, now, lease) -> OutboxRow | None
+    .take_over_claims(owner, now, alive) -> {id: pid}   a predecessor's claims, at start
+    .fence_send(id, owner, pid) -> bool       the child may send (its claim holds)
+    .record_destination(id, destination, at, elapsed_s) -> bool   idempotent
+    .accepted_destinations(id) -> set[str]
+    .complete_delivery(id, at, duration_s) -> bool   False: recorded already
+
 Tamper evidence. Every write appends, in the same transaction, a record to the
 append-only ``chain`` table: the table and key of the row written and the
 canonical JSON of the row as it now stands, with ``hash = SHA-256(prev hash,

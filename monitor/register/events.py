@@ -193,3 +193,10 @@ class EventsMixin(RegisterCore):
         times = [from_iso(r["t"]) if r else None, self.last_seen(), self.stopped_at()]
         known = [t for t in times if t is not None]
         return max(known) if known else None
+
+    def session_acked(self, session_id: str) -> bool:
+        """Return True when someone acknowledged the alarm during session ``session_id``
+        (it holds for the session, across a restart)."""
+        with self._read() as db:
+            r = db.execute("SELECT 1 FROM acks WHERE session_id = ? LIMIT 1", (session_id,))
+            return r.fetchone() is not None

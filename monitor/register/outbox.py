@@ -121,14 +121,15 @@ class OutboxMixin(RegisterCore):
                 "at": to_iso(at),
                 "ok": int(ok),
                 "error": None if ok else (error or "unknown error"),
-                "duration_s": float(duration_s),
+                "duration_s": max(0.0, float(duration_s)),  # never negative (issue 13)
             }
             insert_chained(db, "alert_attempts", attempt)
             values: dict[str, Any] = {
                 "attempts": r["attempts"] + 1,
-                "last_duration_s": float(duration_s),
+                "last_duration_s": max(0.0, float(duration_s)),
                 "claim_token": None,
                 "claimed_until": None,
+                "claim_pid": None,
                 **_outcome(ok, error, at, next_attempt_at, delivered_at, permanent),
             }
             update_chained(db, "alerts", id, values)

@@ -74,6 +74,7 @@ def outbox_from(r: sqlite3.Row) -> OutboxRow:
         permanent_failure=bool(r["permanent_failure"]),
         claim_token=r["claim_token"],
         claimed_until=from_iso(r["claimed_until"]),
+        claim_pid=r["claim_pid"],
     )
 
 
@@ -188,7 +189,19 @@ def session_from(r: sqlite3.Row, permit: Permit | None) -> Session:
         clock_note=r["clock_note"],
         bytes_sent=r["bytes_sent"],
         bytes_received=r["bytes_received"],
+        measured_s=_measured(r),
     )
+
+
+def _measured(r: sqlite3.Row) -> float | None:
+    """The stored duration when it is not ``ended_at - started_at`` (the daemon measured
+    it on the monotonic clock across a wall-clock jump), else None."""
+    ended, started = from_iso(r["ended_at"]), from_iso(r["started_at"])
+    if r["duration_s"] is None or ended is None or started is None:
+        return None
+    wall = (ended - started).total_seconds()
+    stored = float(r["duration_s"])
+    return stored if abs(stored - wall) > 0.001 else None
 
 
 def link_event_row(obs: LinkObserved) -> dict[str, Any]:

@@ -150,6 +150,24 @@ INSERT OR IGNORE INTO meta(key, value) SELECT 'stopped_at', value FROM meta WHER
 # (The release before v4 stored no clean stop: its last heartbeat counts as one, an
 # upgrade stops the service cleanly; else the first start would report a crash.)
 
+# deliveries: a delivery is recorded where the send happens (issue 13). ``alert_deliveries``:
+# each destination that accepted an alert, written by the send child as soon as the
+# server accepted, so a retry (after a restart too) never sends it there again.
+# ``claim_pid``: the send child working on a claim, so that a new daemon waits for
+# an old one's child instead of sending a second copy. ``claim_token`` now holds
+# the claiming daemon instance.
+_V_DELIVERIES = """
+ALTER TABLE alerts ADD COLUMN claim_pid INTEGER;
+CREATE TABLE alert_deliveries (
+    id          INTEGER PRIMARY KEY,
+    alert_id    INTEGER NOT NULL REFERENCES alerts(id),
+    destination TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    elapsed_s   REAL NOT NULL,
+    UNIQUE (alert_id, destination)
+);
+"""
+
 # media (issue 19): the ledger of registered removable media (a retired one is
 # kept, marked retired with its reason and, when disposed of, how it was erased)
 # and every insertion and removal of a medium. Keep this migration LAST: renumber
@@ -220,7 +238,7 @@ CREATE TABLE work_reports (
 """
 
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_MEDIA, _V_WORDS)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_MEDIA, _V_WORDS, _V_DELIVERIES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.
@@ -232,6 +250,7 @@ CHAINED: dict[str, str] = {
     "alerts": "id",
     "alert_attempts": "id",
     "acks": "id",
+    "alert_deliveries": "id",
     "clock_checks": "id",
     "media": "id",
     "media_events": "id",
@@ -240,7 +259,7 @@ CHAINED: dict[str, str] = {
 #: Scheduling columns that are not part of the record: they change at every claim
 #: and retry, and chaining each of those would bloat the chain.
 UNCHAINED_COLUMNS: dict[str, frozenset[str]] = {
-    "alerts": frozenset({"claimed_until", "claim_token", "next_attempt_at"}),
+    "alerts": frozenset({"claimed_until", "claim_token", "next_attempt_at", "claim_pid"}),
 }
 #: Columns added by a migration, with the value every older row received. A chain
 #: version written before the column existed is read with this value.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from monitor.register.claims import ClaimsMixin
 from monitor.register.events import EventsMixin
 from monitor.register.media import MediaMixin
 from monitor.register.outbox import OutboxMixin
@@ -14,7 +15,7 @@ from monitor.register.verify import check_anchor, verify
 from monitor.register.witness import write_witness
 
 
-class Register(SessionsMixin, OutboxMixin, EventsMixin, RestoreMixin, MediaMixin):
+class Register(SessionsMixin, OutboxMixin, ClaimsMixin, EventsMixin, RestoreMixin, MediaMixin):
     """The register file: sessions and permits, the outbox, the event logs and the
     hash chain over all of them. Open it with ``Register(path)`` (creates and
     migrates) or ``Register.open_readonly(path)``; close it or use ``with``.

@@ -153,6 +153,10 @@ def _monitor(reply: dict[str, Any], lang: str, zone: tzinfo) -> str:
     if failing:
         parts = t(lang, "status.comma").join(named(lang, "status.part", n) for n in failing)
         text += t(lang, "status.faults", parts=parts)
+    jumps = reply.get("clock_jumps") or {}
+    if jumps.get("jumps") and jumps.get("last_jump"):
+        by = jumps["last_jump"].get("by_s", 0.0)
+        text += t(lang, "status.clock_jumped", n=jumps["jumps"], by=by)
     return text
 
 

@@ -163,6 +163,7 @@ JA: dict[str, str] = {
     "detail.media-fault": "USBメモリ等の媒体を監視できていません。",
     "detail.register-fault": "台帳（記録）に書き込めません。",
     "detail.delivery-fault": "警告メールを送信できていません。",
+    "detail.clock-jump": "パソコンの時計が変更されました。前後の記録の時刻に注意してください。",
     "detail.no-interface": "監視対象のネットワーク接続口が1つもありません。接続を検知できません"
     "（ランプは「監視対象なし」の二度点滅）。システム担当者に連絡してください。",
     "detail.interface-back": "監視対象のネットワーク接続口が見つかりました。監視を再開しました。",
@@ -336,6 +337,7 @@ EN: dict[str, str] = {
     "detail.media-fault": "Removable media (USB sticks) are not being watched.",
     "detail.register-fault": "The register cannot be written.",
     "detail.delivery-fault": "Alerts cannot be delivered.",
+    "detail.clock-jump": "The computer's clock was changed. Check the times recorded around it.",
     "detail.no-interface": "No watched network interface is present: connections cannot be "
     "detected (the lamp shows BLIND, a double blink). Call IT.",
     "detail.interface-back": "A watched network interface is present again: monitoring resumed.",

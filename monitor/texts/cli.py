@@ -9,6 +9,10 @@ from __future__ import annotations
 JA: dict[str, str] = {
     "error": "link-monitor: {error}",
     "none": "なし",
+    "denied.config": "設定ファイル {path} を読めません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
+    "denied.socket": "制御ソケット {path} を開けません（権限がありません）: ユーザー {user} を"
+    " {group} グループに追加するよう IT 担当者に依頼してください",
     "missing": "{name} を指定してください。",
     # permit
     "ask.intro": "作業の許可を記録します。質問に1つずつ答えてください（やめるときは Ctrl-C）。",
@@ -162,6 +166,10 @@ JA: dict[str, str] = {
 
 EN: dict[str, str] = {
     "error": "link-monitor: {error}",
+    "denied.config": "cannot read the config {path} (permission denied): ask IT to add"
+    " user {user} to the {group} group",
+    "denied.socket": "cannot open the control socket {path} (permission denied): ask IT to"
+    " add user {user} to the {group} group",
     "none": "none",
     "missing": "give {name}.",
     "ask.intro": "Recording a permit. Answer the questions one by one (Ctrl-C to stop).",

@@ -49,7 +49,9 @@ def _check_in(ns, config: Path, *args: str):
 @require_root
 def test_a_typo_in_link_interfaces_is_a_warning_naming_the_interfaces_present(tmp_path: Path):
     config = tmp_path / "typo.toml"
-    config.write_text('[link]\ninterfaces = ["eht*", "usb*"]\n', encoding="utf-8")
+    # English, to read the warnings as written here (Japanese is the default).
+    english = '[alerts]\nlanguage = "en"\n'
+    config.write_text(english + '[link]\ninterfaces = ["eht*", "usb*"]\n', encoding="utf-8")
     with Netns() as ns:
         ns.veth("eth0", "peer0")
         result = _check_in(ns, config)
@@ -70,6 +72,6 @@ def test_a_typo_in_link_interfaces_is_a_warning_naming_the_interfaces_present(tm
         strict = _check_in(ns, config, "--strict")
         assert strict.returncode == 2 and strict.stderr == result.stderr
         # The pattern as meant: no warning, --strict passes.
-        config.write_text('[link]\ninterfaces = ["eth*"]\n', encoding="utf-8")
+        config.write_text(english + '[link]\ninterfaces = ["eth*"]\n', encoding="utf-8")
         fixed = _check_in(ns, config, "--strict")
         assert fixed.returncode == 0 and fixed.stderr == "", fixed.stderr

@@ -250,6 +250,8 @@ def test_the_outbox_worker_delivers_through_children_and_shows_their_destination
             worker.enqueue(make_alert(datetime.now(UTC)))
             await until(lambda: len(smtp.messages) == 1, 15, "the mail")
             await until(lambda: worker.status()["pending"] == 0, 5, "the row delivered")
+            # The child records the delivery itself, before its answer reaches us.
+            await until(lambda: worker.status()["sender_loaded"], 5, "the child's answer")
         after = worker.status()
         assert after["sender_loaded"] is True and after["destinations"] == 1
         assert after["problems"] == [] and after["last_error"] is None

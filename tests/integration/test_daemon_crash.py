@@ -129,7 +129,9 @@ def test_a_session_that_ended_while_the_monitor_was_down_ends_between_two_times(
     assert "How it ended: ended while the monitor was down (exact time unknown)" in body
     assert "unplugged" not in body and "LAN cable" not in body
     table = log_table([s], {}, UTC)
-    assert "between 01:03:00 and 03:03:00" in table and ">=3m00s" in table
+    assert "01:03〜03:03の間" in table and "3分以上" in table
+    table = log_table([s], {}, UTC, language="en")
+    assert "between 01:03 and 03:03" in table and ">=3m" in table
     _, row = export_rows([s], {}, UTC, "en")
     assert "between 2026/03/04 01:03:00 and 2026/03/04 03:03:00" in row
 

@@ -267,7 +267,7 @@ def test_the_daemon_builds_its_real_parts_from_the_wiring(tmp_path):
     try:
         assert register.current_session() is None
         sender = parts.sender(config)
-        worker = parts.outbox(register, config, sender, parts.clock.now)
+        worker = parts.outbox(register, config, sender, parts.clock, "test-instance")
         assert worker.status()["pending"] == 0
     finally:
         register.close()

@@ -69,16 +69,16 @@ def test_a_v1_register_is_migrated_forward_and_still_verifies(tmp_path):
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)  # a reader never changes the file
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 6
-        assert r.verify() == 7  # v1 records + the migration records (v2, v3, v4, media, words)
+        assert r.schema_version() == SCHEMA_VERSION == 7
+        assert r.verify() == 8  # v1 records + the migrations (v2, v3, v4, media, words, deliveries)
         (old,) = r.outbox()
         assert old.permanent_failure is False and old.title == "[monitor] 監視開始"
         (claimed,) = r.claim_due_alerts(T0, 5)
         r.record_attempt(claimed.id, False, "550 rejected", 0.2, None, None, permanent=True)
         r.record_ack("hoken", "cli", T0)  # the v2 table
-        assert r.verify() == 10
+        assert r.verify() == 11
     with Register(path) as r:  # reopening does not migrate twice
-        assert r.verify() == 10 and r.outbox_summary()["permanent"] == 1
+        assert r.verify() == 11 and r.outbox_summary()["permanent"] == 1
 
 
 def test_a_register_from_a_newer_release_is_refused(tmp_path):
@@ -118,9 +118,9 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 6
+        assert r.schema_version() == SCHEMA_VERSION == 7
         assert V3_INDEXES <= index_names(path)
-        assert r.verify() == 37  # the release's 33 records + the migrations (v3, v4, media, words)
+        assert r.verify() == 38  # the release's 33 records + 5 migrations (v3 ... deliveries)
         assert [s.id for s in r.sessions()] == ["S0", "S1", "S2", "S9"]
         assert r.current_session().id == "S9" and r.session("S1").permit.id == 1
         day9 = T0 + timedelta(days=9, minutes=30)
@@ -143,11 +143,11 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
         (due,) = r.claim_due_alerts(T0 + timedelta(days=3), 5)
         assert due.session_id == "S2"
         r.record_attempt(due.id, True, None, 0.3, None, T0 + timedelta(days=3))
-        assert r.verify() == 39
+        assert r.verify() == 40
     with Register(path) as r:  # migrated once only
-        assert r.verify() == 39 and r.schema_version() == SCHEMA_VERSION
+        assert r.verify() == 40 and r.schema_version() == SCHEMA_VERSION
     with Register.open_readonly(path) as ro:
-        assert ro.verify() == 39
+        assert ro.verify() == 40
 
 
 def test_the_v4_migration_takes_the_old_releases_last_heartbeat_as_a_clean_stop(tmp_path):

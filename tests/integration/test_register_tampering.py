@@ -176,8 +176,19 @@ def test_an_alert_parked_in_9999_is_released_and_sent(base: Path, tmp_path: Path
     shutil.copytree(base, tmp_path / "state")
     store = tmp_path / "state" / "register.db"
     TAMPERINGS_BY_NAME["claim an alert until 9999"].apply(store)
-    _, r = start_daemon_on(tmp_path)
-    assert "[monitor] parked" in [title for title, _, _ in r.mailbox.mails]
+    r = rig(tmp_path, clock=ManualClock(LATER))
+    r.links.present["eth0"] = r.links.observation("eth0", True)
+
+    async def scenario():
+        async with Running(r):
+            # Sent in its turn: critical alerts first, one a second (the outbox's pace).
+            await until(
+                lambda: "[monitor] parked" in [title for title, _, _ in r.mailbox.mails],
+                10,
+                "the parked alert is sent",
+            )
+
+    run(scenario())
     parked = [row for row in outbox(store) if row.title == "[monitor] parked"]
     assert parked[0].delivered_at is not None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -74,20 +75,31 @@ socket = "{tmp}/run/control.sock"
 
 
 class ManualClock:
-    """The daemon's wall clock, moved by the test; monotonic time is real."""
+    """The daemon's wall clock, moved by the test. ``advance`` is time passing: the
+    monotonic clock (real time plus every advance) moves with it; ``jump`` sets the
+    wall clock alone, as someone setting the clock would (a ``clock`` jump)."""
 
     def __init__(self, now: datetime = START):
         self.at = now
+        self.advanced = 0.0  # seconds added to the real monotonic clock
 
     def now(self) -> datetime:
         return self.at
 
+    def monotonic(self) -> float:
+        return time.monotonic() + self.advanced
+
     def advance(self, by: timedelta) -> datetime:
+        self.at += by
+        self.advanced += by.total_seconds()
+        return self.at
+
+    def jump(self, by: timedelta) -> datetime:
         self.at += by
         return self.at
 
     def clock(self) -> Clock:
-        return Clock(now=self.now)
+        return Clock(now=self.now, monotonic=self.monotonic)
 
 
 class WatcherFailed(MonitorError):
@@ -232,7 +244,13 @@ class Mailbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def deliver(
-        self, title: str, body: str, *, severity: str = "warning", skip: Iterable[int] = ()
+        self,
+        title: str,
+        body: str,
+        *,
+        severity: str = "warning",
+        skip: Iterable[int] = (),
+        receipt: Any = None,
     ) -> list[Delivery]:
         with self.lock:
             self.mails.append((title, body, str(severity)))

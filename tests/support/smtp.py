@@ -6,10 +6,13 @@ on the same port so a test can play "mail server down, then back".
         smtp.wait_for(1, timeout=5)      # block until n messages arrived
         smtp.messages[0].message         # email.message.EmailMessage (policy.default)
         smtp.stop(); smtp.start()        # down / up again, same port
+        SmtpServer(hold="quit")          # hold the client after it sent (or at "data":
+                                         # before accepting); smtp.held / smtp.release
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -47,11 +50,29 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def _held(self, where: str) -> bool:
+        """Hold the client here until ``release`` while ``hold == where``; return True
+        when the held message is to be refused (``refuse_held``)."""
+        srv = self._server
+        if srv.hold != where:
+            return False
+        srv.held.set()
+        while not srv.release.is_set():
+            await asyncio.sleep(0.01)
+        return srv.refuse_held
+
+    async def handle_QUIT(self, server, session, envelope):
+        await self._held("quit")
+        return "221 Bye"
+
     async def handle_DATA(self, server, session, envelope):
+        if await self._held("data"):
+            return "451 4.3.0 try again later"
         raw = envelope.original_content or envelope.content
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-        self._server._add(Received(raw, msg, envelope.mail_from, tuple(envelope.rcpt_tos),
-                                   time.monotonic()))
+        self._server._add(
+            Received(raw, msg, envelope.mail_from, tuple(envelope.rcpt_tos), time.monotonic())
+        )
         return "250 Message accepted for delivery"
 
 
@@ -61,9 +82,18 @@ class SmtpServer:
     sender = "link-monitor@example.jp"
     recipient = "kenko@example.jp"
 
-    def __init__(self, port: int | None = None, *, reject_rcpt: str | None = None):
+    def __init__(
+        self, port: int | None = None, *, reject_rcpt: str | None = None, hold: str | None = None
+    ):
         self.port = port or free_port()
         self.reject_rcpt = reject_rcpt  # e.g. "550 5.1.1 no such user"
+        # "data": hold the client before its message is accepted; "quit": after (the
+        # client waits for the answer to QUIT). ``held`` is set when a client is held;
+        # ``release`` lets it go (refused with 451 when ``refuse_held``, at "data").
+        self.hold = hold
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.refuse_held = False
         self.messages: list[Received] = []
         self._cond = threading.Condition()
         self._controller = None
@@ -94,8 +124,9 @@ class SmtpServer:
         """Return the messages once at least ``n`` arrived; fail the test after ``timeout``."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.messages) >= n, timeout=timeout):
-                raise AssertionError(f"{len(self.messages)} of {n} message(s) arrived "
-                                     f"within {timeout}s")
+                raise AssertionError(
+                    f"{len(self.messages)} of {n} message(s) arrived within {timeout}s"
+                )
             return list(self.messages)
 
     def __enter__(self) -> Self:

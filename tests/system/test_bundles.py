@@ -10,8 +10,6 @@ import sys
 import tarfile
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "packaging" / "build_bundle.py"
 HEAVY = ("pydantic", "pydantic_core", "apprise", "holidays", "pyroute2", "psutil")
@@ -96,11 +94,6 @@ def test_a_compiled_package_without_a_wheel_for_the_target_stops_the_build_by_na
     assert "psutil" in done.stderr and "not pure Python" in done.stderr
 
 
-@pytest.mark.xfail(
-    reason="`link-monitor box` still imports monitor.config (pydantic): "
-    "passes once the box reads box.toml without pydantic (issue 11/12)",
-    strict=False,
-)
 def test_the_box_bundle_installs_offline_without_the_heavy_libraries_and_runs(tmp_path):
     python = f"{sys.version_info[0]}.{sys.version_info[1]}"
     archive = build(
@@ -135,3 +128,21 @@ def test_the_box_bundle_installs_offline_without_the_heavy_libraries_and_runs(tm
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    # The box's own config reading works without the daemon's libraries (none installed).
+    box_toml = tmp_path / "box.toml"
+    box_toml.write_text((bundle / "config" / "link-monitor.toml").read_text())
+    done = subprocess.run(
+        [
+            str(tmp_path / "venv" / "bin" / "python"),
+            "-c",
+            (
+                "import sys; from monitor.box.settings import load_box_settings; "
+                f"s, _ = load_box_settings({str(box_toml)!r}); print(s.led, s.kind)"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["17", "auto"]

@@ -24,6 +24,7 @@ from monitor.domain.enums import (
     Verdict,
 )
 from monitor.domain.events import (
+    Acknowledged,
     LinkChanged,
     PatternChanged,
     Restored,
@@ -469,11 +470,57 @@ def test_acknowledge_silences_the_buzzer_and_a_new_alarm_sounds_again():
     assert [a.kind for a in d.alerts] == [CLINIC, RESOLVED, CLINIC]
 
 
-def test_acknowledge_without_an_alarm_does_nothing():
+def test_acknowledge_without_a_connection_does_nothing():
     d = Driver(make_config())
-    d.up("eth0", jst("2026-06-08 10:00:00"))
     assert d.ack(jst("2026-06-08 10:01:00")).effects == ()
-    assert d.state.silenced is False
+    assert d.state.silenced is False and d.state.acked is False
+
+
+def _patterns(step) -> list[tuple[Pattern, bool]]:
+    return [(e.pattern, e.silenced) for e in step.effects if isinstance(e, PatternChanged)]
+
+
+@pytest.mark.parametrize("source", ["cli", "box button", "gpio button"])
+def test_an_ack_inside_settle_keeps_the_buzzer_silent_for_the_clinic_hours_alarm(source):
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-07 18:00:00"))  # clinic hours: the lamp clicks, the alarm
+    step = d.feed(Acknowledged(by="", source=source), jst("2026-06-07 18:00:01"))  # in settle
+    assert _patterns(step) == [(Pattern.ALARM, True)]
+    [buzzer] = [e for e in step.effects if isinstance(e, Transition)]
+    assert (buzzer.entity, buzzer.old, buzzer.new) == ("buzzer", "sounding", "silenced")
+    assert source in buzzer.reason
+    before = len(d.log)
+    d.feed(Tick(), jst("2026-06-07 18:00:05"))  # settled: the clinic-hours alert
+    assert [a.kind for a in d.alerts] == [CLINIC]
+    later = [p for r in d.log[before:] for p in _patterns(r.step)]
+    assert later == []  # no (ALARM, False): the buzzer stays silent
+    assert d.state.silenced is True
+    # Recorded once: a second press in the same session is no new acknowledgement.
+    assert d.feed(Acknowledged(by="", source=source), jst("2026-06-07 18:00:06")).effects == ()
+
+
+def test_an_ack_while_online_holds_for_the_clinic_hours_alarm_that_begins_later():
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-07 16:50:00"))  # Sunday, off-hours: a warning, no alarm
+    step = d.ack(jst("2026-06-07 16:51:00"))
+    [buzzer] = [e for e in step.effects if isinstance(e, Transition)]
+    assert (buzzer.old, buzzer.new) == (None, "silenced")
+    before = len(d.log)
+    d.feed(Tick(), jst("2026-06-07 17:00:30"))  # clinic hours begin in the session
+    later = [p for r in d.log[before:] for p in _patterns(r.step)]
+    assert later == [(Pattern.ALARM, True)]  # the alarm, silent from the start
+    assert CLINIC in [a.kind for a in d.alerts]
+
+
+def test_a_new_session_after_an_ack_sounds_again():
+    d = Driver(make_config())
+    d.up("eth0", jst("2026-06-07 18:00:00"))
+    d.ack(jst("2026-06-07 18:00:01"))
+    d.down("eth0", jst("2026-06-07 18:00:10"))
+    d.advance(jst("2026-06-07 18:00:20"))  # closed
+    step = d.up("eth0", jst("2026-06-07 18:05:00"))
+    assert _patterns(step) == [(Pattern.ALARM, False)]
+    assert d.state.acked is False
 
 
 def test_silence_holds_while_the_same_session_flaps():
