@@ -29,9 +29,9 @@ class Alerting:
         self._faults = faults
         self._tasks = tasks
         self._task: asyncio.Task[Any] | None = None
-        self._monitor_at: set[datetime] = set()
         self._warming = False
         self._cool_handle: asyncio.TimerHandle | None = None
+        self._monitor_at: set[datetime] = set()
 
     def start_worker(self) -> None:
         """Build the sender and worker of the config in force and run it; a worker

@@ -109,8 +109,8 @@ class Continuity:
             )
             stopped_at = rt.register.stopped_at()
             traffic = rt.register.traffic()
-            acked = checked.session is not None and rt.register.session_acked(checked.session.id)
             marked = rt.register.alive_mark()
+            acked = checked.session is not None and rt.register.session_acked(checked.session.id)
         except Exception as exc:
             log.exception("cannot read the open session from the register")
             self._faults.failed("register", exc, str(exc))

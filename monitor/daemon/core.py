@@ -37,7 +37,7 @@ from monitor.daemon.sight import Sight
 from monitor.daemon.status import StatusView
 from monitor.daemon.stream import StatusStream
 from monitor.daemon.tasks import Tasks, cancel
-from monitor.daemon.timers import Timers, freeze_startup
+from monitor.daemon.timers import Timers
 from monitor.daemon.traffic import TrafficMeter
 from monitor.daemon.watching import Watching
 from monitor.daemon.writes import WriteQueue
@@ -342,7 +342,6 @@ class Daemon:
     def _send_ready(self) -> None:
         if not self._ready_sent:
             self._ready_sent = True
-            freeze_startup()
             self.rt.parts.notifier.ready(self.view.line(self.rt.now()))
             log.info("ready")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from monitor.daemon.faults import Faults
 from monitor.daemon.ports import WatcherPort
 from monitor.daemon.runtime import Runtime
+from monitor.daemon.timers import freeze_startup
 from monitor.domain.events import Input, Synced
 from monitor.domain.model import LinkObserved
 from monitor.errors import MonitorError
@@ -82,6 +83,7 @@ class Watching:
         self._sighted()
         if self._faults["watcher"].ok():
             log.info("watcher recovered")
+        freeze_startup()  # start-up is over: out of the collector's sight, before READY
         self._ready()
         async for obs in watcher.changes():
             self.observe(obs)
