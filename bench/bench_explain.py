@@ -40,8 +40,12 @@ def instants() -> list[datetime]:
 def run_cli(args: list[str]) -> float:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "monitor", "explain", "--config", str(SAMPLE),
-                    "--json", *args], check=True, capture_output=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "monitor", "explain", "--config", str(SAMPLE), "--json", *args],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     return time.perf_counter() - t0
 
 
@@ -49,11 +53,17 @@ def main() -> None:
     ats = [t.isoformat() for t in instants()]
     one = [run_cli(ats[:1]) for _ in range(RUNS)]
     many = [run_cli(ats) for _ in range(RUNS)]
-    print(f"explain CLI, 1 instant (reference): median {statistics.median(one) * 1000:.0f} ms "
-          f"over {RUNS} runs")
-    print(f"explain CLI, {N} instants:          median {statistics.median(many) * 1000:.0f} ms "
-          f"over {RUNS} runs")
-    print(f"  difference (schedule + output):   {(statistics.median(many) - statistics.median(one)) * 1000:.0f} ms")
+    print(
+        f"explain CLI, 1 instant (reference): median {statistics.median(one) * 1000:.0f} ms "
+        f"over {RUNS} runs"
+    )
+    print(
+        f"explain CLI, {N} instants:          median {statistics.median(many) * 1000:.0f} ms "
+        f"over {RUNS} runs"
+    )
+    print(
+        f"  difference (schedule + output):   {(statistics.median(many) - statistics.median(one)) * 1000:.0f} ms"
+    )
 
     config = load_config(SAMPLE)
     ts = instants()
@@ -66,8 +76,10 @@ def main() -> None:
     for t in ts:
         s.at(t)
     warm = time.perf_counter() - t0
-    print(f"Schedule.at in-process, {N} instants: cold {cold * 1000:.1f} ms, "
-          f"warm {warm * 1000:.1f} ms ({warm / N * 1e6:.0f} µs each)")
+    print(
+        f"Schedule.at in-process, {N} instants: cold {cold * 1000:.1f} ms, "
+        f"warm {warm * 1000:.1f} ms ({warm / N * 1e6:.0f} µs each)"
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,9 @@ class Observer:
 
     def __init__(self, argv: list[str]):
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1, env=env)
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, env=env
+        )
         self.output = Lines(self.proc.stdout, clock=time.perf_counter_ns)
 
     def stop(self) -> None:
@@ -61,6 +62,7 @@ def watcher_says(online: bool):
         except ValueError:
             return False
         return obj.get("interface") == "eth0" and obj.get("online") is online
+
     return match
 
 
@@ -72,11 +74,25 @@ def run(toggles: int, idle_seconds: float, gap: float) -> None:
     observers: list[Observer] = []
     try:
         ip = ["ip", "-n", ns]
-        subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"],
-                       check=True)
+        subprocess.run(
+            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
+        )
         subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
-        watcher = Observer(["ip", "netns", "exec", ns, sys.executable, "-m", "monitor",
-                            "watch", "--json", "-i", "eth0"])
+        watcher = Observer(
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                sys.executable,
+                "-m",
+                "monitor",
+                "watch",
+                "--json",
+                "-i",
+                "eth0",
+            ]
+        )
         reference = Observer([*ip, "monitor", "link"])
         observers += [watcher, reference]
         if watcher.output.first(0, watcher_says(False), timeout=20) is None:
@@ -112,26 +128,33 @@ def run(toggles: int, idle_seconds: float, gap: float) -> None:
         time.sleep(idle_seconds)
         after = {o: proc_usage(o.proc.pid) for o in observers}
 
-        print(f"link watcher benchmark: {toggles} toggles of a veth peer in a namespace "
-              f"(kernel {os.uname().release}, {os.cpu_count()} CPU)")
+        print(
+            f"link watcher benchmark: {toggles} toggles of a veth peer in a namespace "
+            f"(kernel {os.uname().release}, {os.cpu_count()} CPU)"
+        )
         print()
         print("latency, toggle -> line   p50 ms   p95 ms   max ms   missed")
         print(f"  link-monitor watch     {latency_summary(lat_w)}   {missed_w}")
         print(f"  ip monitor link        {latency_summary(lat_ip)}   {missed_ip}")
         diffs = sorted(w - r for w, r in zip(lat_w, lat_ip, strict=False))
         if diffs:
-            print(f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "
-                  f"differences)")
+            print(
+                f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "
+                f"differences)"
+            )
         print(f"  watcher change reports: {reports} for {toggles} toggles")
         print()
         minutes = idle_seconds / 60
-        print(f"idle {idle_seconds:g} s                CPU s   vol. switches/min   RSS MiB  "
-              f"threads")
+        print(
+            f"idle {idle_seconds:g} s                CPU s   vol. switches/min   RSS MiB  threads"
+        )
         for name, o in (("link-monitor watch", watcher), ("ip monitor link", reference)):
             cpu = after[o]["cpu"] - before[o]["cpu"]
             sw = (after[o]["switches"] - before[o]["switches"]) / minutes
-            print(f"  {name:<22} {cpu:6.2f}   {sw:17.1f}   {after[o]['rss'] / 1024:7.1f}  "
-                  f"{after[o]['threads']:7d}")
+            print(
+                f"  {name:<22} {cpu:6.2f}   {sw:17.1f}   {after[o]['rss'] / 1024:7.1f}  "
+                f"{after[o]['threads']:7d}"
+            )
     finally:
         for o in observers:
             o.stop()
@@ -142,8 +165,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--toggles", type=int, default=50)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
-    parser.add_argument("--gap", type=float, default=0.05,
-                        help="pause after each toggle, seconds (default 0.05)")
+    parser.add_argument(
+        "--gap", type=float, default=0.05, help="pause after each toggle, seconds (default 0.05)"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench_links.py needs root (it creates a network namespace)")

@@ -44,9 +44,7 @@ def _word(lang: str, key: str, value: object) -> str:
     return t(lang, full) if has(lang, full) else str(value)
 
 
-def _end_text(
-    start: datetime, end: datetime | None, lang: str, by: datetime | None = None
-) -> str:
+def _end_text(start: datetime, end: datetime | None, lang: str, by: datetime | None = None) -> str:
     if end is None:
         return t(lang, "reports.log.open")
     if by is not None:  # ended while the monitor was down: the exact time is unknown

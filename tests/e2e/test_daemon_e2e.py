@@ -28,12 +28,15 @@ from tests.support.smtp_sink import SmtpSink
 pytestmark = [require_root, pytest.mark.netns]
 
 
-
-
-
-
-def config_text(tmp: Path, smtp_url: str, *, clinic=NOW, maintenance=LATER,
-                max_session: str = "2h", remind_every: str = "30m") -> str:
+def config_text(
+    tmp: Path,
+    smtp_url: str,
+    *,
+    clinic=NOW,
+    maintenance=LATER,
+    max_session: str = "2h",
+    remind_every: str = "30m",
+) -> str:
     return f"""
 timezone = "Asia/Tokyo"
 
@@ -148,8 +151,9 @@ def test_plugging_in_during_clinic_hours_sounds_the_alarm_and_mails_once(world):
     assert st["online"] is True
     assert st["session"]["interfaces"] == ["eth0"]
     assert st["indicator"]["pattern"] == "alarm"  # the indicator's own, real state
-    mails = world.smtp.wait_for(lambda ms: world.mails("clinic-hours"), 5,
-                                "a [clinic-hours] mail within 5 s")
+    mails = world.smtp.wait_for(
+        lambda ms: world.mails("clinic-hours"), 5, "a [clinic-hours] mail within 5 s"
+    )
     assert len(world.mails("clinic-hours")) == 1
     body = next(x for x in mails if str(x["subject"]).startswith("[clinic-hours]"))
     assert "eth0" in body.get_content()
@@ -171,8 +175,11 @@ def test_kill_9_and_restart_continues_the_same_session_without_a_second_mail(wor
     # The restarted monitor's own "started" notice proves its outbox runs; a duplicate
     # clinic-hours alert would have been raised right after link.settle (200 ms).
     world.smtp.wait_for(lambda ms: len(world.mails("monitor")) >= 2, 5, "second start notice")
-    until(lambda: m.status()["session"]["duration_s"] > before["duration_s"] + 1.0, 5,
-          "the restored session runs on past settle")
+    until(
+        lambda: m.status()["session"]["duration_s"] > before["duration_s"] + 1.0,
+        5,
+        "the restored session runs on past settle",
+    )
     assert len(world.mails("clinic-hours")) == 1
     [session] = [s for s in world.log_json() if s["id"] == before["id"]]
     assert [a["kind"] for a in session["alerts"]].count("clinic-hours") == 1
@@ -198,13 +205,19 @@ def test_an_alert_waits_in_the_outbox_while_smtp_is_down_and_leaves_when_it_is_b
     world.smtp.wait_for(lambda ms: world.mails("monitor"), 5, "the start notice")
     world.smtp.stop()
     plugged_with_alarm(world)
-    st = until(lambda: (s := m.status())["outbox"]["pending"] >= 1
-               and s["outbox"]["last_error"] and s, 5, "the alert waits with its error")
+    st = until(
+        lambda: (s := m.status())["outbox"]["pending"] >= 1 and s["outbox"]["last_error"] and s,
+        5,
+        "the alert waits with its error",
+    )
     assert st["pattern"] == "alarm"
     assert not world.mails("clinic-hours")
     world.smtp.start()
-    world.smtp.wait_for(lambda ms: world.mails("clinic-hours"), 5,
-                        "the waiting alert leaves once SMTP is back, with no action")
+    world.smtp.wait_for(
+        lambda ms: world.mails("clinic-hours"),
+        5,
+        "the waiting alert leaves once SMTP is back, with no action",
+    )
     until(lambda: m.status()["outbox"]["pending"] == 0, 5, "outbox empty")
     assert len(world.mails("clinic-hours")) == 1
 
@@ -215,8 +228,9 @@ def test_an_overdue_session_in_a_maintenance_window_warns_mails_and_reminds(worl
     until(lambda: m.pattern_is("on"), 1.0, "steady lamp in a maintenance window")
     until(lambda: m.pattern_is("warn"), 5, "slow blink once max_session has passed")
     world.smtp.wait_for(lambda ms: world.mails("overdue"), 5, "an [overdue] mail")
-    world.smtp.wait_for(lambda ms: len(world.mails("overdue")) >= 3, 8,
-                        "two reminders, one every remind_every")
+    world.smtp.wait_for(
+        lambda ms: len(world.mails("overdue")) >= 3, 8, "two reminders, one every remind_every"
+    )
     subjects = [str(x["subject"]) for x in world.mails("overdue")]
     assert "リマインダー 1" in subjects[1] and "リマインダー 2" in subjects[2]
     assert not world.mails("clinic-hours")
@@ -224,8 +238,19 @@ def test_an_overdue_session_in_a_maintenance_window_warns_mails_and_reminds(worl
 
 def test_a_permit_granted_through_the_cli_is_recorded_with_the_granting_user(world):
     m = world.start(clinic=LATER, maintenance=NOW)
-    out = m.cli("permit", "--purpose", "fee-update", "--company", "医療システム株式会社",
-                "--staff", "山田 太郎", "--for", "1h", "--note", "点数表の更新")
+    out = m.cli(
+        "permit",
+        "--purpose",
+        "fee-update",
+        "--company",
+        "医療システム株式会社",
+        "--staff",
+        "山田 太郎",
+        "--for",
+        "1h",
+        "--note",
+        "点数表の更新",
+    )
     assert out.returncode == 0, out.stderr
     assert "医療システム株式会社" in out.stdout
     world.plug()
@@ -262,8 +287,9 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     idle.connect(str(m.socket))
     idle.sendall(b'{"cmd": "sta')
-    bad_permit = m.cli("permit", "--purpose", "other", "--company", "", "--staff", "x",
-                       "--note", "n")
+    bad_permit = m.cli(
+        "permit", "--purpose", "other", "--company", "", "--staff", "x", "--note", "n"
+    )
     assert bad_permit.returncode == 1
     assert "company" in bad_permit.stderr
     assert m.status()["ok"] is True
@@ -279,8 +305,11 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
     with pytest.raises(ControlError, match="limits.max_session"):  # the daemon refuses too
         request(m.socket, {"cmd": "reload"})
     m.proc.send_signal(signal.SIGHUP)  # the same through the signal
-    until(lambda: m.log().count("reload rejected") >= 2, 5,
-          "SIGHUP with a broken config is rejected too")
+    until(
+        lambda: m.log().count("reload rejected") >= 2,
+        5,
+        "SIGHUP with a broken config is rejected too",
+    )
     # An apprise URL is checked by the daemon's child process (monitor.jobs).
     world.config.write_text(good.replace('urls = ["', 'urls = ["nosuchscheme://x", "'))
     with pytest.raises(ControlError, match=r"alerts\.urls.*nosuchscheme"):
@@ -298,25 +327,46 @@ def test_verify_passes_and_bad_requests_or_a_broken_reload_leave_the_daemon_runn
 
 def test_the_client_commands_say_plainly_when_the_daemon_is_not_running(tmp_path):
     cfg = tmp_path / "config.toml"
-    cfg.write_text(f'[control]\nsocket = "{tmp_path}/none.sock"\n'
-                   f'[store]\npath = "{tmp_path}/r.db"\n')
-    for args in (["status"], ["status", "--json"], ["ack"], ["reload"],
-                 ["permit", "--purpose", "other", "--company", "c", "--staff", "s", "--note", "n"]):
-        out = subprocess.run([*command(), *args, "--config", str(cfg)], capture_output=True,
-                             text=True, timeout=30, env=env(), check=False)
+    cfg.write_text(
+        f'[control]\nsocket = "{tmp_path}/none.sock"\n[store]\npath = "{tmp_path}/r.db"\n'
+    )
+    for args in (
+        ["status"],
+        ["status", "--json"],
+        ["ack"],
+        ["reload"],
+        ["permit", "--purpose", "other", "--company", "c", "--staff", "s", "--note", "n"],
+    ):
+        out = subprocess.run(
+            [*command(), *args, "--config", str(cfg)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env(),
+            check=False,
+        )
         assert out.returncode == 1
         assert out.stderr.strip() == (
-            f"link-monitor は動いていません（{tmp_path}/none.sock にソケットがありません）")
+            f"link-monitor は動いていません（{tmp_path}/none.sock にソケットがありません）"
+        )
 
 
 def test_run_refuses_an_invalid_config_with_every_problem(tmp_path):
     # The country and the apprise URL are checked by the start-up child process
     # (monitor.jobs), the rest here: one list either way.
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[limits]\nmax_session = "soon"\n[link]\nsettle = -1\n'
-                   '[calendar]\ncountry = "XX"\n[alerts]\nurls = ["nosuchscheme://x"]\n')
-    out = subprocess.run([*command(), "run", "--config", str(cfg)], capture_output=True,
-                         text=True, timeout=30, env=env(), check=False)
+    cfg.write_text(
+        '[limits]\nmax_session = "soon"\n[link]\nsettle = -1\n'
+        '[calendar]\ncountry = "XX"\n[alerts]\nurls = ["nosuchscheme://x"]\n'
+    )
+    out = subprocess.run(
+        [*command(), "run", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env(),
+        check=False,
+    )
     assert out.returncode == 2
     for path in ("limits.max_session", "link.settle", "calendar.country", "alerts.urls"):
         assert f"  {path}: " in out.stderr
@@ -325,9 +375,14 @@ def test_run_refuses_an_invalid_config_with_every_problem(tmp_path):
 
 def test_a_second_daemon_on_the_same_socket_refuses_to_start(world):
     m = world.start()
-    second = subprocess.run(["ip", "netns", "exec", world.ns.name, *command(), "run",
-                             "--config", str(world.config)], capture_output=True, text=True,
-                            timeout=30, env=m.env, check=False)
+    second = subprocess.run(
+        ["ip", "netns", "exec", world.ns.name, *command(), "run", "--config", str(world.config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=m.env,
+        check=False,
+    )
     assert second.returncode == 1
     assert "another link-monitor is running" in second.stderr
     assert m.status()["ok"] is True
@@ -427,8 +482,9 @@ def test_the_indicator_box_button_silences_the_alarm_and_is_recorded(world):
     port = os.ttyname(slave)
     try:
         world.configure()
-        world.config.write_text(world.config.read_text().replace(
-            'kind = "auto"', f'kind = "box"\nport = "{port}"'))
+        world.config.write_text(
+            world.config.read_text().replace('kind = "auto"', f'kind = "box"\nport = "{port}"')
+        )
         m = world.start()
         received = bytearray()
 
@@ -446,8 +502,11 @@ def test_the_indicator_box_button_silences_the_alarm_and_is_recorded(world):
         until(lambda: box_shows("alarm", False), 5, "the box is told `alarm`")
 
         os.write(master, encode(Ack(seq=1)))  # the box's button
-        until(lambda: m.status()["indicator"].get("silenced") is True, 5,
-              "the daemon silenced the alarm after the box's ack")
+        until(
+            lambda: m.status()["indicator"].get("silenced") is True,
+            5,
+            "the daemon silenced the alarm after the box's ack",
+        )
         assert m.status()["pattern"] == "alarm"  # the lamp keeps blinking
         until(lambda: box_shows("alarm", True), 5, "the box is told the alarm is silenced")
 

@@ -21,7 +21,11 @@ JSON_KEYS = ["at", "period", "holiday", "rule", "next_change", "next_period"]
 def explain(*args: str, config: Path = SAMPLE) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "monitor", "explain", "--config", str(config), *args],
-        capture_output=True, text=True, timeout=60, env=cli.env(), check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli.env(),
+        check=False,
     )
 
 
@@ -31,8 +35,15 @@ def lines_of(result: subprocess.CompletedProcess) -> list[dict]:
 
 
 def test_naive_instant_is_read_in_the_configured_zone_like_its_offset_forms():
-    objs = lines_of(explain("--json", "2026-05-06T17:00", "2026-05-06T17:00+09:00",
-                            "2026-05-06T08:00Z", "2026-05-06T08:00:00+00:00"))
+    objs = lines_of(
+        explain(
+            "--json",
+            "2026-05-06T17:00",
+            "2026-05-06T17:00+09:00",
+            "2026-05-06T08:00Z",
+            "2026-05-06T08:00:00+00:00",
+        )
+    )
     assert len(objs) == 4
     assert all(o == objs[0] for o in objs)
     assert objs[0]["at"] == "2026-05-06T17:00:00+09:00"
@@ -45,11 +56,16 @@ def test_json_gives_one_object_per_line_with_the_documented_keys_in_input_order(
     assert [list(o) for o in objs] == [JSON_KEYS] * 4
     assert [o["at"] for o in objs] == [f"{a}:00+09:00" for a in ats]
     assert objs[0] == {
-        "at": "2026-05-07T12:00:00+09:00", "period": "maintenance", "holiday": None,
+        "at": "2026-05-07T12:00:00+09:00",
+        "period": "maintenance",
+        "holiday": None,
         "rule": "maintenance[0] weekday 08:30-17:15",
-        "next_change": "2026-05-07T17:15:00+09:00", "next_period": "off-hours",
+        "next_change": "2026-05-07T17:15:00+09:00",
+        "next_period": "off-hours",
     }
-    assert objs[1]["holiday"] == "振替休日" and objs[1]["rule"] == "clinic[0] sun,holiday 17:00-22:00"
+    assert (
+        objs[1]["holiday"] == "振替休日" and objs[1]["rule"] == "clinic[0] sun,holiday 17:00-22:00"
+    )
     assert objs[1]["next_change"] == "2026-05-06T22:00:00+09:00"
     assert objs[2]["holiday"] == "休業日 (closed 12-29..01-03)" and objs[2]["period"] == "off-hours"
     assert objs[2]["rule"] is None and objs[2]["next_change"] == "2027-01-02T17:00:00+09:00"
@@ -60,8 +76,10 @@ def test_human_output_is_one_readable_line_per_instant_in_local_time():
     result = explain("2026-05-06T08:00Z", "2026-05-07T12:00")
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    assert first == ("2026-05-06 17:00 Wed JST  診療時間（日曜・祝日 17:00〜22:00）"
-                     "  休日: 振替休日  2026-05-06 22:00 Wed JST まで、その後 時間外")
+    assert first == (
+        "2026-05-06 17:00 Wed JST  診療時間（日曜・祝日 17:00〜22:00）"
+        "  休日: 振替休日  2026-05-06 22:00 Wed JST まで、その後 時間外"
+    )
     assert second.startswith("2026-05-07 12:00 Thu JST  保守時間（平日 08:30〜17:15）")
     assert second.endswith("2026-05-07 17:15 Thu JST まで、その後 時間外")
 
@@ -89,8 +107,11 @@ def test_local_time_skipped_by_daylight_saving_is_refused_but_its_offset_form_wo
     tmp_path: Path,
 ):
     cfg = tmp_path / "berlin.toml"
-    cfg.write_text('timezone = "Europe/Berlin"\n[calendar]\ncountry = "DE"\nclosed = []\n'
-                   '[alerts]\nlanguage = "en"\n', encoding="utf-8")
+    cfg.write_text(
+        'timezone = "Europe/Berlin"\n[calendar]\ncountry = "DE"\nclosed = []\n'
+        '[alerts]\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
     refused = explain("2026-03-29T02:30", config=cfg)
     assert refused.returncode == 2 and "does not exist in Europe/Berlin" in refused.stderr
     objs = lines_of(explain("--json", "2026-03-29T01:30Z", "2026-10-25T02:30", config=cfg))
@@ -118,6 +139,9 @@ def test_thousand_instants_come_back_in_order_and_agree_with_the_schedule():
         info = schedule.at(t)
         assert datetime.fromisoformat(obj["at"]) == t
         assert (obj["period"], obj["holiday"], obj["rule"]) == (
-            info.period.value, info.holiday, info.rule)
+            info.period.value,
+            info.holiday,
+            info.rule,
+        )
         assert datetime.fromisoformat(obj["next_change"]) == info.next_change
     assert {o["period"] for o in objs} == {"clinic", "maintenance", "off-hours"}

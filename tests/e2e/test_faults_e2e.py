@@ -120,7 +120,8 @@ def register_fault(m: Monitor) -> dict:
 
 
 def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing(
-        tmp_path, ns, smtp, small_disk, monitors):
+    tmp_path, ns, smtp, small_disk, monitors
+):
     store = small_disk.path / "register.db"
     config = tmp_path / "config.toml"
     config.write_text(config_text(tmp_path, store, smtp.url))
@@ -135,8 +136,9 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     full_from = datetime.now(UTC)
     ns.plug("peer0")
     until(lambda: m.pattern_is("alarm"), 1.0, "the lamp follows the cable with the disk full")
-    fault = until(lambda: (f := register_fault(m))["failing"] and f, 5,
-                  "status shows the register fault")
+    fault = until(
+        lambda: (f := register_fault(m))["failing"] and f, 5, "status shows the register fault"
+    )
     assert "disk is full" in fault["last_error"]  # the cause, not a follow-on error
     out = m.cli("status", "--json")  # what the administrator sees
     assert out.returncode == 0, out.stderr
@@ -145,8 +147,11 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     assert st["monitor"]["unsaved_writes"] >= 1
     out = m.cli("status")
     assert out.returncode == 0 and "Faults: register" in out.stdout, out.stdout + out.stderr
-    until(lambda: [a["kind"] for a in m.status()["session"]["alerts"]] == ["clinic-hours"], 3,
-          "the clinic-hours alert is raised after settle, the disk still full")
+    until(
+        lambda: [a["kind"] for a in m.status()["session"]["alerts"]] == ["clinic-hours"],
+        3,
+        "the clinic-hours alert is raised after settle, the disk still full",
+    )
     ns.unplug("peer0")
     until(lambda: m.pattern_is("off"), 1.0, "the lamp goes off with the disk full")
     until(lambda: m.status()["session"] is None, 2, "the session closes after settle")
@@ -164,14 +169,18 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
 
     full_until = datetime.now(UTC)
     filler.unlink()
-    until(lambda: m.status()["monitor"]["unsaved_writes"] == 0, 20,
-          "the queued writes are flushed once there is space again (next retry <= 4 s)")
+    until(
+        lambda: m.status()["monitor"]["unsaved_writes"] == 0,
+        20,
+        "the queued writes are flushed once there is space again (next retry <= 4 s)",
+    )
     assert not register_fault(m)["failing"]
     assert "register works again" in m.log()
     assert m.pattern_is("off")
 
-    smtp.wait_for(lambda ms: mails(smtp, "resolved"), 10,
-                  "the alerts raised while the disk was full leave")
+    smtp.wait_for(
+        lambda ms: mails(smtp, "resolved"), 10, "the alerts raised while the disk was full leave"
+    )
     [notice] = [x for x in mails(smtp, "monitor") if "register" in x.get_content()]
     assert "disk is full" in notice.get_content()
     assert len(mails(smtp, "clinic-hours")) == 1
@@ -205,6 +214,7 @@ def is_pattern(pattern: str):
     def match(line: bytes) -> bool:
         msg = json.loads(line)
         return msg.get("t") == "pattern" and msg["pattern"] == pattern
+
     return match
 
 
@@ -215,16 +225,21 @@ def indicator_fault(m: Monitor) -> dict:
 def indicator_fault_alerts(store: Path) -> list:
     """Return the outbox rows (sent or not) of ``monitor`` alerts about the box."""
     with contextlib.closing(Register.open_readonly(store)) as reg:
-        return [r for r in reg.outbox(include_delivered=True)
-                if str(r.kind) == "monitor" and "indicator box disconnected" in r.body]
+        return [
+            r
+            for r in reg.outbox(include_delivered=True)
+            if str(r.kind) == "monitor" and "indicator box disconnected" in r.body
+        ]
 
 
 def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
-        tmp_path, ns, smtp, box_port, monitors):
+    tmp_path, ns, smtp, box_port, monitors
+):
     store = tmp_path / "state" / "register.db"
     config = tmp_path / "config.toml"
-    config.write_text(config_text(tmp_path, store, smtp.url,
-                                  indicator=f'kind = "box"\nport = "{box_port.path}"'))
+    config.write_text(
+        config_text(tmp_path, store, smtp.url, indicator=f'kind = "box"\nport = "{box_port.path}"')
+    )
     m = Monitor(ns, config, tmp_path)
     monitors.append(m)
     m.start()
@@ -233,8 +248,9 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     assert not indicator_fault(m)["failing"]
 
     box_port.unplug()  # the USB cable of the box is pulled: the device vanishes
-    fault = until(lambda: (f := indicator_fault(m))["failing"] and f, 5,
-                  "status shows the indicator fault")
+    fault = until(
+        lambda: (f := indicator_fault(m))["failing"] and f, 5, "status shows the indicator fault"
+    )
     assert "indicator box disconnected" in fault["last_error"]
     assert m.status()["indicator"]["connected"] is False
     until(lambda: indicator_fault_alerts(store), 2, "an indicator-fault alert in the outbox")
@@ -243,6 +259,7 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     until(lambda: m.pattern_is("alarm"), 1.0, "status follows the cable without the box")
     # Handing the new pattern to the (unreachable) box does not end the fault.
     assert indicator_fault(m)["failing"], m.log()
+
     def fault_notices(_msgs) -> list:
         return [x for x in mails(smtp, "monitor") if "lamp / buzzer" in x.get_content()]
 
@@ -250,8 +267,11 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     [notice] = fault_notices(None)
     assert "indicator box disconnected" in notice.get_content()
     smtp.wait_for(lambda ms: mails(smtp, "clinic-hours"), 5, "the clinic-hours mail")
-    until(lambda: str(m.status()["indicator"]["last_error"]).startswith("cannot open"), 5,
-          "the daemon has tried to reopen the port, in vain")
+    until(
+        lambda: str(m.status()["indicator"]["last_error"]).startswith("cannot open"),
+        5,
+        "the daemon has tried to reopen the port, in vain",
+    )
     out = m.cli("status")
     assert out.returncode == 0 and "Faults: indicator" in out.stdout, out.stdout + out.stderr
 

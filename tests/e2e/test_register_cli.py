@@ -33,41 +33,93 @@ def populate(path: Path) -> None:
     clinic-hours connection still open, and sessions just outside the month."""
     with Register(path) as r:
         before = datetime(2026, 3, 31, 14, 0, tzinfo=UTC)  # 23:00 on 03-31 in Tokyo
-        r.open_session(Session(sid(before), before, frozenset({"eth0"}),
-                               ended_at=before + timedelta(minutes=5),
-                               end_reason=EndReason.UNPLUGGED))
+        r.open_session(
+            Session(
+                sid(before),
+                before,
+                frozenset({"eth0"}),
+                ended_at=before + timedelta(minutes=5),
+                end_reason=EndReason.UNPLUGGED,
+            )
+        )
         t = APRIL_1ST
-        permit = r.add_permit(Permit(Purpose.FEE_UPDATE, "日医システム", "山田 太郎",
-                                     timedelta(hours=1), "hoken", t - timedelta(minutes=3),
-                                     note="4月改定"))
-        s = Session(sid(t), t, frozenset({"eth0"}), frozenset({Period.MAINTENANCE}),
-                    (Verdict.PERMITTED, Verdict.OVERDUE),
-                    (AlertRecord(AlertKind.OVERDUE, 0, t + timedelta(hours=2)),),
-                    permit=permit)
+        permit = r.add_permit(
+            Permit(
+                Purpose.FEE_UPDATE,
+                "日医システム",
+                "山田 太郎",
+                timedelta(hours=1),
+                "hoken",
+                t - timedelta(minutes=3),
+                note="4月改定",
+            )
+        )
+        s = Session(
+            sid(t),
+            t,
+            frozenset({"eth0"}),
+            frozenset({Period.MAINTENANCE}),
+            (Verdict.PERMITTED, Verdict.OVERDUE),
+            (AlertRecord(AlertKind.OVERDUE, 0, t + timedelta(hours=2)),),
+            permit=permit,
+        )
         r.open_session(s)
-        aid = r.enqueue_alert(Alert(AlertKind.OVERDUE, Severity.WARNING, t + timedelta(hours=2),
-                                    s), "[overdue] 接続時間超過", "本文")
-        r.record_attempt(aid, False, "SMTP 421 try again later", 5.0,
-                         t + timedelta(hours=2, minutes=1), None, at=t + timedelta(hours=2))
-        r.close_session(Session(**{**s.__dict__, "ended_at": t + timedelta(hours=1, minutes=5),
-                                   "end_reason": EndReason.UNPLUGGED, "bytes_sent": 1234,
-                                   "bytes_received": 56789}))
+        aid = r.enqueue_alert(
+            Alert(AlertKind.OVERDUE, Severity.WARNING, t + timedelta(hours=2), s),
+            "[overdue] 接続時間超過",
+            "本文",
+        )
+        r.record_attempt(
+            aid,
+            False,
+            "SMTP 421 try again later",
+            5.0,
+            t + timedelta(hours=2, minutes=1),
+            None,
+            at=t + timedelta(hours=2),
+        )
+        r.close_session(
+            Session(
+                **{
+                    **s.__dict__,
+                    "ended_at": t + timedelta(hours=1, minutes=5),
+                    "end_reason": EndReason.UNPLUGGED,
+                    "bytes_sent": 1234,
+                    "bytes_received": 56789,
+                }
+            )
+        )
         t2 = datetime(2026, 4, 5, 9, 0, tzinfo=UTC)  # Sunday 18:00 in Tokyo: clinic hours
-        r.open_session(Session(sid(t2), t2, frozenset({"enp3s0"}), frozenset({Period.CLINIC}),
-                               (Verdict.CLINIC_HOURS,),
-                               (AlertRecord(AlertKind.CLINIC_HOURS, 0, t2 + timedelta(seconds=2)),)))
+        r.open_session(
+            Session(
+                sid(t2),
+                t2,
+                frozenset({"enp3s0"}),
+                frozenset({Period.CLINIC}),
+                (Verdict.CLINIC_HOURS,),
+                (AlertRecord(AlertKind.CLINIC_HOURS, 0, t2 + timedelta(seconds=2)),),
+            )
+        )
         after = datetime(2026, 4, 30, 15, 30, tzinfo=UTC)  # 05-01 00:30 in Tokyo
-        r.open_session(Session(sid(after), after, frozenset({"eth0"}),
-                               ended_at=after + timedelta(minutes=1),
-                               end_reason=EndReason.UNPLUGGED))
+        r.open_session(
+            Session(
+                sid(after),
+                after,
+                frozenset({"eth0"}),
+                ended_at=after + timedelta(minutes=1),
+                end_reason=EndReason.UNPLUGGED,
+            )
+        )
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     f = tmp_path / "config.toml"
-    f.write_text(f'timezone = "Asia/Tokyo"\n[alerts]\nlanguage = "en"\n'
-                 f'[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
-                 encoding="utf-8")
+    f.write_text(
+        f'timezone = "Asia/Tokyo"\n[alerts]\nlanguage = "en"\n'
+        f'[store]\npath = "{tmp_path / "var" / "register.db"}"\n',
+        encoding="utf-8",
+    )
     return f
 
 
@@ -85,16 +137,35 @@ def test_log_json_lists_sessions_newest_last_with_permit_and_alert_delivery(conf
     assert [s["started_at"] for s in sessions] == sorted(s["started_at"] for s in sessions)
     assert len(sessions) == 4
     s = sessions[1]
-    assert {"id", "started_at", "ended_at", "duration_s", "interfaces", "verdicts", "permit",
-            "alerts"} <= set(s)
+    assert {
+        "id",
+        "started_at",
+        "ended_at",
+        "duration_s",
+        "interfaces",
+        "verdicts",
+        "permit",
+        "alerts",
+    } <= set(s)
     assert s["started_at"] == "2026-04-01T09:30:00+09:00" and s["duration_s"] == 3900.0
     assert s["interfaces"] == ["eth0"] and s["verdicts"] == ["permitted", "overdue"]
-    assert s["permit"] == {"id": 1, "purpose": "fee-update", "company": "日医システム",
-                           "staff": "山田 太郎", "granted_by": "hoken",
-                           "granted_at": "2026-04-01T09:27:00+09:00", "expected_s": 3600.0,
-                           "expected": "1h", "valid_until": "2026-04-01T10:27:00+09:00",
-                           "note": "4月改定", "after_the_fact": False, "attendant": "",
-                           "granted_as": "", "cancelled_at": None, "cancelled_by": ""}
+    assert s["permit"] == {
+        "id": 1,
+        "purpose": "fee-update",
+        "company": "日医システム",
+        "staff": "山田 太郎",
+        "granted_by": "hoken",
+        "granted_at": "2026-04-01T09:27:00+09:00",
+        "expected_s": 3600.0,
+        "expected": "1h",
+        "valid_until": "2026-04-01T10:27:00+09:00",
+        "note": "4月改定",
+        "after_the_fact": False,
+        "attendant": "",
+        "granted_as": "",
+        "cancelled_at": None,
+        "cancelled_by": "",
+    }
     (alert,) = s["alerts"]
     assert alert["kind"] == "overdue" and alert["reminder"] == 0
     assert alert["delivered_at"] is None and alert["attempts"] == 1
@@ -104,8 +175,9 @@ def test_log_json_lists_sessions_newest_last_with_permit_and_alert_delivery(conf
 
 
 def test_log_table_shows_local_times_durations_purpose_and_staff(config, register):
-    result = cli.run("log", "--config", str(config), "--since", "2026-04-01",
-                     "--until", "2026-04-05")
+    result = cli.run(
+        "log", "--config", str(config), "--since", "2026-04-01", "--until", "2026-04-05"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 3  # header + the two April sessions up to the 5th, inclusive
@@ -122,12 +194,15 @@ def test_log_without_a_register_says_so_and_exits_1(config):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("args", "option"), [
-    (["export", "--month", "2026-13"], "--month"),
-    (["export", "--month", "April"], "--month"),
-    (["log", "--since", "yesterday"], "--since"),
-    (["log", "--until", "2026-02-30"], "--until"),
-])
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["export", "--month", "2026-13"], "--month"),
+        (["export", "--month", "April"], "--month"),
+        (["log", "--since", "yesterday"], "--since"),
+        (["log", "--until", "2026-02-30"], "--until"),
+    ],
+)
 def test_bad_date_options_exit_2_naming_the_option(config, args, option):
     result = cli.run(*args, "--config", str(config))
     assert result.returncode == 2
@@ -135,18 +210,43 @@ def test_bad_date_options_exit_2_naming_the_option(config, args, option):
 
 
 def test_export_is_a_utf8_bom_csv_of_the_month_in_local_time_with_japanese_headers(
-        config, register, tmp_path):
+    config, register, tmp_path
+):
     out = tmp_path / "2026-04.csv"
-    result = cli.run("export", "--config", str(config), "--month", "2026-04", "--format", "csv",
-                     "--lang", "ja", "--output", str(out))
+    result = cli.run(
+        "export",
+        "--config",
+        str(config),
+        "--month",
+        "2026-04",
+        "--format",
+        "csv",
+        "--lang",
+        "ja",
+        "--output",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     rows = rows[6:]  # after the title lines (machine, month, head, verify; see test_printout_csv)
-    assert rows[0][:14] == ["番号", "開始日時", "終了日時", "接続時間", "インターフェース", "判定",
-                            "目的", "業者名", "担当者", "許可者", "事後届出", "備考", "警報",
-                            "送信バイト"]
+    assert rows[0][:14] == [
+        "番号",
+        "開始日時",
+        "終了日時",
+        "接続時間",
+        "インターフェース",
+        "判定",
+        "目的",
+        "業者名",
+        "担当者",
+        "許可者",
+        "事後届出",
+        "備考",
+        "警報",
+        "送信バイト",
+    ]
     header, first, second = rows[0], dict(zip(rows[0], rows[1])), dict(zip(rows[0], rows[2]))
     assert len(rows) == 3  # 03-31 23:00 and 05-01 00:30 (Tokyo) are other months
     assert first["開始日時"] == "2026/04/01 09:30:00" and first["接続時間"] == "1:05:00"

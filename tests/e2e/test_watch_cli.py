@@ -19,20 +19,28 @@ from tests.support.netns import Netns, require_root
 ROOT = Path(__file__).parents[2]
 # The built-in default config (no $LINK_MONITOR_CONFIG) unless a test passes --config.
 ENV = {k: v for k, v in os.environ.items() if k != "LINK_MONITOR_CONFIG"} | {
-    "PYTHONPATH": str(ROOT)}
+    "PYTHONPATH": str(ROOT)
+}
 
 
 def watch(*args: str, netns: str | None = None, prefix: list[str] = ()) -> subprocess.Popen:
     argv = [*prefix, sys.executable, "-m", "monitor", "watch", *args]
     if netns is not None:
         argv = ["ip", "netns", "exec", netns, *argv]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV)
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+    )
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", "watch", *args], check=False,
-                          capture_output=True, text=True, env=ENV, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "watch", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=30,
+    )
 
 
 def readline(proc: subprocess.Popen, timeout: float = 10.0) -> str:
@@ -69,11 +77,26 @@ def test_watch_json_reports_state_then_each_plug_and_unplug_and_exits_0_on_sigte
         proc = watch("--json", "--interface", "eth*", netns=ns.name)
         try:
             state = read_json(proc)
-            assert {k: state[k] for k in ("interface", "online", "carrier", "operstate",
-                                          "admin_up", "present", "event")} == {
-                "interface": "eth0", "online": False, "carrier": False,
-                "operstate": "lowerlayerdown", "admin_up": True, "present": True,
-                "event": "state"}
+            assert {
+                k: state[k]
+                for k in (
+                    "interface",
+                    "online",
+                    "carrier",
+                    "operstate",
+                    "admin_up",
+                    "present",
+                    "event",
+                )
+            } == {
+                "interface": "eth0",
+                "online": False,
+                "carrier": False,
+                "operstate": "lowerlayerdown",
+                "admin_up": True,
+                "present": True,
+                "event": "state",
+            }
             assert datetime.fromisoformat(state["at"]).utcoffset() is not None
             ns.plug("peer0")
             up = read_json(proc)
@@ -82,10 +105,13 @@ def test_watch_json_reports_state_then_each_plug_and_unplug_and_exits_0_on_sigte
             ns.veth("usb0", "phone0")  # hot-plugged tethering interface: not matched
             ns.ip("link", "del", "eth0")
             removed = read_json(proc)
-            assert [(r["interface"], r["online"], r["present"], r["event"])
-                    for r in (up, down, removed)] == [
-                ("eth0", True, True, "change"), ("eth0", False, True, "change"),
-                ("eth0", False, False, "change")]
+            assert [
+                (r["interface"], r["online"], r["present"], r["event"]) for r in (up, down, removed)
+            ] == [
+                ("eth0", True, True, "change"),
+                ("eth0", False, True, "change"),
+                ("eth0", False, False, "change"),
+            ]
             assert up["carrier"] is True and up["operstate"] == "up"
         finally:
             code, rest, err = stop(proc, signal.SIGTERM)
@@ -94,8 +120,13 @@ def test_watch_json_reports_state_then_each_plug_and_unplug_and_exits_0_on_sigte
         assert "Traceback" not in err
 
 
-NO_CAPABILITIES = ["setpriv", "--bounding-set=-all", "--inh-caps=-all",
-                   "--securebits=+noroot,+noroot_locked", "--"]
+NO_CAPABILITIES = [
+    "setpriv",
+    "--bounding-set=-all",
+    "--inh-caps=-all",
+    "--securebits=+noroot,+noroot_locked",
+    "--",
+]
 
 
 @require_root
@@ -103,8 +134,9 @@ NO_CAPABILITIES = ["setpriv", "--bounding-set=-all", "--inh-caps=-all",
 def test_watch_text_follows_a_hot_plugged_interface_without_privileges_and_exits_0_on_ctrl_c():
     with Netns() as ns:
         # inside the namespace, with every capability dropped: as an ordinary user
-        proc = watch("--interface", "usb*", "--interface", "wwan*", netns=ns.name,
-                     prefix=NO_CAPABILITIES)
+        proc = watch(
+            "--interface", "usb*", "--interface", "wwan*", netns=ns.name, prefix=NO_CAPABILITIES
+        )
         try:
             ns.veth("usb0", "phone0")
             first = readline(proc)
@@ -138,7 +170,8 @@ def test_watch_with_an_unknown_namespace_says_so_in_one_line():
     done = run_cli("--netns", "lmt-no-such-ns")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        "link-monitor: network namespace 'lmt-no-such-ns' does not exist")
+        "link-monitor: network namespace 'lmt-no-such-ns' does not exist"
+    )
     assert "Traceback" not in done.stderr
 
 

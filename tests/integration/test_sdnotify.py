@@ -38,8 +38,11 @@ def test_watchdog_status_and_stopping_each_arrive_as_one_datagram(receiver):
     n.status("online 3m, clinic hours: ALARM")
     n.stopping("stopped")
     got = [sock.recv(4096).decode() for _ in range(3)]
-    assert got == ["WATCHDOG=1", "STATUS=online 3m, clinic hours: ALARM",
-                   "STOPPING=1\nSTATUS=stopped"]
+    assert got == [
+        "WATCHDOG=1",
+        "STATUS=online 3m, clinic hours: ALARM",
+        "STOPPING=1\nSTATUS=stopped",
+    ]
     assert n.sent == 3
     n.close()
 
@@ -87,20 +90,42 @@ def test_watchdog_interval_is_half_of_watchdog_usec_for_this_process_only():
 M = timedelta(minutes=1)
 
 
-@pytest.mark.parametrize("online, since, period, pattern, lang, extra, text", [
-    (True, 12 * M, "clinic", "alarm", "ja", {}, "接続中 12分, 診療時間: 警報"),
-    (True, 12 * M, "clinic", "alarm", "en", {}, "online 12m, clinic hours: ALARM"),
-    (False, None, "off-hours", "off", "en", {}, "offline, off-hours: off"),
-    (False, None, "maintenance", "off", "ja", {"pending": 2},
-     "未接続, 保守時間: 消灯, 未送信の通知 2件"),
-    (True, 65 * M, "maintenance", "warn", "en", {}, "online 1h05m, maintenance window: WARN"),
-    (True, timedelta(seconds=40), "clinic", "alarm", "en", {"silenced": True},
-     "online 40s, clinic hours: ALARM (acknowledged)"),
-])
-def test_status_line_reads_naturally_in_both_languages(online, since, period, pattern, lang,
-                                                        extra, text):
-    assert format_status(online=online, since=since, period=period, pattern=pattern,
-                         language=lang, **extra) == text
+@pytest.mark.parametrize(
+    "online, since, period, pattern, lang, extra, text",
+    [
+        (True, 12 * M, "clinic", "alarm", "ja", {}, "接続中 12分, 診療時間: 警報"),
+        (True, 12 * M, "clinic", "alarm", "en", {}, "online 12m, clinic hours: ALARM"),
+        (False, None, "off-hours", "off", "en", {}, "offline, off-hours: off"),
+        (
+            False,
+            None,
+            "maintenance",
+            "off",
+            "ja",
+            {"pending": 2},
+            "未接続, 保守時間: 消灯, 未送信の通知 2件",
+        ),
+        (True, 65 * M, "maintenance", "warn", "en", {}, "online 1h05m, maintenance window: WARN"),
+        (
+            True,
+            timedelta(seconds=40),
+            "clinic",
+            "alarm",
+            "en",
+            {"silenced": True},
+            "online 40s, clinic hours: ALARM (acknowledged)",
+        ),
+    ],
+)
+def test_status_line_reads_naturally_in_both_languages(
+    online, since, period, pattern, lang, extra, text
+):
+    assert (
+        format_status(
+            online=online, since=since, period=period, pattern=pattern, language=lang, **extra
+        )
+        == text
+    )
 
 
 def test_short_durations_in_japanese():

@@ -32,7 +32,9 @@ def _tool(name: str) -> list[str]:
         return [str(here)]
     found = shutil.which(name)
     if found is None:
-        pytest.fail(f"{name} is not installed: it is part of the test extras (pip install -e .[test])")
+        pytest.fail(
+            f"{name} is not installed: it is part of the test extras (pip install -e .[test])"
+        )
     return [found]
 
 
@@ -62,8 +64,17 @@ def test_no_class_is_over_the_line_limit() -> None:
 
 def test_no_function_is_too_complex() -> None:
     result = _run(
-        [*_tool("ruff"), "check", "--select", "C901", "--config",
-         f"lint.mccabe.max-complexity = {MAX_COMPLEXITY}", "--output-format", "concise", *CHECKED]
+        [
+            *_tool("ruff"),
+            "check",
+            "--select",
+            "C901",
+            "--config",
+            f"lint.mccabe.max-complexity = {MAX_COMPLEXITY}",
+            "--output-format",
+            "concise",
+            *CHECKED,
+        ]
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

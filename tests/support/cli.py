@@ -32,5 +32,12 @@ def env(**extra: str) -> dict[str, str]:
 
 def run(*args: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
     """Run ``link-monitor ARGS`` and return the completed process (text output)."""
-    return subprocess.run([*command(), *args], check=False, capture_output=True, text=True, timeout=timeout,
-                          env=kw.pop("env", None) or env(), **kw)
+    return subprocess.run(
+        [*command(), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=kw.pop("env", None) or env(),
+        **kw,
+    )

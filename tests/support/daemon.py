@@ -58,8 +58,11 @@ class Monitor:
     def start(self) -> Monitor:
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns.name, *command(), "run", "--config",
-             str(self.config)], stdout=log, stderr=subprocess.STDOUT, env=self.env)
+            ["ip", "netns", "exec", self.ns.name, *command(), "run", "--config", str(self.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+        )
         log.close()
         until(self._synced, 15, "the daemon answers status after its first link dump")
         return self
@@ -76,9 +79,14 @@ class Monitor:
         return request(self.socket, {"cmd": "status"}, timeout=5)
 
     def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-        return subprocess.run([*command(), *args, "--config", str(self.config)],
-                              capture_output=True, text=True, timeout=timeout, env=self.env,
-                              check=False)
+        return subprocess.run(
+            [*command(), *args, "--config", str(self.config)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            check=False,
+        )
 
     def pattern_is(self, pattern: str) -> bool:
         return self.status()["pattern"] == pattern

@@ -21,7 +21,8 @@ from monitor.compat import Self
 
 require_root_for_mount = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("mount") is None,
-    reason="needs root to mount a small tmpfs (a disk the test can fill up)")
+    reason="needs root to mount a small tmpfs (a disk the test can fill up)",
+)
 
 
 class SmallDisk:
@@ -34,8 +35,18 @@ class SmallDisk:
 
     def __enter__(self) -> Self:
         self.path.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size},mode=0755",
-                        "lm-test-disk", str(self.path)], check=True)
+        subprocess.run(
+            [
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                f"size={self.size},mode=0755",
+                "lm-test-disk",
+                str(self.path),
+            ],
+            check=True,
+        )
         self._mounted = True
         return self
 

@@ -22,8 +22,9 @@ from monitor.compat import Self
 
 NOT_ROOT_REASON = "needs root to create network namespaces (ip netns add); CI runs as root"
 
-require_root = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("ip") is None,
-                                  reason=NOT_ROOT_REASON)
+require_root = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("ip") is None, reason=NOT_ROOT_REASON
+)
 
 
 class Netns:
@@ -52,12 +53,14 @@ class Netns:
         return f"/var/run/netns/{self.name}"
 
     def run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["ip", "netns", "exec", self.name, *argv], check=check,
-                              capture_output=True, text=True)
+        return subprocess.run(
+            ["ip", "netns", "exec", self.name, *argv], check=check, capture_output=True, text=True
+        )
 
     def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["ip", "-n", self.name, *args], check=check,
-                              capture_output=True, text=True)
+        return subprocess.run(
+            ["ip", "-n", self.name, *args], check=check, capture_output=True, text=True
+        )
 
     def veth(self, watched: str, peer: str) -> None:
         """Create a veth pair; bring the watched end admin-up (no carrier until plugged)."""

@@ -75,12 +75,18 @@ class SmtpSink:
 
     @property
     def url(self) -> str:
-        return (f"mailto://127.0.0.1:{self.port}?from=link-monitor@example.jp"
-                f"&to=kenko@example.jp")
+        return f"mailto://127.0.0.1:{self.port}?from=link-monitor@example.jp&to=kenko@example.jp"
 
     def start(self) -> Self:
-        argv = [sys.executable, "-m", "tests.support.smtp_sink", "--port", str(self.port),
-                "--dir", str(self.folder)]
+        argv = [
+            sys.executable,
+            "-m",
+            "tests.support.smtp_sink",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.folder),
+        ]
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns, *argv]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -106,8 +112,10 @@ class SmtpSink:
         """Return every message received so far, oldest first."""
         if not self.folder.exists():
             return []
-        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-                for p in sorted(self.folder.glob("*.eml"))]
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
 
     def subjects(self) -> list[str]:
         return [str(m["subject"]) for m in self.messages()]
