@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.control.errors import BadRequest, DaemonError, DaemonNotRunning, text
+from monitor.control.nesting import too_deep
 from monitor.domain.durations import DurationTooLong, format_duration, parse_duration
 from monitor.domain.enums import Purpose
 
@@ -194,6 +195,8 @@ def _utf8(value: str) -> bool:
 
 def _loads(line: bytes | str) -> Any:
     """Return the JSON value of ``line``; raise ``BadRequest`` naming what is wrong."""
+    if too_deep(line):
+        raise BadRequest("bad.nested")
     try:
         return json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
