@@ -300,7 +300,8 @@ _OPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def _warm(request: dict[str, Any]) -> bytes:
     """Get ready for a send, then wait: import apprise and build the services of
-    ``request["alerts"]`` (so their plugins are loaded), and return the next line of
+    ``request["alerts"]`` (so their plugins are loaded), import the register (the
+    receipt is written with it), and return the next line of
     stdin, the real request (empty: the parent let this child go).
 
     A failure here is not reported: the real request does it all again and answers
@@ -318,6 +319,7 @@ def _warm(request: dict[str, Any]) -> bytes:
                 config=Path(a["config"]) if a["config"] else None,
             )
         )
+        import monitor.register  # noqa: F401 - the receipt is recorded right after the send
     except Exception:  # noqa: BLE001, S110 - see above: the real request reports it
         pass
     return sys.stdin.buffer.readline()

@@ -246,9 +246,16 @@ def build_sender(alerts_config, *, credentials_dir: str | Path | None = None) ->
     (read from ``credentials_dir``, default ``$CREDENTIALS_DIRECTORY``: apprise URLs
     one per line, or an apprise config). A source that yields nothing is recorded
     in ``Sender.problems``; nothing here raises for a bad source. apprise (~20-36 MB
-    with its plugins) is imported only when a source is configured."""
+    with its plugins) is imported only when a source is configured, and only its
+    e-mail plugin when every destination is a mail (``monitor.alerts.plugins``)."""
     services: list = []
     problems: list[tuple[str, str]] = []
+    sources = _config_sources(alerts_config, credentials_dir)  # read before apprise loads
+    texts = [text for _, text, _ in sources if text is not None]
+    if alerts_config.urls or texts:
+        from monitor.alerts.plugins import load_plugins_for
+
+        load_plugins_for([*alerts_config.urls, *texts])
     if alerts_config.urls:
         import apprise
     for i, url in enumerate(alerts_config.urls):
@@ -257,39 +264,43 @@ def build_sender(alerts_config, *, credentials_dir: str | Path | None = None) ->
             problems.append((f"alerts.urls[{i}]", f"apprise cannot use {redact(url)!r}"))
         else:
             services.append(service)
+    for source, text, problem in sources:
+        if text is None:
+            problems.append((source, problem))
+        else:
+            _add_config_text(text, source, services, problems)
+    return Sender(services, problems)
 
+
+def _config_sources(
+    alerts_config, credentials_dir: str | Path | None
+) -> list[tuple[str, str | None, str]]:
+    """Return ``(source, text, "")`` for the config file and the credential that could
+    be read, ``(source, None, why)`` for those that could not, in that order."""
+    sources: list[tuple[str, str | None, str]] = []
     if alerts_config.config is not None:
         path = Path(alerts_config.config)
         source = f"alerts.config {path}"
         try:
-            text = path.read_text(encoding="utf-8")
+            sources.append((source, path.read_text(encoding="utf-8"), ""))
         except OSError as exc:
-            problems.append((source, f"cannot read: {exc.strerror or exc}"))
-        else:
-            _add_config_text(text, source, services, problems)
-
+            sources.append((source, None, f"cannot read: {exc.strerror or exc}"))
     if alerts_config.credential:
         source = f"alerts.credential {alerts_config.credential!r}"
         folder = credentials_dir or os.environ.get("CREDENTIALS_DIRECTORY")
         if not folder:
-            problems.append(
-                (
-                    source,
-                    (
-                        "$CREDENTIALS_DIRECTORY is not set (run under systemd "
-                        "with LoadCredential=, or remove alerts.credential)"
-                    ),
-                )
+            why = (
+                "$CREDENTIALS_DIRECTORY is not set (run under systemd "
+                "with LoadCredential=, or remove alerts.credential)"
             )
-        else:
-            path = Path(folder) / alerts_config.credential
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                problems.append((source, f"cannot read {path}: {exc.strerror or exc}"))
-            else:
-                _add_config_text(text, source, services, problems)
-    return Sender(services, problems)
+            sources.append((source, None, why))
+            return sources
+        path = Path(folder) / alerts_config.credential
+        try:
+            sources.append((source, path.read_text(encoding="utf-8"), ""))
+        except OSError as exc:
+            sources.append((source, None, f"cannot read {path}: {exc.strerror or exc}"))
+    return sources
 
 
 def _add_config_text(
