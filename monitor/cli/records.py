@@ -89,13 +89,17 @@ def open_register(config: Config) -> Register:
     return Register.open_readonly(path)
 
 
-def check_first(reg: Register) -> tuple[str, str] | None:
-    """Verify ``reg`` before printing from it; return ``(record, reason)`` of the first
+def check_first(reg: Register, since: datetime | None = None) -> tuple[str, str] | None:
+    """Verify ``reg`` before printing from it (with ``since``: only the part the
+    sessions from ``since`` on rest on); return ``(record, reason)`` of the first
     broken record, or None when intact. (A damaged file raises RegisterDamaged.)"""
     from monitor.errors import ChainBroken
 
     try:
-        reg.verify()
+        if since is None:
+            reg.verify()
+        else:
+            reg.verify_period(since)
     except ChainBroken as exc:
         return exc.record, exc.reason
     return None
@@ -137,9 +141,10 @@ def log_command(
             config, _instant(since, zone, end=False), _instant(until, zone, end=True), as_json
         )
         return
+    start, end = _instant(since, zone, end=False), _instant(until, zone, end=True)
     with open_register(config) as reg:
-        broken = check_first(reg)
-        sessions = reg.sessions(_instant(since, zone, end=False), _instant(until, zone, end=True))
+        broken = check_first(reg, start)
+        sessions = reg.sessions(start, end)
         ids = [s.id for s in sessions]
         outbox = reg.alerts_for(ids)
         acks, reports = reg.acks_for(ids), reg.work_reports_for(ids)
@@ -199,7 +204,7 @@ def export_command(
     output: Path | None,
 ) -> None:
     """Export one month of the register, one row per session, for printing."""
-    from monitor.printout import check_chain
+    from monitor.printout import check_period
     from monitor.reports.days import month_bounds
 
     config, _ = load_or_exit(config_path)
@@ -209,7 +214,7 @@ def export_command(
         ids = [s.id for s in sessions]
         outbox = reg.alerts_for(ids)
         extra = (reg.acks_for(ids), reg.work_reports_for(ids))
-        chain = check_chain(reg)
+        chain = check_period(reg, start, end)
     data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language, extra)
     if output is None:
         sys.stdout.buffer.write(data)

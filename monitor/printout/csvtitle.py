@@ -19,7 +19,10 @@ def csv_title_rows(
     def w(key: str, **values: object) -> str:
         return t(L, f"printout.{key}", **values)
 
-    if chain.ok:
+    if chain.ok and chain.first > 1:
+        last = chain.first + (chain.count or 0) - 1
+        check = w("csv.verify_ok_part", first=chain.first, last=last, count=chain.count)
+    elif chain.ok:
         check = w("verify_ok", count=chain.count)
     else:
         check = w("csv.verify_broken", record=chain.broken_record, reason=chain.broken_reason)

@@ -83,6 +83,8 @@ class RegisterReader(Protocol):
 
     def verify(self, anchor: tuple[int, str] | None = None) -> int: ...
 
+    def verify_period(self, since: datetime, until: datetime | None = None) -> tuple[int, int]: ...
+
 
 def check_chain(reg: RegisterReader) -> ChainCheck:
     """Return the head and the verify result (a broken chain is a result, not an error)."""
@@ -92,6 +94,17 @@ def check_chain(reg: RegisterReader) -> ChainCheck:
     except ChainBroken as exc:
         return ChainCheck(seq, head, None, exc.record, exc.reason)
     return ChainCheck(seq, head, count)
+
+
+def check_period(reg: RegisterReader, since: datetime, until: datetime | None) -> ChainCheck:
+    """``check_chain`` for a printout of the sessions that started in [since, until):
+    only the part of the chain they rest on (``Register.verify_period``)."""
+    seq, head = reg.head()
+    try:
+        first, count = reg.verify_period(since, until)
+    except ChainBroken as exc:
+        return ChainCheck(seq, head, None, exc.record, exc.reason)
+    return ChainCheck(seq, head, count, first=first)
 
 
 @dataclass(frozen=True)

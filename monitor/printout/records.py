@@ -21,6 +21,7 @@ class ChainCheck:
     count: int | None  # records intact; None when broken
     broken_record: str | None = None
     broken_reason: str | None = None
+    first: int = 1  # the first record checked: > 1 when only a period's part was
 
     @property
     def ok(self) -> bool:

@@ -39,6 +39,8 @@ Extensions (this implementation):
     .outbox(include_delivered=False) -> list[OutboxRow]
     .head() -> tuple[int, str]                (seq, hash) of the newest chain record
     .verify(anchor=None) -> int               with a (seq, hash) noted earlier from head()
+    .verify_period(since, until=None) -> (first, count)   the part a printout of a period
+                                              rests on (`log --since`, `export`; ``period``)
     .register_medium(m) -> RegisteredMedium   the media ledger (schema: the media migration);
     .retire_medium(serial, reason, at, by, erasure="")   kept, marked retired (MediaError)
     .medium_by_serial(serial) / .media(include_retired=True)
@@ -86,10 +88,12 @@ register.
 Costs that do not grow. Every query on the write, claim and status paths is a
 keyed lookup (schema v3 adds the indexes; ``tests/integration/test_register.py``
 checks the query plans), so a write costs the same at 1 M chain records as at
-100 k (``bench/bench_register.py`` measures it).
+100 k (``bench/bench_register.py`` measures it). ``log --since`` and ``export``
+check only the part of the chain the printed period rests on (``period``), so
+their cost follows the period, not the history; ``verify`` reads it all.
 
 Parts: ``schema`` (DDL, migrations, what is chained), ``chain`` (canonical JSON,
-the hash, appending), ``verify`` (the check), ``rows`` (records <-> rows),
+the hash, appending), ``verify`` (the check), ``period`` (the check of one period), ``rows`` (records <-> rows),
 ``core`` (connection, read-only open, transactions), ``sessions``, ``outbox`` and
 ``events`` (one topic each), ``store`` (the ``Register`` facade over them).
 ``OutboxRow`` lives in ``monitor.domain.outbox`` (reports read it too).

@@ -237,8 +237,23 @@ CREATE TABLE work_reports (
 );
 """
 
+# acks_session: `log` and `export` (and the check of a printed period) read the
+# acknowledgements of the sessions they print, not every one ever made.
+_V_ACKS_INDEX = """
+CREATE INDEX acks_session ON acks(session_id) WHERE session_id IS NOT NULL;
+"""
+
 #: MIGRATIONS[n] takes a schema at version n to n + 1 (version 0 = empty file).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V_MEDIA, _V_WORDS, _V_DELIVERIES)
+MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V_MEDIA,
+    _V_WORDS,
+    _V_DELIVERIES,
+    _V_ACKS_INDEX,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Chained tables and their primary key.

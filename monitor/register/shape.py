@@ -70,7 +70,8 @@ def check_shape(db: sqlite3.Connection, version: int) -> None:
     if not 0 <= version <= len(MIGRATIONS):
         raise ChainBroken("schema", f"unknown schema version v{version}")
     have, want = shape_of(db), expected_shape(version)
-    for (kind, name), definition in want.items():
+    # Tables first: a dropped table takes its indexes with it, and the table is the news.
+    for (kind, name), definition in sorted(want.items(), key=lambda item: item[0][0] != "table"):
         found = have.get((kind, name))
         if found is None:
             raise ChainBroken("schema", f"{kind} {name} is missing (dropped)")

@@ -9,7 +9,9 @@ from monitor.register.claims import ClaimsMixin
 from monitor.register.events import EventsMixin
 from monitor.register.media import MediaMixin
 from monitor.register.outbox import OutboxMixin
+from monitor.register.period import verify_period
 from monitor.register.restore import RestoreMixin
+from monitor.register.rows import to_iso
 from monitor.register.sessions import SessionsMixin
 from monitor.register.verify import check_anchor, verify
 from monitor.register.witness import write_witness
@@ -64,6 +66,16 @@ class Register(SessionsMixin, OutboxMixin, ClaimsMixin, EventsMixin, RestoreMixi
         from scratch by someone who rewrote the whole file."""
         with self._read() as db:
             return verify(db, anchor)
+
+    def verify_period(self, since: datetime, until: datetime | None = None) -> tuple[int, int]:
+        """Return ``(first, count)`` (the first chain record checked, how many were)
+        when the part of the register a printout of the sessions that started in
+        [``since``, ``until``) rests on is intact: the chain from the last session
+        before the period to the head, every row written there, every row printed
+        (``monitor.register.period``). Raise ChainBroken otherwise. Its cost grows
+        with the period and what came after it, not with the whole history."""
+        with self._read() as db:
+            return verify_period(db, to_iso(since), None if until is None else to_iso(until))
 
     def check_anchor(self, seq: int, head: str) -> None:
         """Raise ChainBroken unless chain record ``seq`` carries ``head`` (a head noted

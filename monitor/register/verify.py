@@ -75,15 +75,17 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _chain_records(db: sqlite3.Connection) -> sqlite3.Cursor:
-    """Return a cursor over the chain in order, each record with whether its body is
-    JSON (SQLite's json_valid, in C; Python's parser where SQLite lacks JSON)."""
-    columns = "seq, tbl, key, op, body, prev, hash"
+def _chain_records(db: sqlite3.Connection, first: int) -> sqlite3.Cursor:
+    """Return a cursor over the chain in order from record ``first``, each record with
+    whether its body is JSON (SQLite's json_valid, in C; Python's parser where SQLite
+    lacks JSON)."""
+    sql = "SELECT seq, tbl, key, op, body, prev, hash, json_valid(body) FROM chain "
+    sql += "WHERE seq >= ? ORDER BY seq"
     try:
-        cur = db.execute(f"SELECT {columns}, json_valid(body) FROM chain ORDER BY seq")
+        cur = db.execute(sql, (first,))
     except sqlite3.OperationalError:  # no such function: json_valid (SQLite < 3.38 without JSON1)
         db.create_function("json_valid", 1, _is_json, deterministic=True)
-        cur = db.execute(f"SELECT {columns}, json_valid(body) FROM chain ORDER BY seq")
+        cur = db.execute(sql, (first,))
     # Plain tuples, not sqlite3.Row: this loop runs once per record of the register.
     cur.row_factory = None
     return cur
@@ -91,14 +93,22 @@ def _chain_records(db: sqlite3.Connection) -> sqlite3.Cursor:
 
 def _walk_chain(db: sqlite3.Connection) -> tuple[int, int]:
     """Check every chain record in order; return (count, schema version recorded last)."""
-    prev, seq, schema = GENESIS, 0, 0
-    for r in _stream(_chain_records(db)):
+    count, schema = check_walk(db, 1, GENESIS)
+    return count, schema or 0
+
+
+def check_walk(db: sqlite3.Connection, first: int, prev: str) -> tuple[int, int | None]:
+    """Check the chain records from ``first`` to the head in order, the first one
+    following ``prev``; return (count, schema version recorded last among them, or
+    None when none of them is a schema record)."""
+    seq, schema = first - 1, None
+    for r in _stream(_chain_records(db, first)):
         seq += 1
         _check_record(r, seq, prev)
         if r[1] == "schema":
             schema = json.loads(r[4]).get("version", 0)
         prev = r[6]
-    return seq, schema
+    return seq - first + 1, schema
 
 
 def check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
@@ -115,16 +125,35 @@ def check_anchor(db: sqlite3.Connection, seq: int, want: str) -> None:
 
 def _check_table(db: sqlite3.Connection, tbl: str, pk: str) -> None:
     """Check every row of ``tbl`` and that no row the chain knows is missing."""
+    seen = check_rows(db, tbl, pk)
+    if seen is None:
+        return
+    known = db.execute("SELECT COUNT(DISTINCT key) FROM chain WHERE tbl = ?", (tbl,)).fetchone()
+    if known[0] != seen:
+        _report_deleted(db, tbl, pk)
+
+
+def check_rows(
+    db: sqlite3.Connection,
+    tbl: str,
+    pk: str,
+    where: str = "1=1",
+    args: list[Any] | None = None,
+    order: str | None = None,
+) -> int | None:
+    """Check that every row of ``tbl`` matching ``where`` (on ``t.``) equals its newest
+    chain version, in the order of ``order`` (default: the primary key); return how
+    many there were (None: no such table)."""
     exists = "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"
     if db.execute(exists, (tbl,)).fetchone() is None:
-        return
+        return None
     # The chain's key of a row is the text of its primary key (see chain.insert_chained).
     newest = (
         f"SELECT t.*, c.body AS chain_body_ FROM {tbl} t LEFT JOIN chain c ON c.seq = "
         f"(SELECT MAX(seq) FROM chain WHERE tbl = ? AND key = CAST(t.{pk} AS TEXT)) "
-        f"ORDER BY t.{pk}"
+        f"WHERE {where} ORDER BY {order or 't.' + pk}"
     )
-    cur = db.execute(newest, (tbl,))
+    cur = db.execute(newest, [tbl, *(args or ())])
     cur.row_factory = None  # tuples: this loop runs once per row of the table
     names = [d[0] for d in cur.description][:-1]
     skip = UNCHAINED_COLUMNS.get(tbl, frozenset())
@@ -133,9 +162,7 @@ def _check_table(db: sqlite3.Connection, tbl: str, pk: str) -> None:
     for row in _stream(cur):
         seen += 1
         check_row(tbl, str(row[at_pk]), {name: row[i] for i, name in chained}, row[-1])
-    known = db.execute("SELECT COUNT(DISTINCT key) FROM chain WHERE tbl = ?", (tbl,)).fetchone()
-    if known[0] != seen:
-        _report_deleted(db, tbl, pk)
+    return seen
 
 
 def _report_deleted(db: sqlite3.Connection, tbl: str, pk: str) -> None:

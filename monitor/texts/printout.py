@@ -111,6 +111,8 @@ JA: dict[str, str] = {
     "csv.head": "台帳の末尾",
     "csv.verify": "台帳の検証",
     "csv.verify_broken": "改ざんの疑い: {record}（{reason}）",
+    "csv.verify_ok_part": "改ざんなし（この月以降の記録 {first}〜{last} の {count} 件を確認。"
+    "台帳全体の検証は link-monitor verify）",
 }
 
 EN: dict[str, str] = {
@@ -206,4 +208,6 @@ EN: dict[str, str] = {
     "csv.head": "Register head",
     "csv.verify": "Register check",
     "csv.verify_broken": "possibly altered: {record} ({reason})",
+    "csv.verify_ok_part": "intact (records {first}-{last} checked, {count}: this month and "
+    "after; the whole register: link-monitor verify)",
 }

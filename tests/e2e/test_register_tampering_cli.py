@@ -85,6 +85,17 @@ def test_log_verifies_first_and_prints_with_a_warning_at_the_top(base: Path, tmp
     assert "WARNING: the register's chain is broken" in as_json.stderr
 
 
+def test_log_since_checks_the_part_its_period_rests_on(base: Path, tmp_path: Path):
+    """Issue 18: with --since, only the part of the chain the period rests on is
+    checked (its cost follows the period); an edit of a printed session is caught."""
+    config, store = copy(base, tmp_path)
+    TAMPERINGS[0].apply(store)
+    result = run("log", "--config", str(config), "--since", "2026-03-04")
+    assert result.returncode == 1, said(result)
+    first = result.stdout.splitlines()[0]
+    assert "sessions row S20260304T010000000000Z" in first and "verdicts" in first
+
+
 def test_log_of_an_intact_register_has_no_warning(base: Path, tmp_path: Path):
     config, _ = copy(base, tmp_path)
     result = run("log", "--config", str(config))

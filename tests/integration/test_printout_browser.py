@@ -181,13 +181,23 @@ def test_the_csv_export_starts_with_the_title_lines(config, tmp_path):
     argv = ["export", "--config", str(config), "--month", "2026-04", "--output", str(out)]
     assert cli.run(*argv).returncode == 0
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
-    assert rows[:5] == [
+    assert rows[:4] == [
         ["ネットワーク接続記録簿"],
         ["端末", "受付PC-1"],
         ["対象月", "2026年4月"],
         ["台帳の末尾", head],
-        ["台帳の検証", f"改ざんなし（{head.split(':')[0]} 件の記録を確認）"],
     ]
+    # Only the part of the chain April's sessions rest on is checked (issue 18):
+    # from the last session before April to the head.
+    last = int(head.split(":")[0])
+    label, check = rows[4]
+    said = re.fullmatch(
+        r"改ざんなし（この月以降の記録 (\d+)〜(\d+) の (\d+) 件を確認。台帳全体の検証は link-monitor verify）",
+        check,
+    )
+    assert label == "台帳の検証" and said, check
+    first, to, count = map(int, said.groups())
+    assert 1 < first and to == last and count == last - first + 1
     # The CSV keeps its rows: the sessions that started in April (the report also lists
     # the one carried over from March).
     assert rows[5] == [] and rows[6][0] == "番号" and len(rows) == 7 + 2

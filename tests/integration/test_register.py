@@ -377,6 +377,8 @@ def test_no_query_on_the_write_claim_or_status_path_reads_a_whole_table(reg):
         reg.set_last_seen(t)
         reg.record_ack("hoken", "cli", t, s.id)
         reg.alerts_for([s.id])
+        reg.acks_for([s.id])  # `log` and `export` read only the printed sessions' rows
+        reg.work_reports_for([s.id])
         reg.sessions(t - timedelta(days=1), t + timedelta(days=1))
         reg.last_delivery_at()
         reg.head()

@@ -69,16 +69,18 @@ def test_a_v1_register_is_migrated_forward_and_still_verifies(tmp_path):
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)  # a reader never changes the file
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 7
-        assert r.verify() == 8  # v1 records + the migrations (v2, v3, v4, media, words, deliveries)
+        assert r.schema_version() == SCHEMA_VERSION == 8
+        assert (
+            r.verify() == 9
+        )  # v1 records + the migrations (v2, v3, v4, media, words, deliveries, acks index)
         (old,) = r.outbox()
         assert old.permanent_failure is False and old.title == "[monitor] 監視開始"
         (claimed,) = r.claim_due_alerts(T0, 5)
         r.record_attempt(claimed.id, False, "550 rejected", 0.2, None, None, permanent=True)
         r.record_ack("hoken", "cli", T0)  # the v2 table
-        assert r.verify() == 11
+        assert r.verify() == 12
     with Register(path) as r:  # reopening does not migrate twice
-        assert r.verify() == 11 and r.outbox_summary()["permanent"] == 1
+        assert r.verify() == 12 and r.outbox_summary()["permanent"] == 1
 
 
 def test_a_register_from_a_newer_release_is_refused(tmp_path):
@@ -118,9 +120,9 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
     with pytest.raises(RegisterError, match="older"):
         Register.open_readonly(path)
     with Register(path) as r:
-        assert r.schema_version() == SCHEMA_VERSION == 7
+        assert r.schema_version() == SCHEMA_VERSION == 8
         assert V3_INDEXES <= index_names(path)
-        assert r.verify() == 38  # the release's 33 records + 5 migrations (v3 ... deliveries)
+        assert r.verify() == 39  # the release's 33 records + 6 migrations (v3 ... acks index)
         assert [s.id for s in r.sessions()] == ["S0", "S1", "S2", "S9"]
         assert r.current_session().id == "S9" and r.session("S1").permit.id == 1
         day9 = T0 + timedelta(days=9, minutes=30)
@@ -143,11 +145,11 @@ def test_a_register_written_by_the_v2_release_gets_its_indexes_and_reads_the_sam
         (due,) = r.claim_due_alerts(T0 + timedelta(days=3), 5)
         assert due.session_id == "S2"
         r.record_attempt(due.id, True, None, 0.3, None, T0 + timedelta(days=3))
-        assert r.verify() == 40
+        assert r.verify() == 41
     with Register(path) as r:  # migrated once only
-        assert r.verify() == 40 and r.schema_version() == SCHEMA_VERSION
+        assert r.verify() == 41 and r.schema_version() == SCHEMA_VERSION
     with Register.open_readonly(path) as ro:
-        assert ro.verify() == 40
+        assert ro.verify() == 41
 
 
 def test_the_v4_migration_takes_the_old_releases_last_heartbeat_as_a_clean_stop(tmp_path):
