@@ -4,6 +4,8 @@
     sender.py   Sender / build_sender(): the one apprise object, its error contract
                 (is_permanent), apprise_url_problem() (the check of alerts.urls),
                 send_test() (``link-monitor test-alert``)
+    plugins.py  load_plugins_for(): apprise's e-mail plugin alone when every
+                destination is a mail (the send child is ready sooner)
     outbox.py   OutboxWorker: drains the register's outbox, retries with backoff()
     redact.py   redact(): passwords in URLs as ***
 

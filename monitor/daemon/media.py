@@ -51,7 +51,9 @@ class MediaWatching:
                 lambda: rt.register.medium_by_serial(obs.medium.serial),
             )
             obs = replace(obs, registered=found)
-        log.info(
+        # The PC's own disks (and loop devices) are seen at every start: debug only.
+        log.log(
+            logging.INFO if obs.medium.counts else logging.DEBUG,
             "medium %s: %s serial=%s usb=%s",
             obs.action,
             obs.medium.device,

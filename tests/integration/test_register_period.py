@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import ChainBroken, RegisterError
 from monitor.register import Register, chain_hash
 from tests.support.register import T0, fill
-from tests.support.tampering import TAMPERINGS, daemon_left_register, edit
+from tests.support.tampering import TAMPERINGS, daemon_left_register, edit, register_says
 
 DAYS = 40  # one session a day from T0
 SINCE = T0 + timedelta(days=30) - timedelta(hours=1)  # the last 10 sessions
@@ -39,26 +38,12 @@ def store(filled, tmp_path) -> Path:
     return path
 
 
-def says(path: Path, check) -> str:
-    """Return what ``check(register)`` says: "" when intact, else its error."""
-    try:
-        reg = Register.open_readonly(path)
-    except RegisterError as exc:
-        return str(exc)
-    with contextlib.closing(reg):
-        try:
-            check(reg)
-        except (ChainBroken, RegisterError) as exc:
-            return str(exc)
-    return ""
-
-
 def period(path: Path) -> str:
-    return says(path, lambda r: r.verify_period(SINCE))
+    return register_says(path, lambda r: r.verify_period(SINCE))
 
 
 def whole(path: Path) -> str:
-    return says(path, lambda r: r.verify())
+    return register_says(path, lambda r: r.verify())
 
 
 def session_ids(path: Path) -> list[str]:
@@ -175,7 +160,7 @@ def test_a_period_that_covers_everything_catches_what_verify_catches(
     store = state / "register.db"
     tampering.apply(store)
     full = whole(store)
-    part = says(store, lambda r: r.verify_period(EPOCH))
+    part = register_says(store, lambda r: r.verify_period(EPOCH))
     assert bool(part) == bool(full), (tampering.name, full, part)
 
 

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import ChainBroken, RegisterError
 from monitor.register import Register, read_witness, witness_path
 from tests.support.daemon_parts import START, ManualClock, Running, rig, until
-from tests.support.tampering import TAMPERINGS, Tampering, daemon_left_register
+from tests.support.tampering import TAMPERINGS, Tampering, daemon_left_register, register_says
 
 #: The next start: after the base's daemon stopped (START + 1 h 10 min 30 s).
 LATER = START + timedelta(hours=2)
@@ -32,16 +31,7 @@ def run(coro) -> None:
 
 def verify_says(store: Path, anchor: tuple[int, str] | None = None) -> str:
     """Return what verify says: "" when intact, else its error."""
-    try:
-        reg = Register.open_readonly(store)
-    except RegisterError as exc:
-        return str(exc)
-    with contextlib.closing(reg):
-        try:
-            reg.verify(anchor)
-        except (ChainBroken, RegisterError) as exc:
-            return str(exc)
-    return ""
+    return register_says(store, lambda reg: reg.verify(anchor))
 
 
 def outbox(store: Path) -> list:

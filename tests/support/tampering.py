@@ -20,7 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from monitor.domain.model import session_id
-from monitor.register import CHAINED, SCHEMA_VERSION, chain_hash, from_iso, to_iso
+from monitor.errors import ChainBroken, RegisterError
+from monitor.register import CHAINED, SCHEMA_VERSION, Register, chain_hash, from_iso, to_iso
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,21 @@ class Tampering:
     anchor: str | None
     start: str | None
     after: str | None
+
+
+def register_says(path: Path, check: Callable[[Register], object]) -> str:
+    """Return what ``check(register)`` says of the file at ``path`` (opened read-only):
+    "" when it passes, else its error (ChainBroken or RegisterError)."""
+    try:
+        reg = Register.open_readonly(path)
+    except RegisterError as exc:
+        return str(exc)
+    with contextlib.closing(reg):
+        try:
+            check(reg)
+        except (ChainBroken, RegisterError) as exc:
+            return str(exc)
+    return ""
 
 
 @contextlib.contextmanager
