@@ -46,6 +46,17 @@ class RegisterError(MonitorError, RuntimeError):
     """The register could not be opened, migrated or written."""
 
 
+class RegisterDenied(RegisterError):
+    """This user may not read the register (root and the service's group may)."""
+
+    def __init__(self, path: object):
+        self.path = path
+        super().__init__(
+            f"{path}: permission denied (the register may be "
+            "read by root and by members of the service's group)"
+        )
+
+
 class ChainBroken(RegisterError):
     """The register's hash chain does not verify; ``record`` names the first bad record."""
 

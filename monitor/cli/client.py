@@ -11,7 +11,6 @@ one line naming the file or socket and asking IT to add them to the group, and e
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import tzinfo
 from pathlib import Path
@@ -19,31 +18,26 @@ from typing import Any, NoReturn
 
 import click
 
-from monitor.cli.common import exit_config_error, quick_config_option, say
+from monitor.cli.common import (
+    SERVICE_GROUP,
+    exit_config_error,
+    quick_config_option,
+    say,
+    user_name,
+)
 from monitor.cli.quickconfig import ConfigDenied, QuickConfig, load_quick
 from monitor.cli.words import language
 from monitor.errors import ConfigError, ControlError
 from monitor.texts import has, t
 
-#: The group install.sh creates: its members may read the config and use the socket.
-SERVICE_GROUP = "link-monitor"
 EXIT_DENIED = 1
-
-
-def _user() -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return str(os.geteuid())
 
 
 def exit_denied(what: str, path: Path, lang: str | None) -> NoReturn:
     """Print one line: this user may not use ``path`` (``what``: "config" or "socket"),
     ask IT to add them to the service group; in ``lang``, or Japanese and English when
     the language is not known (the config could not be read). Exit 1."""
-    values = {"path": path, "user": _user(), "group": SERVICE_GROUP}
+    values = {"path": path, "user": user_name(), "group": SERVICE_GROUP}
     languages = [lang] if lang else ["ja", "en"]
     said = [t(each, f"cli.denied.{what}", **values) for each in languages]
     click.echo(t(lang or "en", "cli.error", error=" / ".join(said)), err=True)

@@ -7,6 +7,7 @@ full config (``load_or_exit``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -22,6 +23,20 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2
+
+#: The group install.sh creates: its members may read the config, the register and
+#: use the socket.
+SERVICE_GROUP = "link-monitor"
+
+
+def user_name() -> str:
+    """Return the name of the user this process runs as."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
 
 
 def _config_option(*, readable: bool) -> Any:
@@ -52,7 +67,7 @@ def error_lines(exc: BaseException) -> list[str] | None:
     register file is damaged), or None for a bug (let its traceback show)."""
     import sqlite3
 
-    from monitor.errors import MonitorError, RegisterDamaged
+    from monitor.errors import MonitorError, RegisterDamaged, RegisterDenied
 
     if isinstance(exc, sqlite3.DatabaseError):  # a read path that did not convert it
         from monitor.register.damage import is_damage
@@ -68,6 +83,9 @@ def error_lines(exc: BaseException) -> list[str] | None:
             lines.append(t(language(), "register.damaged_kept", path=exc.path))
         lines.append(t(language(), "register.damaged_todo", path=exc.path))
         return lines
+    if isinstance(exc, RegisterDenied):
+        values = {"path": exc.path, "user": user_name(), "group": SERVICE_GROUP}
+        return [say("error", error=say("denied.register", **values))]
     if isinstance(exc, MonitorError):
         return [say("error", error=exc)]
     return None

@@ -77,7 +77,11 @@ def open_register(config: Config) -> Register:
     from monitor.register import Register, read_witness
 
     path = config.store.path
-    if not path.exists():
+    try:
+        missing = not path.exists()
+    except OSError:  # e.g. a folder this user may not enter: open_readonly says so
+        missing = False
+    if missing:
         witness = read_witness(path)
         if witness is not None:
             click.echo(

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.compat import Self
-from monitor.errors import ChainBroken, RegisterDamaged, RegisterError
+from monitor.errors import ChainBroken, RegisterDamaged, RegisterDenied, RegisterError
 from monitor.register.chain import chain_append, chain_head
 from monitor.register.damage import aside_name, is_damage, reading
 from monitor.register.fileid import FileIdentity
@@ -114,10 +114,7 @@ class RegisterCore:
         return connect(base + "&immutable=1")
 
     def _check_readable(self) -> None:
-        denied = RegisterError(
-            f"{self.path}: permission denied (the register may be "
-            "read by root and by members of the service's group)"
-        )
+        denied = RegisterDenied(self.path)
         try:
             present = self.path.exists()
         except PermissionError:

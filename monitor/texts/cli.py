@@ -13,6 +13,9 @@ JA: dict[str, str] = {
     " {group} グループに追加するよう IT 担当者に依頼してください",
     "denied.socket": "制御ソケット {path} を開けません（権限がありません）: ユーザー {user} を"
     " {group} グループに追加するよう IT 担当者に依頼してください",
+    "denied.register": "台帳 {path} を読めません（権限がありません。読めるのは root と {group} "
+    "グループのメンバーです）: ユーザー {user} を {group} グループに追加するよう IT 担当者に"
+    "依頼してください",
     "missing": "{name} を指定してください。",
     # permit
     "ask.intro": "作業の許可を記録します。質問に1つずつ答えてください（やめるときは Ctrl-C）。",
@@ -170,6 +173,8 @@ EN: dict[str, str] = {
     " user {user} to the {group} group",
     "denied.socket": "cannot open the control socket {path} (permission denied): ask IT to"
     " add user {user} to the {group} group",
+    "denied.register": "cannot read the register {path} (permission denied: root and members"
+    " of the {group} group may): ask IT to add user {user} to the {group} group",
     "none": "none",
     "missing": "give {name}.",
     "ask.intro": "Recording a permit. Answer the questions one by one (Ctrl-C to stop).",

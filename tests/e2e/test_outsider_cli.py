@@ -162,3 +162,31 @@ def test_the_system_config_in_a_directory_nobody_may_enter_is_named_not_skipped(
         cwd="/",
     )
     assert_one_line(done, str(cfg), "ask IT to add user nobody to the link-monitor group")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["log"],
+        ["log", "--since", "2026-11-01"],
+        ["verify"],
+        ["export", "--month", "2026-11"],
+        ["report", "--month", "2026-11"],
+        ["media", "list"],
+    ],
+    ids=" ".join,
+)
+def test_a_register_in_a_folder_nobody_may_enter_is_named_with_the_group(place, args) -> None:
+    # As /var/lib/link-monitor (0750): the config is readable, the register is not.
+    from monitor.register import Register
+
+    state = place / "state"
+    state.mkdir(mode=0o750)
+    store = state / "register.db"
+    Register(store).close()
+    cfg = place / "config.toml"
+    cfg.write_text(f'[alerts]\nlanguage = "en"\n[store]\npath = "{store}"\n')
+    cfg.chmod(0o644)
+    line = assert_one_line(as_nobody(*args, "--config", str(cfg)), str(store))
+    assert "cannot read the register" in line and "permission denied" in line
+    assert "ask IT to add user nobody to the link-monitor group" in line

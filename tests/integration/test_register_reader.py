@@ -162,6 +162,6 @@ def test_someone_outside_the_group_is_told_plainly_that_they_may_not_read_it(sto
     as_user(SERVICE_UID, SERVICE_GID, lambda: _Writer(store))
     other = as_user(STAFF_UID, STAFF_UID, lambda: _Reader(store))
     assert other == {
-        "error": f"RegisterError: {store}: permission denied (the register may "
+        "error": f"RegisterDenied: {store}: permission denied (the register may "
         "be read by root and by members of the service's group)"
     }
