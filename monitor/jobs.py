@@ -221,6 +221,10 @@ def _child_deliver(request: dict[str, Any]) -> dict[str, Any]:
     limit = request.get("limit_s")
     if limit:  # never outlive the daemon unobserved: end by itself past the limit
         signal.alarm(max(1, int(limit)))
+    # `systemctl stop` sends SIGTERM to every process of the service: a send ended
+    # between the server's acceptance and its record would be sent again after the
+    # restart. It finishes (bounded by the limit above, and by systemd's SIGKILL).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     a = request["alerts"]
     alerts = SimpleNamespace(
         urls=tuple(a["urls"]),

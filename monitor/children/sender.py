@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -152,14 +153,22 @@ class ChildSender:
         """True while a child waits for the next send."""
         return self._warm is not None
 
-    def kill(self) -> None:
-        """End every send in progress (its alert stays in the outbox and is retried
-        after a restart) and the child waiting for the next one, and refuse new ones."""
+    def kill(self, grace: float = 0.0) -> None:
+        """Refuse new sends, end the child waiting for the next one, and end every send
+        in progress (its alert stays in the outbox and is retried after a restart),
+        after letting it finish for up to ``grace`` seconds: a send killed after the
+        server accepted and before the child recorded it would be sent again (the
+        daemon's stop gives a few seconds; a send that hangs is still ended)."""
         with self._lock:
             self._killed = True
-            for proc in self._running:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
+            running = list(self._running)
             waiting, self._warm = self._warm, None
         if waiting is not None:
             kill(waiting)  # it holds nothing yet: no need to let it finish its imports
+        deadline = time.monotonic() + grace
+        while any(proc.poll() is None for proc in running) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for proc in running:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()

@@ -152,11 +152,13 @@ class Alerting:
                 return
             await asyncio.sleep(0.05)
 
-    def kill_sender(self) -> None:
-        """End a send still running in its thread (it must not hold the exit) and the
-        send child waiting for an alert."""
+    async def kill_sender(self) -> None:
+        """End the send child waiting for an alert, and a send still running in its
+        thread (it must not hold the exit) once it had ``timing.send_grace`` seconds
+        to finish: killed between the server's acceptance and its record, its mail
+        would be sent again after the restart."""
         if self._cool_handle is not None:
             self._cool_handle.cancel()
             self._cool_handle = None
         if self._rt.sender is not None:
-            self._rt.sender.kill()
+            await asyncio.to_thread(self._rt.sender.kill, self._rt.timing.send_grace)

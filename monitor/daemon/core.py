@@ -247,7 +247,7 @@ class Daemon:
         self.alerting.monitor_alert("stopped", Severity.WARNING)
         await self.alerting.grace()
         await self.tasks.cancel_all()
-        self.alerting.kill_sender()
+        await self.alerting.kill_sender()
         self.continuity.leave_open(rt.now())
         self.integrity.beat(rt.now())  # the witness notes the head left behind
         self.faults.safe("indicator", "stop heartbeat", rt.indicator.stop_heartbeat)

@@ -81,6 +81,9 @@ class Timing:
     #: On a clean stop, give queued alerts this long to leave (a send starts a child
     #: process, ~1 s before it talks to the server).
     stop_grace: float = 5.0
+    #: At stop, a send in progress may finish this long before it is killed (the
+    #: unit's TimeoutStopSec=20s covers stop_grace + send_grace).
+    send_grace: float = 3.0
     #: Load the next year's holiday tables this long before New Year (local time).
     holidays_ahead: timedelta = timedelta(hours=6)
     #: While someone follows the status stream, look for changes this often.

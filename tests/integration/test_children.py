@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -286,6 +287,34 @@ def test_kill_ends_a_send_in_progress_at_once_and_refuses_new_ones():
     assert not thread.is_alive() and took < 2
     [exc] = outcome
     assert not exc.permanent and "exited with status -9" in str(exc)
+    with pytest.raises(NotifyError, match="stopping"):
+        sender.deliver("[monitor] t", "b")
+
+
+def test_at_stop_a_send_the_server_accepted_finishes_instead_of_being_sent_twice():
+    """``systemctl stop``: SIGTERM to every process of the service, then the daemon's
+    ``kill(grace)``. A child whose mail the server accepted (held before its answer to
+    QUIT, so not yet recorded) finishes: it ignores SIGTERM, and kill waits for it."""
+    with SmtpServer(hold="quit") as smtp:
+        sender = ChildSender(Alerts(urls=(smtp.url,)))
+        outcome: list = []
+        thread = threading.Thread(target=lambda: outcome.append(sender.deliver("[monitor] t", "b")))
+        thread.start()
+        assert smtp.held.wait(30), "the server never got the mail"
+        [child] = list(sender._running)
+        child.send_signal(signal.SIGTERM)  # what systemd sends to the whole service
+        t0 = time.monotonic()
+        killing = threading.Thread(target=sender.kill, args=(10.0,))
+        killing.start()
+        time.sleep(0.5)
+        assert child.poll() is None and killing.is_alive()  # still finishing its send
+        smtp.release.set()
+        killing.join(10)
+        thread.join(10)
+        took = time.monotonic() - t0
+    assert not killing.is_alive() and not thread.is_alive() and 0.5 <= took < 5
+    [[delivery]] = outcome
+    assert delivery.ok and len(smtp.messages) == 1
     with pytest.raises(NotifyError, match="stopping"):
         sender.deliver("[monitor] t", "b")
 

@@ -264,7 +264,7 @@ class Mailbox:
         with self.lock:
             self.cooled += 1
 
-    def kill(self) -> None:
+    def kill(self, grace: float = 0.0) -> None:
         self.killed = True
 
     def titles(self) -> list[str]:
