@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -37,11 +35,13 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_daemon import write_config
-from measure import Lines, ms
+from daemon_probes import toggle_storm
+from daemon_setup import Daemon, namespace, write_config
+from measure import ms
 
 from tests.support.smtp_sink import SmtpSink
 
+SETTLE = 0.2  # link.settle of the benchmark's config (bench_daemon's)
 HOSTILE = [
     (
         "for 99999999999h",
@@ -56,58 +56,6 @@ HOSTILE = [
     ('id "\\ud800"', b'{"cmd":"status","id":"\\ud800"}'),
     ('company "\\ud800"', b'{"cmd":"permit","purpose":"other","company":"\\ud800","staff":"S"}'),
 ]
-
-
-class Daemon:
-    """``link-monitor run`` of ``tree`` in namespace ``ns``; READY=1 on our socket."""
-
-    def __init__(self, ns: str, config: Path, notify: Path, tree: Path):
-        self.notify_path = notify
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(notify))
-        self.notify.settimeout(60)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(tree),
-            "GPIOZERO_PIN_FACTORY": "mock",
-            "NOTIFY_SOCKET": str(notify),
-        }
-        self.proc = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                sys.executable,
-                "-m",
-                "monitor",
-                "run",
-                "--config",
-                str(config),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env=env,
-            cwd=tree,
-        )
-        self.log = Lines(self.proc.stderr)
-
-    def wait_ready(self) -> None:
-        while not self.notify.recv(4096).decode().startswith("READY=1"):
-            pass
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.notify.close()
-        self.notify_path.unlink(missing_ok=True)
 
 
 def exchange(path: Path, line: bytes, timeout: float) -> tuple[float, bytes]:
@@ -166,14 +114,7 @@ def storm(ns: str, sock: Path, args) -> None:
 
     asker = threading.Thread(target=ask, daemon=True)
     asker.start()
-    t_start = time.monotonic()
-    gap = args.storm_seconds / args.storm
-    for i in range(args.storm):  # bench_daemon.py's storm: up, down, ..., ending down
-        ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
-        delay = t_start + (i + 1) * gap - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    took = time.monotonic() - t_start
+    took = toggle_storm(ipr, peer, args.storm, args.storm_seconds)  # bench_daemon.py's storm
     stop.set()
     asker.join(args.timeout + 1)
     ipr.close()
@@ -223,25 +164,15 @@ def hostile(sock: Path, args) -> None:
 
 def run(args) -> None:
     tree = Path(args.tree).resolve()
-    ns = f"lmbc-{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
     daemon = smtp = None
-    try:
-        ip = ["ip", "-n", ns]
-        subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
-        subprocess.run(
-            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
-        )
-        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
-        with TemporaryDirectory(prefix="lmbc-") as tmp:
-            folder = Path(tmp)
+    with namespace("lmbc") as ns, TemporaryDirectory(prefix="lmbc-") as tmp:
+        folder = Path(tmp)
+        try:
             smtp = SmtpSink(folder / "mail", netns=ns).start()
-            config = write_config(folder, smtp.url)
-            if args.indicator != "auto":  # e.g. "none": without the mock GPIO's threads
-                text = config.read_text().replace('kind = "auto"', f'kind = "{args.indicator}"')
-                config.write_text(text)
+            # --indicator none: without the mock GPIO's threads
+            config = write_config(folder, [smtp.url], SETTLE, indicator=args.indicator)
             sock = folder / "control.sock"
-            daemon = Daemon(ns, config, folder / "notify.sock", tree)
+            daemon = Daemon(ns, config, folder / "notify.sock", tree=tree, verbose=False)
             daemon.wait_ready()
             print(f"daemon of {tree}")
             quiet = [
@@ -260,12 +191,11 @@ def run(args) -> None:
             print(f"tracebacks in the daemon's log: {tracebacks}")
             daemon.stop()
             daemon = None
-    finally:
-        if daemon is not None:
-            daemon.stop()
-        if smtp is not None:
-            smtp.stop()
-        subprocess.run(["ip", "netns", "del", ns], check=False)
+        finally:
+            if daemon is not None:
+                daemon.stop()
+            if smtp is not None:
+                smtp.stop()
 
 
 def main() -> None:

@@ -32,9 +32,6 @@ import email
 import email.policy
 import os
 import random
-import secrets
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -47,93 +44,9 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.daemon import LATER, NOW, hours
+from daemon_setup import Daemon, namespace, write_config
+
 from tests.support.smtp_sink import SmtpSink
-
-
-def write_config(folder: Path, urls: list[str], settle: float) -> Path:
-    path = folder / "config.toml"
-    listed = ", ".join(f'"{u}"' for u in urls)
-    path.write_text(f"""
-timezone = "Asia/Tokyo"
-[[clinic]]
-days = ["all"]
-hours = "{hours(*NOW)}"
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*LATER)}"
-[link]
-interfaces = ["eth*"]
-settle = "{int(settle * 1000)}ms"
-[indicator]
-kind = "none"
-[alerts]
-urls = [{listed}]
-retry_first = "1s"
-retry_max = "30s"
-[store]
-path = "{folder}/register.db"
-[control]
-socket = "{folder}/control.sock"
-""")
-    return path
-
-
-class Daemon:
-    """``link-monitor run`` in the namespace; ``spawned`` = wall time of the start."""
-
-    def __init__(self, ns: str, config: Path, folder: Path, n: int):
-        self.notify_path = folder / f"notify-{n}.sock"
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(self.notify_path))
-        self.notify.settimeout(60)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "NOTIFY_SOCKET": str(self.notify_path)}
-        self.log = (folder / "daemon.log").open("a")
-        self.spawned = time.time()
-        self.proc = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                sys.executable,
-                "-m",
-                "monitor",
-                "run",
-                "-v",
-                "--config",
-                str(config),
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=ROOT,
-        )
-
-    def wait_ready(self) -> float:
-        while True:
-            if self.notify.recv(4096).decode().startswith("READY=1"):
-                return time.time() - self.spawned
-
-    def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self._close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._close()
-
-    def _close(self) -> None:
-        self.notify.close()
-        self.notify_path.unlink(missing_ok=True)
-        self.log.close()
 
 
 @dataclass
@@ -282,8 +195,9 @@ class Crasher:
         self.down_for = 0.0
 
     def start(self) -> None:
-        d = Daemon(self.ns, self.config, self.folder, len(self.run.restarts) + 1)
-        self.run.restarts.append(d.spawned)
+        notify = self.folder / f"notify-{len(self.run.restarts) + 1}.sock"
+        d = Daemon(self.ns, self.config, notify, log_file=self.folder / "daemon.log")
+        self.run.restarts.append(d.t0)
         self.run.ready.append(d.wait_ready())
         self.daemon = d
 
@@ -363,23 +277,18 @@ def summary(waits: list[float]) -> str:
 
 def run_bench(args) -> None:
     rng = random.Random(args.seed)
-    ns = f"lmbc-{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
     sinks: list[SmtpSink] = []
     daemon = None
-    try:
+    with namespace("lmbc") as ns, TemporaryDirectory(prefix="lmbc-") as tmp:
+        folder = Path(tmp)
         ip = ["ip", "-n", ns]
-        subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
-        subprocess.run(
-            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
-        )
-        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
-        with TemporaryDirectory(prefix="lmbc-") as tmp:
-            folder = Path(tmp)
+        try:
             sinks = [
                 SmtpSink(folder / f"mail{d}", port=2525 + d, netns=ns).start() for d in range(2)
             ]
-            config = write_config(folder, [s.url for s in sinks], args.settle)
+            config = write_config(
+                folder, [s.url for s in sinks], args.settle, indicator="none", retry=("1s", "30s")
+            )
             print(
                 f"crash phase: {args.cycles} plug/unplug cycles, kill -9 in about "
                 f"{args.kill_share:.0%} of them, settle {args.settle:.1f} s, 2 destinations, "
@@ -453,12 +362,11 @@ def run_bench(args) -> None:
             )
             daemon.stop()
             daemon = None
-    finally:
-        if daemon is not None:
-            daemon.stop()
-        for s in sinks:
-            s.stop()
-        subprocess.run(["ip", "netns", "del", ns], check=False)
+        finally:
+            if daemon is not None:
+                daemon.stop()
+            for s in sinks:
+                s.stop()
 
 
 def main() -> None:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -54,16 +53,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from daemon_probes import (
-    Daemon,
     direct_send,
     drain,
     fsyncs,
     gc_report,
     idle_wakeups,
     plug_to_mail,
+    toggle_storm,
     wakeup_line,
-    write_config,
 )
+from daemon_setup import Daemon, namespace, write_config
 from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
 from tests.support.smtp_sink import SmtpSink
@@ -106,7 +105,7 @@ def start_up(b: Bench, config: Path) -> None:
     """1. spawn -> READY=1, --starts times; the last daemon stays."""
     starts = []
     for _ in range(b.args.starts):
-        b.daemon = Daemon(b.ns, config, b.folder / "notify.sock")
+        b.daemon = Daemon(b.ns, config, b.folder / "notify.sock", gc_probe=True, watchdog=True)
         starts.append(b.daemon.wait_ready())
         if len(starts) < b.args.starts:
             b.daemon.stop()
@@ -216,18 +215,6 @@ def mails(b: Bench, settle: float, eml: Path) -> None:
         print(f"  ratio of medians (daemon / script) {ratio:.2f}")
 
 
-def toggle_storm(b: Bench) -> float:
-    """Toggle --storm times in --storm-seconds, ending unplugged; return seconds taken."""
-    t_start = time.monotonic()
-    gap = b.args.storm_seconds / b.args.storm
-    for i in range(b.args.storm):
-        b.set_peer(i % 2 == 0)
-        delay = t_start + (i + 1) * gap - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    return time.monotonic() - t_start
-
-
 def storm(b: Bench) -> None:
     """5. a storm: final state, alerts per kind per session, CPU; 6. RSS once quiet
     after each of --storms storms."""
@@ -238,7 +225,7 @@ def storm(b: Bench) -> None:
     pid = b.daemon.proc.pid
     before = proc_usage(pid)
     t_storm = time.time()
-    took = toggle_storm(b)
+    took = toggle_storm(b.ipr, b.peer, b.args.storm, b.args.storm_seconds)  # ends unplugged
     time.sleep(1.0)  # settle (200 ms) + closing the session
     after = proc_usage(pid)
     st = request(b.folder / "control.sock", {"cmd": "status"})
@@ -264,7 +251,7 @@ def storm(b: Bench) -> None:
     rss = []
     for n in range(b.args.storms):
         if n:
-            toggle_storm(b)
+            toggle_storm(b.ipr, b.peer, b.args.storm, b.args.storm_seconds)
         drain(b.folder)
         time.sleep(10)  # past the daemon's heap trim (5 s after a session)
         rss.append(proc_usage(pid)["rss"] / 1024)
@@ -278,8 +265,8 @@ def storm(b: Bench) -> None:
 def without_watchdog(b: Bench, eml: Path) -> None:
     """8. a daemon without a watchdog and with the default settle: idle wake-ups, then
     plug -> mail once more."""
-    config = write_config(b.folder, b.smtp.url, DEFAULT_SETTLE)
-    b.daemon = Daemon(b.ns, config, b.folder / "notify.sock", watchdog=False)
+    config = write_config(b.folder, [b.smtp.url], DEFAULT_SETTLE)
+    b.daemon = Daemon(b.ns, config, b.folder / "notify.sock", gc_probe=True)
     b.daemon.wait_ready()
     drain(b.folder)
     time.sleep(b.args.quiet_seconds)
@@ -304,7 +291,7 @@ def phases(b: Bench) -> None:
     """Every phase in order, in the namespace set up by ``run``."""
     from pyroute2 import IPRoute
 
-    start_up(b, write_config(b.folder, b.smtp.url, SETTLE))
+    start_up(b, write_config(b.folder, [b.smtp.url], SETTLE))
     b.ipr = IPRoute(netns=b.ns, flags=0)
     b.peer = b.ipr.link_lookup(ifname="peer0")[0]
     latency(b)
@@ -320,33 +307,21 @@ def phases(b: Bench) -> None:
 
 
 def run(args) -> None:
-    ns = f"lmbd-{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    b = None
-    try:
-        ip = ["ip", "-n", ns]
-        subprocess.run([*ip, "link", "set", "lo", "up"], check=True)
-        subprocess.run(
-            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
-        )
-        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
-        with TemporaryDirectory(prefix="lmbd-") as tmp:
-            folder = Path(tmp)
-            b = Bench(args, ns, folder, SmtpSink(folder / "mail", netns=ns).start())
-            try:
-                phases(b)
-            except BaseException:
-                if b.daemon is not None:
-                    last_words(b.daemon)
-                raise
-            finally:
-                if b.daemon is not None:
-                    b.daemon.stop()
-                if b.ipr is not None:
-                    b.ipr.close()
-                b.smtp.stop()
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], check=False)
+    with namespace("lmbd") as ns, TemporaryDirectory(prefix="lmbd-") as tmp:
+        folder = Path(tmp)
+        b = Bench(args, ns, folder, SmtpSink(folder / "mail", netns=ns).start())
+        try:
+            phases(b)
+        except BaseException:
+            if b.daemon is not None:
+                last_words(b.daemon)
+            raise
+        finally:
+            if b.daemon is not None:
+                b.daemon.stop()
+            if b.ipr is not None:
+                b.ipr.close()
+            b.smtp.stop()
 
 
 def main() -> None:

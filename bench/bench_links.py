@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
+from daemon_setup import namespace
 from measure import Lines, ip_monitor_says, latency_summary, ms, proc_usage
 
 
@@ -69,96 +70,90 @@ def watcher_says(online: bool):
 def run(toggles: int, idle_seconds: float, gap: float) -> None:
     from pyroute2 import IPRoute
 
-    ns = f"lmbench-{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
     observers: list[Observer] = []
-    try:
-        ip = ["ip", "-n", ns]
-        subprocess.run(
-            [*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"], check=True
-        )
-        subprocess.run([*ip, "link", "set", "eth0", "up"], check=True)
-        watcher = Observer(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                sys.executable,
-                "-m",
-                "monitor",
-                "watch",
-                "--json",
-                "-i",
-                "eth0",
-            ]
-        )
-        reference = Observer([*ip, "monitor", "link"])
-        observers += [watcher, reference]
-        if watcher.output.first(0, watcher_says(False), timeout=20) is None:
-            raise SystemExit(f"watcher did not start: {watcher.proc.stderr.read()}")
-        time.sleep(0.5)  # `ip monitor` prints nothing at start: give it time to subscribe
-
-        ipr = IPRoute(netns=ns, flags=0)
+    with namespace("lmbench") as ns:
         try:
-            peer = ipr.link_lookup(ifname="peer0")[0]
-            lat_w: list[float] = []  # seconds
-            lat_ip: list[float] = []
-            missed_w = missed_ip = 0
-            for i in range(toggles):
-                online = i % 2 == 0
-                t0 = time.perf_counter_ns()
-                ipr.link("set", index=peer, state="up" if online else "down")
-                got_w = watcher.output.first(t0, watcher_says(online), timeout=2)
-                got_ip = reference.output.first(t0, ip_monitor_says(online), timeout=2)
-                if got_w is None:
-                    missed_w += 1
-                else:
-                    lat_w.append((got_w[0] - t0) / 1e9)
-                if got_ip is None:
-                    missed_ip += 1
-                else:
-                    lat_ip.append((got_ip[0] - t0) / 1e9)
-                time.sleep(gap)
+            ip = ["ip", "-n", ns]
+            watcher = Observer(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    sys.executable,
+                    "-m",
+                    "monitor",
+                    "watch",
+                    "--json",
+                    "-i",
+                    "eth0",
+                ]
+            )
+            reference = Observer([*ip, "monitor", "link"])
+            observers += [watcher, reference]
+            if watcher.output.first(0, watcher_says(False), timeout=20) is None:
+                raise SystemExit(f"watcher did not start: {watcher.proc.stderr.read()}")
+            time.sleep(0.5)  # `ip monitor` prints nothing at start: give it time to subscribe
+
+            ipr = IPRoute(netns=ns, flags=0)
+            try:
+                peer = ipr.link_lookup(ifname="peer0")[0]
+                lat_w: list[float] = []  # seconds
+                lat_ip: list[float] = []
+                missed_w = missed_ip = 0
+                for i in range(toggles):
+                    online = i % 2 == 0
+                    t0 = time.perf_counter_ns()
+                    ipr.link("set", index=peer, state="up" if online else "down")
+                    got_w = watcher.output.first(t0, watcher_says(online), timeout=2)
+                    got_ip = reference.output.first(t0, ip_monitor_says(online), timeout=2)
+                    if got_w is None:
+                        missed_w += 1
+                    else:
+                        lat_w.append((got_w[0] - t0) / 1e9)
+                    if got_ip is None:
+                        missed_ip += 1
+                    else:
+                        lat_ip.append((got_ip[0] - t0) / 1e9)
+                    time.sleep(gap)
+            finally:
+                ipr.close()
+            reports = sum(1 for _at, line in watcher.output.lines if '"event": "change"' in line)
+
+            before = {o: proc_usage(o.proc.pid) for o in observers}
+            time.sleep(idle_seconds)
+            after = {o: proc_usage(o.proc.pid) for o in observers}
+
+            print(
+                f"link watcher benchmark: {toggles} toggles of a veth peer in a namespace "
+                f"(kernel {os.uname().release}, {os.cpu_count()} CPU)"
+            )
+            print()
+            print("latency, toggle -> line   p50 ms   p95 ms   max ms   missed")
+            print(f"  link-monitor watch     {latency_summary(lat_w)}   {missed_w}")
+            print(f"  ip monitor link        {latency_summary(lat_ip)}   {missed_ip}")
+            diffs = sorted(w - r for w, r in zip(lat_w, lat_ip, strict=False))
+            if diffs:
+                print(
+                    f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "
+                    f"differences)"
+                )
+            print(f"  watcher change reports: {reports} for {toggles} toggles")
+            print()
+            minutes = idle_seconds / 60
+            print(
+                f"idle {idle_seconds:g} s                CPU s   vol. switches/min   RSS MiB  threads"
+            )
+            for name, o in (("link-monitor watch", watcher), ("ip monitor link", reference)):
+                cpu = after[o]["cpu"] - before[o]["cpu"]
+                sw = (after[o]["switches"] - before[o]["switches"]) / minutes
+                print(
+                    f"  {name:<22} {cpu:6.2f}   {sw:17.1f}   {after[o]['rss'] / 1024:7.1f}  "
+                    f"{after[o]['threads']:7d}"
+                )
         finally:
-            ipr.close()
-        reports = sum(1 for _at, line in watcher.output.lines if '"event": "change"' in line)
-
-        before = {o: proc_usage(o.proc.pid) for o in observers}
-        time.sleep(idle_seconds)
-        after = {o: proc_usage(o.proc.pid) for o in observers}
-
-        print(
-            f"link watcher benchmark: {toggles} toggles of a veth peer in a namespace "
-            f"(kernel {os.uname().release}, {os.cpu_count()} CPU)"
-        )
-        print()
-        print("latency, toggle -> line   p50 ms   p95 ms   max ms   missed")
-        print(f"  link-monitor watch     {latency_summary(lat_w)}   {missed_w}")
-        print(f"  ip monitor link        {latency_summary(lat_ip)}   {missed_ip}")
-        diffs = sorted(w - r for w, r in zip(lat_w, lat_ip, strict=False))
-        if diffs:
-            print(
-                f"  watcher - ip monitor   {ms(statistics.median(diffs))} (p50 of per-toggle "
-                f"differences)"
-            )
-        print(f"  watcher change reports: {reports} for {toggles} toggles")
-        print()
-        minutes = idle_seconds / 60
-        print(
-            f"idle {idle_seconds:g} s                CPU s   vol. switches/min   RSS MiB  threads"
-        )
-        for name, o in (("link-monitor watch", watcher), ("ip monitor link", reference)):
-            cpu = after[o]["cpu"] - before[o]["cpu"]
-            sw = (after[o]["switches"] - before[o]["switches"]) / minutes
-            print(
-                f"  {name:<22} {cpu:6.2f}   {sw:17.1f}   {after[o]['rss'] / 1024:7.1f}  "
-                f"{after[o]['threads']:7d}"
-            )
-    finally:
-        for o in observers:
-            o.stop()
-        subprocess.run(["ip", "netns", "del", ns], check=False)
+            for o in observers:
+                o.stop()
 
 
 def main() -> None:

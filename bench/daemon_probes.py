@@ -1,110 +1,35 @@
-"""The daemon under bench_daemon.py (its config, its process with the GC probe) and what
-is measured besides the lamp: mail arrival, a plain smtplib send for reference, fsync
-calls under strace, wake-ups per thread, GC pauses, and waiting until it is quiet. Imported by the bench scripts (run as ``python bench/NAME.py``:
-their folder is then first on sys.path, and the checkout's root is put there too)."""
+"""What the daemon benchmarks measure and do besides the lamp: a storm of cable toggles,
+mail arrival, a plain smtplib send for reference, fsync calls under strace, wake-ups per
+thread, GC pauses, and waiting until the daemon is quiet (the daemon itself and its
+namespace: daemon_setup.py). Imported by the bench scripts (run as
+``python bench/NAME.py``: their folder is then first on sys.path, and the checkout's
+root is put there too)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from measure import GC_PROBE, Lines, gc_pauses, thread_wakeups, wakeups_per_minute
+from measure import gc_pauses, thread_wakeups, wakeups_per_minute
 
-from tests.support.daemon import LATER, NOW, hours
 from tests.support.smtp_sink import SmtpSink
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def write_config(folder: Path, smtp_url: str, settle: float) -> Path:
-    path = folder / f"config-{settle:g}s.toml"
-    path.write_text(f"""
-timezone = "Asia/Tokyo"
-[[clinic]]
-days = ["all"]
-hours = "{hours(*NOW)}"
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*LATER)}"
-[link]
-interfaces = ["eth*"]
-settle = "{settle * 1000:.0f}ms"
-[indicator]
-kind = "auto"
-[alerts]
-urls = ["{smtp_url}"]
-[store]
-path = "{folder}/register.db"
-[control]
-socket = "{folder}/control.sock"
-""")
-    return path
-
-
-class Daemon:
-    """``link-monitor run -v`` in the namespace, with the GC probe installed (one stderr
-    line per full collection or pause of 1 ms or more) and, unless ``watchdog`` is
-    False, ``WATCHDOG_USEC`` = 30 s."""
-
-    def __init__(self, ns: str, config: Path, notify: Path, *, watchdog: bool = True):
-        self.notify_path = notify
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(notify))
-        self.notify.settimeout(30)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "GPIOZERO_PIN_FACTORY": "mock",
-            "NOTIFY_SOCKET": str(notify),
-        }
-        if watchdog:
-            env["WATCHDOG_USEC"] = "30000000"
-        self.t0 = time.time()
-        self.proc = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                sys.executable,
-                "-c",
-                GC_PROBE,
-                "run",
-                "-v",
-                "--config",
-                str(config),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env=env,
-            cwd=ROOT,
-        )  # `-c` looks in the working directory first
-        self.log = Lines(self.proc.stderr)
-
-    def wait_ready(self) -> float:
-        """Return seconds from spawning to READY=1."""
-        while True:
-            data = self.notify.recv(4096).decode()
-            if data.startswith("READY=1"):
-                return time.time() - self.t0
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.notify.close()
-        self.notify_path.unlink(missing_ok=True)
+def toggle_storm(ipr, peer: int, toggles: int, seconds: float) -> float:
+    """Set the far end ``peer`` up, down, up, ... ``toggles`` times evenly over
+    ``seconds`` (``ipr``: pyroute2 IPRoute in the namespace); return the seconds taken."""
+    t_start = time.monotonic()
+    gap = seconds / toggles
+    for i in range(toggles):
+        ipr.link("set", index=peer, state="up" if i % 2 == 0 else "down")
+        delay = t_start + (i + 1) * gap - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    return time.monotonic() - t_start
 
 
 def drain(folder: Path, limit: float = 300) -> None:
