@@ -16,19 +16,19 @@ PYTHONDONTWRITEBYTECODE set, every run would otherwise compile our modules again
 from __future__ import annotations
 
 import compileall
-import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.stand_in import StandIn
 
 STATUS_REPLY = {
     "ok": True,
@@ -63,31 +63,6 @@ def command(tree: Path | None) -> list[str]:
         return [str(script)]
     found = shutil.which("link-monitor")
     return [found] if found else [sys.executable, "-m", "monitor"]
-
-
-class FakeDaemon:
-    """Answers each request line on a Unix socket with a canned reply (a thread)."""
-
-    def __init__(self, path: Path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(str(path))
-        self.sock.listen(8)
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                line = conn.makefile("rb").readline()
-                cmd = json.loads(line).get("cmd")
-                reply = REPLIES.get(cmd, {"ok": False, "error": "not in the bench"})
-                conn.sendall(json.dumps(reply).encode() + b"\n")
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def cases(tmp: Path, tree: Path | None) -> dict[str, list[str]]:
@@ -137,7 +112,7 @@ def main() -> None:
     env.pop("LINK_MONITOR_CONFIG", None)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        fake = FakeDaemon(tmp / "fake.sock")
+        fake = StandIn(tmp / "fake.sock", REPLIES)
         try:
             times = measure(cases(tmp, tree), runs, env)
         finally:

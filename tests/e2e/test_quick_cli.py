@@ -7,13 +7,12 @@ request; the command under test is the installed one, run as a subprocess.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run
+from tests.support.stand_in import StandIn
 
 STATUS = {
     "ok": True,
@@ -67,29 +66,6 @@ PERMIT = {
 }
 
 
-class StandIn:
-    """A one-reply-per-connection daemon on a Unix socket (a thread)."""
-
-    def __init__(self, path: Path, replies: dict[str, dict]):
-        self.replies = replies
-        self.requests: list[dict] = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(str(path))
-        self.sock.listen(4)
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                request = json.loads(conn.makefile("rb").readline())
-                self.requests.append(request)
-                conn.sendall(json.dumps(self.replies[request["cmd"]]).encode() + b"\n")
-
-
 @pytest.fixture
 def daemon(tmp_path):
     stand_in = StandIn(
@@ -97,7 +73,7 @@ def daemon(tmp_path):
         {"status": STATUS, "permit": PERMIT, "ack": {"ok": True, "silenced": True}},
     )
     yield stand_in
-    stand_in.sock.close()
+    stand_in.close()
 
 
 def config(tmp_path: Path, language: str = "ja", extra: str = "") -> str:

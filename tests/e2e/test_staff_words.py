@@ -3,8 +3,8 @@ its questions, permit --cancel, ack, work-report, log, export, their --help and 
 errors) prints Japanese words from the catalog, never an English word or an internal
 code from the list below.
 
-The daemon is the stand-in of ``test_quick_cli`` (a real socket, canned replies); log and
-export read a real register file.
+The daemon is a stand-in (``tests/support/stand_in.py``: a real socket, canned replies);
+log and export read a real register file.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.register import Register
-from tests.e2e.test_quick_cli import PERMIT, STATUS, StandIn
+from tests.e2e.test_quick_cli import PERMIT, STATUS
 from tests.e2e.test_register_cli import APRIL_1ST, populate, sid
 from tests.support.cli import run
+from tests.support.stand_in import StandIn
 
 #: English words and internal codes that must never reach a Japanese reader. Option names
 #: (``--purpose``), the values typed after them (listed in their help beside their words),
@@ -105,7 +106,7 @@ def world(tmp_path):
         encoding="utf-8",
     )
     yield daemon, str(cfg)
-    daemon.sock.close()
+    daemon.close()
 
 
 STAFF = [
