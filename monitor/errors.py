@@ -7,6 +7,7 @@ also inherits the builtin it resembles so callers can catch either.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class MonitorError(Exception):
@@ -32,6 +33,17 @@ class ConfigError(MonitorError, ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s)\n{lines}")
+
+
+class ConfigDenied(ConfigError):
+    """The config file exists but this user may not read it (not in the service group).
+
+    A ``ConfigError`` with the full load's problem ("permission denied"); ``path`` is
+    the file. The quick commands say it in one line (``monitor.cli.client``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(str(path), [Problem("", "permission denied")])
 
 
 class WatcherError(MonitorError, OSError):

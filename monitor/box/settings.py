@@ -2,35 +2,30 @@
 
 The Pi's box bundle has none of the daemon's heavy libraries (pydantic, apprise,
 holidays, pyroute2, psutil), so ``link-monitor box`` cannot use ``monitor.config``.
-This reads the same file (``--config``, then ``$LINK_MONITOR_CONFIG``, then
-``/etc/link-monitor/config.toml``, else the built-in default), takes ``[indicator]``
-and nothing else, and checks it as ``monitor.config.model.Indicator`` does: the same
-defaults, the same rules and the same messages with their key paths, every problem
-at once. ``tests/unit/test_box_settings.py`` holds the two to the same answers.
+This reads the same file, found and read as the full load does (``monitor.configfile``:
+``--config``, then ``$LINK_MONITOR_CONFIG``, then ``/etc/link-monitor/config.toml``,
+else the built-in default), takes ``[indicator]`` and nothing else, and checks it as
+``monitor.config.model.Indicator`` does: the same defaults, the same rules and the same
+messages with their key paths, every problem at once. ``tests/unit/test_box_settings.py`` holds the two to the same answers.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.compat import tomllib
+from monitor.configfile import BUILTIN, read_toml, resolve_config_path
 from monitor.domain.durations import parse_duration
 from monitor.domain.text import control_problem
 from monitor.errors import ConfigError, Problem
 
 # Kept equal to monitor.config's (a unit test compares them).
-ENV_CONFIG = "LINK_MONITOR_CONFIG"
-SYSTEM_CONFIG = Path("/etc/link-monitor/config.toml")
-BUILTIN = "<built-in default>"
 KINDS = ("auto", "gpio", "console", "none", "box")
 PIN_MIN, PIN_MAX = 0, 27  # the Pi's BCM GPIO numbers, as monitor.config's Pin
 PINS = ("led", "buzzer", "button", "status_led")
 MAX_DURATION = timedelta(hours=24)  # as monitor.config's MAX_CONFIG_DURATION
-MAX_BYTES = 1 << 20  # as monitor.config.bounds'
 MAX_DEPTH = 8  # as monitor.config.bounds'; a path counts from the file's top
 DURATIONS = (
     "slow_blink",
@@ -59,50 +54,6 @@ class BoxSettings:
     heartbeat_every: timedelta = timedelta(seconds=3)
     heartbeat_on: timedelta = timedelta(milliseconds=100)
     self_test_hold: timedelta = timedelta(seconds=3)
-
-
-def resolve_config_path(option: str | Path | None) -> Path | None:
-    """Return the config file to use: ``option``, else ``$LINK_MONITOR_CONFIG``, else
-    ``/etc/link-monitor/config.toml`` if it exists, else None (the built-in default)."""
-    if option:
-        return Path(option)
-    env = os.environ.get(ENV_CONFIG)
-    if env:
-        return Path(env)
-    if SYSTEM_CONFIG.exists():
-        return SYSTEM_CONFIG
-    return None
-
-
-def _read(path: Path) -> dict[str, Any]:
-    """Return the parsed TOML of ``path``; raise ``ConfigError`` as the full load does."""
-    source = str(path)
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(source, [Problem("", "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError(source, [Problem("", "is a directory, not a config file")]) from None
-    except PermissionError:
-        raise ConfigError(source, [Problem("", "permission denied")]) from None
-    except OSError as exc:
-        raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    except ValueError:  # a NUL byte in the path given
-        raise ConfigError(source, [Problem("", "the path contains a NUL byte")]) from None
-    if len(raw) > MAX_BYTES:
-        message = f"larger than {MAX_BYTES // 1024} KiB: not a config file"
-        raise ConfigError(source, [Problem("", message)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
-    except RecursionError:  # arrays nested hundreds deep (the full load names the key)
-        raise ConfigError(source, [Problem("", "nested too deep for a config")]) from None
 
 
 def _bad_input(value: Any, path: str, depth: int, out: list[Problem]) -> None:
@@ -242,4 +193,4 @@ def load_box_settings(option: str | Path | None) -> tuple[BoxSettings, str]:
     path = resolve_config_path(option)
     if path is None:
         return BoxSettings(), BUILTIN
-    return indicator_settings(_read(path), str(path)), str(path)
+    return indicator_settings(read_toml(path), str(path)), str(path)

@@ -25,9 +25,9 @@ from monitor.cli.common import (
     say,
     user_name,
 )
-from monitor.cli.quickconfig import ConfigDenied, QuickConfig, load_quick
+from monitor.cli.quickconfig import QuickConfig, load_quick
 from monitor.cli.words import language
-from monitor.errors import ConfigError, ControlError
+from monitor.errors import ConfigDenied, ConfigError, ControlError
 from monitor.texts import has, t
 
 EXIT_DENIED = 1

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from monitor.cli.common import config_option, load_or_exit, say
-from monitor.cli.records import month_option, open_register
+from monitor.cli.records import exit_if_broken, month_option, open_register, write_or_exit
 from monitor.compat import UTC
 
 
@@ -24,11 +24,7 @@ def _write(report: Any, output: Path | None) -> None:
         sys.stdout.write(report.html)
         return
     target = output or Path(report.name)
-    try:
-        target.write_text(report.html, encoding="utf-8")
-    except OSError as exc:
-        click.echo(say("records.cannot_write", path=target, error=exc.strerror), err=True)
-        sys.exit(1)
+    write_or_exit(target, report.html.encode("utf-8"))
     click.echo(say("printout.written", path=target, n=report.connections), err=True)
 
 
@@ -94,13 +90,4 @@ def report_command(
             now=datetime.now(UTC),
         )
     _write(report, output)
-    if not report.chain.ok:
-        click.echo(
-            say(
-                "records.broken",
-                record=report.chain.broken_record,
-                reason=report.chain.broken_reason,
-            ),
-            err=True,
-        )
-        sys.exit(1)
+    exit_if_broken(report.chain)

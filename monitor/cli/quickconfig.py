@@ -2,7 +2,8 @@
 without pydantic: ``control.socket``, ``alerts.language`` and ``timezone``.
 
 Same file as ``monitor.config.load`` (``--config``, then ``$LINK_MONITOR_CONFIG``, then
-``/etc/link-monitor/config.toml``, else the built-in default) and the same defaults;
+``/etc/link-monitor/config.toml``, else the built-in default; found and read by
+``monitor.configfile``) and the same defaults;
 ``tests/unit/test_cli_quickconfig.py`` holds the two to the same answers. Only these
 keys are checked (the daemon validated the whole file): a wrong one is a
 ``ConfigError`` naming its key path, like the full validation. The time zone is
@@ -15,32 +16,18 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.compat import tomllib
+from monitor import configfile
+from monitor.configfile import BUILTIN, read_toml
 from monitor.domain.text import control_problem
 from monitor.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-# Kept equal to monitor.config's (a unit test compares them).
-ENV_CONFIG = "LINK_MONITOR_CONFIG"
-SYSTEM_CONFIG = Path("/etc/link-monitor/config.toml")
-BUILTIN = "<built-in default>"
 SYSTEM_SOCKET = Path("/run/link-monitor/control.sock")
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
 DEFAULT_TIMEZONE = "Asia/Tokyo"
-
-
-class ConfigDenied(ConfigError):
-    """The config file exists but this user may not read it (not in the service group).
-
-    A ``ConfigError`` with the full load's problem ("permission denied"); ``path`` is
-    the file. The quick commands say it in one line (``monitor.cli.client``)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        super().__init__(str(path), [Problem("", "permission denied")])
 
 
 class QuickConfig:
@@ -73,21 +60,14 @@ class QuickConfig:
 
 
 def resolve_config_path(option: str | Path | None) -> Path | None:
-    """Return the config file to use: ``option``, else ``$LINK_MONITOR_CONFIG``, else
-    ``/etc/link-monitor/config.toml`` if it exists, else None (the built-in default)."""
-    if option:
-        return Path(option)
-    env = os.environ.get(ENV_CONFIG)
-    if env:
-        return Path(env)
+    """Return the config file to use, as ``monitor.configfile.resolve_config_path``; the
+    system config also when this user may not even see whether it exists."""
     try:
-        if SYSTEM_CONFIG.exists():
-            return SYSTEM_CONFIG
+        return configfile.resolve_config_path(option)
     except PermissionError:
         # /etc/link-monitor is 0750 root:link-monitor: the file is there, this user may
         # not look. Reading it says so (ConfigDenied) instead of silently using defaults.
-        return SYSTEM_CONFIG
-    return None
+        return configfile.SYSTEM_CONFIG
 
 
 def _default_socket() -> Path:
@@ -102,28 +82,8 @@ def _default_socket() -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    """Return the parsed TOML of ``path``; raise ``ConfigError`` as the full load does."""
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(source, [Problem("", "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError(source, [Problem("", "is a directory, not a config file")]) from None
-    except PermissionError:
-        raise ConfigDenied(path) from None
-    except OSError as exc:
-        raise ConfigError(source, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
-    except RecursionError:  # arrays nested hundreds deep (the full load names the key)
-        raise ConfigError(source, [Problem("", "nested too deep for a config")]) from None
+    # No size bound: this reader has never had the full load's MAX_BYTES.
+    return read_toml(path, max_bytes=None)
 
 
 def _section(data: dict[str, Any], name: str, problems: list[Problem]) -> dict[str, Any]:

@@ -109,6 +109,26 @@ def check_first(reg: Register, since: datetime | None = None) -> tuple[str, str]
     return None
 
 
+def write_or_exit(target: Path, data: bytes) -> None:
+    """Write ``data`` to the file ``target`` (``--output``); when it cannot be written,
+    say which file and why, and exit 1."""
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        click.echo(say("records.cannot_write", path=target, error=exc.strerror), err=True)
+        sys.exit(1)
+
+
+def exit_if_broken(chain: ChainCheck) -> None:
+    """After a printout: when the chain it rests on is broken, name the first broken
+    record and exit 1 (a printout of a broken chain never exits 0)."""
+    if not chain.ok:
+        click.echo(
+            say("records.broken", record=chain.broken_record, reason=chain.broken_reason), err=True
+        )
+        sys.exit(1)
+
+
 @click.command("log")
 @config_option
 @click.option(
@@ -224,20 +244,12 @@ def export_command(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            click.echo(say("records.cannot_write", path=output, error=exc.strerror), err=True)
-            sys.exit(1)
+        write_or_exit(output, data)
         click.echo(
             say("records.exported", path=output, n=len(sessions), year=month[0], month=month[1]),
             err=True,
         )
-    if not chain.ok:  # to standard output too: a printout of a broken chain never exits 0
-        click.echo(
-            say("records.broken", record=chain.broken_record, reason=chain.broken_reason), err=True
-        )
-        sys.exit(1)
+    exit_if_broken(chain)  # to standard output too
 
 
 def _csv_bytes(

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from monitor.config.loading import (
     BUILTIN,
-    ENV_CONFIG,
-    SYSTEM_CONFIG,
     LibraryInputs,
     default_config,
     load,
@@ -53,6 +51,7 @@ from monitor.config.scalars import (
     parse_closed,
     parse_time_range,
 )
+from monitor.configfile import ENV_CONFIG, SYSTEM_CONFIG
 from monitor.errors import ConfigError, Problem
 
 __all__ = [

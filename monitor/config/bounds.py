@@ -1,8 +1,8 @@
 """Bounds on raw config input, checked before the model sees it: no input, however
-hostile, may end in a traceback instead of a ``Problem`` with its key path.
+hostile, may end in a traceback instead of a ``Problem`` with its key path. (The
+file's size is bounded where it is read: ``monitor.configfile.MAX_BYTES``.)
 
     MAX_DEPTH                        containers a value may nest (the sample uses 3)
-    MAX_BYTES                        the largest config file read
     input_problems(data)             too-deep values and control characters in parsed
                                      TOML, each a Problem with its key path
     without_bad_input(data)          ``data`` with those values set to None and
@@ -23,7 +23,6 @@ from monitor.errors import Problem
 # clinic (array) ─► a window (table) ─► days (array): 3 levels. 8 leaves room and
 # keeps every recursion over the data far from the interpreter's limit.
 MAX_DEPTH = 8
-MAX_BYTES = 1 << 20
 
 KeyPath = tuple[str | int, ...]
 

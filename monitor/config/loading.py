@@ -1,9 +1,10 @@
 """Reading a config: TOML text ─► data ─► ``Config``, every error with its key path.
 
 ``load_config(path)`` reads and validates a file; ``default_config()`` is the
-built-in default used when no file exists; ``resolve_config_path(option)``
-implements the lookup order ``--config`` ─► ``$LINK_MONITOR_CONFIG`` ─►
-``/etc/link-monitor/config.toml`` ─► built-in default.
+built-in default used when no file exists. The lookup order (``--config`` ─►
+``$LINK_MONITOR_CONFIG`` ─► ``/etc/link-monitor/config.toml`` ─► built-in default,
+``resolve_config_path``) and the bounded read (``read_config_text``) are
+``monitor.configfile``'s, shared with the readers that do without pydantic.
 
 Validation happens once, completely: a ``ConfigError`` carries every problem
 found, each naming its key path (``clinic[0].hours``) and what is wrong.
@@ -25,7 +26,6 @@ from pydantic import ValidationError
 
 from monitor.compat import tomllib
 from monitor.config.bounds import (
-    MAX_BYTES,
     MAX_DEPTH,
     deep_nesting_at,
     input_problems,
@@ -33,11 +33,8 @@ from monitor.config.bounds import (
     without_bad_input,
 )
 from monitor.config.model import Config
+from monitor.configfile import BUILTIN, read_config_text, resolve_config_path
 from monitor.errors import ConfigError, Problem
-
-ENV_CONFIG = "LINK_MONITOR_CONFIG"
-SYSTEM_CONFIG = Path("/etc/link-monitor/config.toml")
-BUILTIN = "<built-in default>"
 
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
@@ -111,33 +108,6 @@ def parse_config_text(text: str, source: str = "<config>") -> Config:
     return validate_config(parse_toml(text, source), source)
 
 
-def read_config_text(path: Path | str) -> str:
-    """Return the text of the config file at ``path``; raise ``ConfigError`` when the file
-    cannot be read or is not UTF-8."""
-    path = Path(path)
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError(str(path), [Problem("", "is a directory, not a config file")]) from None
-    except PermissionError:
-        raise ConfigError(str(path), [Problem("", "permission denied")]) from None
-    except OSError as exc:
-        raise ConfigError(str(path), [Problem("", f"cannot read: {exc.strerror}")]) from None
-    except ValueError:  # a NUL byte in the path given
-        raise ConfigError(str(path), [Problem("", "the path contains a NUL byte")]) from None
-    if len(raw) > MAX_BYTES:
-        message = f"larger than {MAX_BYTES // 1024} KiB: not a config file"
-        raise ConfigError(str(path), [Problem("", message)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
-    return text
-
-
 def load_config(path: Path | str) -> Config:
     """Return the validated ``Config`` of the file at ``path``; raise ``ConfigError`` when the
     file cannot be read, is not UTF-8 TOML, or breaks the schema (every problem at once)."""
@@ -164,19 +134,6 @@ def default_config() -> Config:
     if os.geteuid() != 0:
         data.update(_user_paths())
     return validate_config(data, BUILTIN)
-
-
-def resolve_config_path(option: str | Path | None) -> Path | None:
-    """Return the config file to use: ``option``, else ``$LINK_MONITOR_CONFIG``, else
-    ``/etc/link-monitor/config.toml`` if it exists, else None (the built-in default)."""
-    if option:
-        return Path(option)
-    env = os.environ.get(ENV_CONFIG)
-    if env:
-        return Path(env)
-    if SYSTEM_CONFIG.exists():
-        return SYSTEM_CONFIG
-    return None
 
 
 def load(option: str | Path | None) -> tuple[Config, str]:

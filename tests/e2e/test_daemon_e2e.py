@@ -21,8 +21,8 @@ import pytest
 from monitor.control import request
 from monitor.errors import ControlError
 from tests.support.cli import command, env
-from tests.support.daemon import LATER, NOW, Monitor, hours, until
-from tests.support.netns import Netns, require_root
+from tests.support.daemon import LATER, NOW, Monitor, daemon_config, hours, smtp_alerts, until
+from tests.support.netns import Netns, cable, require_root
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [require_root, pytest.mark.netns]
@@ -37,41 +37,14 @@ def config_text(
     max_session: str = "2h",
     remind_every: str = "30m",
 ) -> str:
-    return f"""
-timezone = "Asia/Tokyo"
-
-[[clinic]]
-days = ["all"]
-hours = "{hours(*clinic)}"
-
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*maintenance)}"
-
-[limits]
-max_session = "{max_session}"
-remind_every = "{remind_every}"
-
-[link]
-interfaces = ["eth*"]
-settle = "200ms"
-
-[indicator]
-kind = "auto"
-
-[alerts]
-urls = ["{smtp_url}"]
-language = "ja"
-machine = "e2e-receipt-pc"
-retry_first = "300ms"
-retry_max = "1s"
-
-[store]
-path = "{tmp}/state/register.db"
-
-[control]
-socket = "{tmp}/run/control.sock"
-"""
+    return daemon_config(
+        tmp,
+        clinic=hours(*clinic),
+        maintenance=hours(*maintenance),
+        indicator='kind = "auto"',
+        alerts=smtp_alerts(smtp_url, language="ja", machine="e2e-receipt-pc"),
+        extra=f'\n[limits]\nmax_session = "{max_session}"\nremind_every = "{remind_every}"\n',
+    )
 
 
 class World:
@@ -106,22 +79,19 @@ class World:
 
 @pytest.fixture
 def world(tmp_path):
-    ns = Netns("lmd")
-    smtp = SmtpSink(tmp_path / "mail", netns=ns.name)
-    w = None
-    try:
-        ns.__enter__()
-        ns.veth("eth0", "peer0")
-        smtp.start()
-        w = World(tmp_path, ns, smtp)
-        yield w
-    finally:
-        if w is not None and w.monitor is not None:
-            code = w.monitor.stop()
-            if code not in (0, None, -9):
-                print(w.monitor.log())
-        smtp.stop()
-        ns.delete()
+    with cable("lmd") as ns:
+        smtp = SmtpSink(tmp_path / "mail", netns=ns.name)
+        w = None
+        try:
+            smtp.start()
+            w = World(tmp_path, ns, smtp)
+            yield w
+        finally:
+            if w is not None and w.monitor is not None:
+                code = w.monitor.stop()
+                if code not in (0, None, -9):
+                    print(w.monitor.log())
+            smtp.stop()
 
 
 def plugged_with_alarm(w: World) -> dict:

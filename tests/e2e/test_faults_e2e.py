@@ -23,9 +23,9 @@ import pytest
 
 from monitor.compat import UTC
 from monitor.register import Register
-from tests.support.daemon import LATER, NOW, Monitor, hours, until
+from tests.support.daemon import LATER, NOW, Monitor, daemon_config, hours, smtp_alerts, until
 from tests.support.disk import SmallDisk
-from tests.support.netns import Netns, require_root
+from tests.support.netns import cable_fixture, require_root
 from tests.support.ptyport import PtyPort
 from tests.support.smtp_sink import SmtpSink
 
@@ -35,49 +35,17 @@ DISK_SIZE = "4m"
 
 
 def config_text(tmp: Path, store: Path, smtp_url: str, *, indicator: str = 'kind = "auto"') -> str:
-    clinic, maintenance = hours(*NOW), hours(*LATER)
-    return f"""
-timezone = "Asia/Tokyo"
-
-[[clinic]]
-days = ["all"]
-hours = "{clinic}"
-
-[[maintenance]]
-days = ["all"]
-hours = "{maintenance}"
-
-[link]
-interfaces = ["eth*"]
-settle = "200ms"
-
-[indicator]
-{indicator}
-
-[alerts]
-urls = ["{smtp_url}"]
-language = "en"
-machine = "fault-receipt-pc"
-retry_first = "300ms"
-retry_max = "1s"
-
-[store]
-path = "{store}"
-
-[control]
-socket = "{tmp}/run/control.sock"
-"""
+    return daemon_config(
+        tmp,
+        clinic=hours(*NOW),
+        maintenance=hours(*LATER),
+        indicator=indicator,
+        alerts=smtp_alerts(smtp_url, language="en", machine="fault-receipt-pc"),
+        store=store,
+    )
 
 
-@pytest.fixture
-def ns(tmp_path):
-    ns = Netns("lmf")
-    try:
-        ns.__enter__()
-        ns.veth("eth0", "peer0")
-        yield ns
-    finally:
-        ns.delete()
+ns = cable_fixture("lmf")
 
 
 @pytest.fixture
@@ -115,10 +83,6 @@ def mails(smtp: SmtpSink, kind: str) -> list:
 # ------------------------------------------------------------------------- disk full
 
 
-def register_fault(m: Monitor) -> dict:
-    return m.status()["monitor"]["faults"]["register"]
-
-
 def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing(
     tmp_path, ns, smtp, small_disk, monitors
 ):
@@ -130,14 +94,14 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     m.start()
     smtp.wait_for(lambda ms: mails(smtp, "monitor"), 5, "the start notice")
     until(lambda: m.status()["outbox"]["pending"] == 0, 5, "the start notice recorded as sent")
-    assert not register_fault(m)["failing"]
+    assert not m.fault("register")["failing"]
 
     filler = small_disk.fill()
     full_from = datetime.now(UTC)
     ns.plug("peer0")
     until(lambda: m.pattern_is("alarm"), 1.0, "the lamp follows the cable with the disk full")
     fault = until(
-        lambda: (f := register_fault(m))["failing"] and f, 5, "status shows the register fault"
+        lambda: (f := m.fault("register"))["failing"] and f, 5, "status shows the register fault"
     )
     assert "disk is full" in fault["last_error"]  # the cause, not a follow-on error
     out = m.cli("status", "--json")  # what the administrator sees
@@ -157,7 +121,7 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
     until(lambda: m.status()["session"] is None, 2, "the session closes after settle")
     # Keep the disk full through two retries: they back off (1 s, 2 s), log one line each
     # and a traceback only for the first error of the episode.
-    until(lambda: register_fault(m)["errors"] >= 3, 8, "two retries while the disk is full")
+    until(lambda: m.fault("register")["errors"] >= 3, 8, "two retries while the disk is full")
     assert m.status()["monitor"]["unsaved_writes"] >= 6  # events, session, alerts, ...
     assert m.alive()
     log = m.log()
@@ -174,7 +138,7 @@ def test_a_full_disk_under_the_register_never_stops_monitoring_and_loses_nothing
         20,
         "the queued writes are flushed once there is space again (next retry <= 4 s)",
     )
-    assert not register_fault(m)["failing"]
+    assert not m.fault("register")["failing"]
     assert "register works again" in m.log()
     assert m.pattern_is("off")
 
@@ -218,10 +182,6 @@ def is_pattern(pattern: str):
     return match
 
 
-def indicator_fault(m: Monitor) -> dict:
-    return m.status()["monitor"]["faults"]["indicator"]
-
-
 def indicator_fault_alerts(store: Path) -> list:
     """Return the outbox rows (sent or not) of ``monitor`` alerts about the box."""
     with contextlib.closing(Register.open_readonly(store)) as reg:
@@ -245,11 +205,11 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     m.start()
     box_port.wait_line(is_pattern("off"), timeout=5)
     smtp.wait_for(lambda ms: mails(smtp, "monitor"), 5, "the start notice")
-    assert not indicator_fault(m)["failing"]
+    assert not m.fault("indicator")["failing"]
 
     box_port.unplug()  # the USB cable of the box is pulled: the device vanishes
     fault = until(
-        lambda: (f := indicator_fault(m))["failing"] and f, 5, "status shows the indicator fault"
+        lambda: (f := m.fault("indicator"))["failing"] and f, 5, "status shows the indicator fault"
     )
     assert "indicator box disconnected" in fault["last_error"]
     assert m.status()["indicator"]["connected"] is False
@@ -258,7 +218,7 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
     ns.plug("peer0")
     until(lambda: m.pattern_is("alarm"), 1.0, "status follows the cable without the box")
     # Handing the new pattern to the (unreachable) box does not end the fault.
-    assert indicator_fault(m)["failing"], m.log()
+    assert m.fault("indicator")["failing"], m.log()
 
     def fault_notices(_msgs) -> list:
         return [x for x in mails(smtp, "monitor") if "lamp / buzzer" in x.get_content()]
@@ -277,7 +237,7 @@ def test_an_indicator_box_that_vanishes_is_alerted_once_and_monitoring_goes_on(
 
     box_port.plug()  # back in: the box gets the current pattern at once, the fault clears
     box_port.wait_line(is_pattern("alarm"), timeout=15)
-    until(lambda: not indicator_fault(m)["failing"], 5, "the indicator fault clears")
+    until(lambda: not m.fault("indicator")["failing"], 5, "the indicator fault clears")
     assert m.status()["indicator"]["connected"] is True
     ns.unplug("peer0")
     box_port.wait_line(is_pattern("off"), timeout=2)

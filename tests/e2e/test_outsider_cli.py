@@ -148,8 +148,9 @@ def test_the_system_config_in_a_directory_nobody_may_enter_is_named_not_skipped(
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from monitor.cli import main, quickconfig\n"
-        f"quickconfig.SYSTEM_CONFIG = Path({str(cfg)!r})\n"
+        "from monitor import configfile\n"
+        "from monitor.cli import main\n"
+        f"configfile.SYSTEM_CONFIG = Path({str(cfg)!r})\n"
         "main(['status'])\n"
     )
     done = subprocess.run(

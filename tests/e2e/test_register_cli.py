@@ -267,6 +267,18 @@ def test_export_in_english_to_standard_output(config, register):
     assert rows[1][5] == "permitted; overdue" and rows[1][6] == "fee-table / master data update"
 
 
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_an_output_file_that_cannot_be_written_is_named_with_why_and_exit_1(
+    config, register, tmp_path, command
+):
+    out = tmp_path / "no-such-folder" / "april.out"
+    result = cli.run(command, "--config", str(config), "--month", "2026-04", "--output", str(out))
+    assert result.returncode == 1
+    assert result.stderr == f"link-monitor: cannot write {out}: No such file or directory\n"
+    assert result.stdout == ""
+    assert not out.parent.exists()
+
+
 def test_verify_reports_the_count_then_names_an_edited_row(config, register):
     result = cli.run("verify", "--config", str(config))
     assert result.returncode == 0, result.stderr

@@ -16,24 +16,21 @@ end to end in tests/e2e/test_faults_e2e.py; this covers a ``show`` that raises.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import logging
-import threading
 from pathlib import Path
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from monitor.config import parse_config_text
-from monitor.control import DaemonNotRunning, request
-from monitor.daemon import Daemon, IndicatorHooks, build_parts
-from monitor.errors import ControlError
+from monitor.daemon import IndicatorHooks
 from monitor.indicator.gpio import GpioIndicator
 from monitor.register import Register
-from tests.support.daemon import LATER, NOW, hours, until
-from tests.support.netns import Netns, require_root
+from tests.support.daemon import LATER, NOW, daemon_config, hours, until
+from tests.support.daemon_parts import DaemonThread, on_real_parts
+from tests.support.netns import cable_fixture, require_root
 
 pytestmark = [require_root, pytest.mark.netns]
 
@@ -50,58 +47,16 @@ class BreakablePin(MockPin):
         return super()._change_state(value)
 
 
-def daemon_on_test_pins(config, *, netns: str, pins: MockFactory) -> Daemon:
+def daemon_on_test_pins(config, *, netns: str, pins: MockFactory) -> DaemonThread:
     """The real daemon and its real parts, but for the indicator: a ``GpioIndicator``
     on the test's pins, wired as ``build_indicator`` wires the real one."""
-    parts = build_parts(netns=netns)
 
     def indicator(config, hooks: IndicatorHooks) -> GpioIndicator:
         return GpioIndicator(
             config.indicator, pins, on_fault=hooks.on_fault, on_restore=hooks.on_restore
         )
 
-    parts.indicator = indicator
-    return Daemon(config, parts, source="test")
-
-
-class Running:
-    """The daemon's loop in a thread; the test talks to it through the control socket."""
-
-    def __init__(self, daemon: Daemon):
-        self.daemon = daemon
-        self.socket = daemon.config.control.socket
-        self.loop = asyncio.new_event_loop()
-        self.code: int | None = None
-        self.thread = threading.Thread(target=self._run, name="daemon-under-test")
-
-    def _run(self) -> None:
-        try:
-            self.code = self.loop.run_until_complete(self.daemon.run())
-        finally:
-            self.loop.close()
-
-    def start(self) -> Running:
-        self.thread.start()
-        until(self._synced, 15, "the daemon answers status after its first link dump")
-        return self
-
-    def _synced(self) -> bool:
-        if not self.thread.is_alive():
-            raise AssertionError(f"the daemon ended with {self.code}")
-        try:
-            return bool(self.status()["monitor"]["synced"])
-        except (DaemonNotRunning, ControlError):
-            return False
-
-    def status(self) -> dict:
-        return request(self.socket, {"cmd": "status"}, timeout=5)
-
-    def stop(self) -> int | None:
-        if self.thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                self.loop.call_soon_threadsafe(self.daemon.stop)
-            self.thread.join(20)
-        return self.code
+    return on_real_parts(config, netns, indicator=indicator)
 
 
 def config_text(tmp: Path, *, clinic_now: bool = False) -> str:
@@ -110,45 +65,12 @@ def config_text(tmp: Path, *, clinic_now: bool = False) -> str:
         maintenance, clinic = clinic, maintenance
     # A maintenance window now: plugged in means a steady lamp ("on"), which show()
     # drives at once. Clinic hours now: "alarm", a blink played in a thread of its own.
-    return f"""
-timezone = "Asia/Tokyo"
-
-[[clinic]]
-days = ["all"]
-hours = "{clinic}"
-
-[[maintenance]]
-days = ["all"]
-hours = "{maintenance}"
-
-[link]
-interfaces = ["eth*"]
-settle = "200ms"
-
-[indicator]
-kind = "none"
-led = {LED}
-
-[alerts]
-language = "en"
-
-[store]
-path = "{tmp}/state/register.db"
-
-[control]
-socket = "{tmp}/run/control.sock"
-"""
+    return daemon_config(
+        tmp, clinic=clinic, maintenance=maintenance, indicator=f'kind = "none"\nled = {LED}'
+    )
 
 
-@pytest.fixture
-def ns():
-    ns = Netns("lmi")
-    try:
-        ns.__enter__()
-        ns.veth("eth0", "peer0")
-        yield ns
-    finally:
-        ns.delete()
+ns = cable_fixture("lmi")
 
 
 @pytest.fixture
@@ -165,16 +87,12 @@ def pins():
 @pytest.fixture
 def running(tmp_path, ns, pins):
     config = parse_config_text(config_text(tmp_path), "test")
-    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
+    r = daemon_on_test_pins(config, netns=ns.name, pins=pins)
     try:
         yield r
     finally:
         pins.broken.clear()
         r.stop()
-
-
-def indicator_fault(r: Running) -> dict:
-    return r.status()["monitor"]["faults"]["indicator"]
 
 
 def indicator_alerts(store: Path) -> list:
@@ -200,14 +118,14 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
     ns.plug("peer0")
     until(lambda: running.status()["pattern"] == "on", 1.0, "status follows the cable")
     fault = until(
-        lambda: (f := indicator_fault(running))["failing"] and f,
+        lambda: (f := running.fault("indicator"))["failing"] and f,
         2,
         "status shows the indicator fault",
     )
     assert "does not answer" in fault["last_error"]
     [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
     assert "GPIO17 does not answer" in body
-    until(lambda: indicator_fault(running)["errors"] >= 3, 8, "two retries (after 1 s, 2 s)")
+    until(lambda: running.fault("indicator")["errors"] >= 3, 8, "two retries (after 1 s, 2 s)")
     failed = [r for r in caplog.records if r.getMessage().startswith("indicator failed to show")]
     assert 3 <= len(failed) <= 4  # backed off, not a loop
     assert [bool(r.exc_info) for r in failed][:3] == [True, False, False]  # one traceback
@@ -215,14 +133,14 @@ def test_a_led_pin_that_fails_is_alerted_retried_and_recovered_while_monitoring_
     assert [s.state for s in led.states] == [False]  # the lamp never lit
 
     pins.broken.discard(LED)  # the chip answers again: the next retry shows the pattern
-    until(lambda: not indicator_fault(running)["failing"], 6, "the fault clears (retry <= 4 s)")
+    until(lambda: not running.fault("indicator")["failing"], 6, "the fault clears (retry <= 4 s)")
     assert [s.state for s in led.states] == [False, True]
     assert any(r.getMessage() == "indicator works again" for r in caplog.records)
     ns.unplug("peer0")
     until(lambda: running.status()["pattern"] == "off", 1.0, "status follows the cable")
     until(lambda: [s.state for s in led.states] == [False, True, False], 1.0, "the lamp goes off")
     assert running.status()["indicator"]["devices"]["led"]["state"] == "off"
-    assert not indicator_fault(running)["failing"]
+    assert not running.fault("indicator")["failing"]
 
 
 def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
@@ -233,7 +151,7 @@ def test_stopping_with_a_failing_indicator_logs_it_and_still_exits_cleanly(
     running.start()
     pins.broken.add(LED)
     ns.plug("peer0")
-    until(lambda: indicator_fault(running)["failing"], 2, "the indicator fault")
+    until(lambda: running.fault("indicator")["failing"], 2, "the indicator fault")
     # Stopping the heartbeat re-applies the lamp's drive to the broken pin: it fails
     # (guarded by Daemon._safe), and so does closing the indicator; both are logged.
     assert running.stop() == 0
@@ -249,7 +167,7 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
     caplog.set_level(logging.INFO)
     store = tmp_path / "state" / "register.db"
     config = parse_config_text(config_text(tmp_path, clinic_now=True), "test")
-    r = Running(daemon_on_test_pins(config, netns=ns.name, pins=pins))
+    r = daemon_on_test_pins(config, netns=ns.name, pins=pins)
     try:
         r.start()
 
@@ -261,7 +179,7 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
         until(lambda: led_state() == "blinking", 1.0, "the lamp blinks")
         pins.broken.add(LED)  # fails at the blink's next step, inside its thread
         fault = until(
-            lambda: (f := indicator_fault(r))["failing"] and f,
+            lambda: (f := r.fault("indicator"))["failing"] and f,
             2,
             "status shows the fault of the blink's thread",
         )
@@ -270,14 +188,14 @@ def test_a_blink_whose_pin_fails_in_its_thread_is_alerted_restarted_and_recovere
         [body] = until(lambda: indicator_alerts(store), 2, "an indicator-fault alert")
         assert "GPIO17 does not answer" in body
         until(
-            lambda: indicator_fault(r)["errors"] >= 3,
+            lambda: r.fault("indicator")["errors"] >= 3,
             8,
             "the blink restarted after 1 s and 2 s, failing again each time",
         )
         assert len(indicator_alerts(store)) == 1  # one alert per episode
 
         pins.broken.discard(LED)  # the chip answers again: the next restart blinks
-        until(lambda: not indicator_fault(r)["failing"], 6, "the fault clears (retry <= 4 s)")
+        until(lambda: not r.fault("indicator")["failing"], 6, "the fault clears (retry <= 4 s)")
         assert led_state() == "blinking"
         assert r.status()["pattern"] == "alarm"
         assert any(

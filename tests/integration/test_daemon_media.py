@@ -10,111 +10,35 @@ nothing more; the stick pulled out ends the warn look."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.config import parse_config_text
-from monitor.control import DaemonNotRunning, request
-from monitor.daemon import Daemon, build_parts
-from monitor.errors import ControlError
 from monitor.register import Register
 from monitor.reports.status import format_status_report
-from tests.support.daemon import LATER, NOW, hours, until
-from tests.support.daemon_parts import Mailbox
+from tests.support.daemon import LATER, NOW, daemon_config, hours, until
+from tests.support.daemon_parts import Mailbox, on_real_parts
 from tests.support.media_driver import BACKUP, BACKUP_ENTRY, STRANGER
 from tests.support.media_source import FakeMedia
-from tests.support.netns import Netns, require_root
+from tests.support.netns import cable_fixture, require_root
 
 pytestmark = [require_root, pytest.mark.netns]
 
 
 def config_text(tmp: Path) -> str:
-    return f"""
-timezone = "Asia/Tokyo"
-
-[[clinic]]
-days = ["all"]
-hours = "{hours(*LATER)}"
-
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*NOW)}"
-
-[link]
-interfaces = ["eth*"]
-settle = "200ms"
-
-[indicator]
-kind = "none"
-
-[alerts]
-language = "ja"
-
-[store]
-path = "{tmp}/state/register.db"
-
-[control]
-socket = "{tmp}/run/control.sock"
-
-[media]
-left_in = false
-"""
+    return daemon_config(
+        tmp,
+        clinic=hours(*LATER),
+        maintenance=hours(*NOW),
+        alerts='language = "ja"',
+        extra="\n[media]\nleft_in = false\n",
+    )
 
 
-class Running:
-    """The daemon's loop in a thread; the test talks to it through the control socket."""
-
-    def __init__(self, daemon: Daemon):
-        self.daemon = daemon
-        self.socket = daemon.config.control.socket
-        self.loop = asyncio.new_event_loop()
-        self.code: int | None = None
-        self.thread = threading.Thread(target=self._run, name="daemon-under-test")
-
-    def _run(self) -> None:
-        try:
-            self.code = self.loop.run_until_complete(self.daemon.run())
-        finally:
-            self.loop.close()
-
-    def start(self) -> Running:
-        self.thread.start()
-        until(self._synced, 15, "the daemon answers status after its first link dump")
-        return self
-
-    def _synced(self) -> bool:
-        if not self.thread.is_alive():
-            raise AssertionError(f"the daemon ended with {self.code}")
-        try:
-            return bool(self.status()["monitor"]["synced"])
-        except (DaemonNotRunning, ControlError):
-            return False
-
-    def status(self) -> dict:
-        return request(self.socket, {"cmd": "status"}, timeout=5)
-
-    def stop(self) -> int | None:
-        if self.thread.is_alive():
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(self.daemon.stop)
-            self.thread.join(20)
-        return self.code
-
-
-@pytest.fixture
-def ns():
-    ns = Netns("lmm")
-    try:
-        ns.__enter__()
-        ns.veth("eth0", "peer0")
-        yield ns
-    finally:
-        ns.delete()
+ns = cable_fixture("lmm")
 
 
 @pytest.fixture
@@ -123,10 +47,7 @@ def rig(tmp_path, ns):
     with Register(config.store.path) as reg:  # the backup stick is in the ledger
         reg.register_medium(BACKUP_ENTRY)
     media, mailbox = FakeMedia(), Mailbox()
-    parts = build_parts(netns=ns.name)
-    parts.media = media.build
-    parts.sender = lambda config: mailbox
-    r = Running(Daemon(config, parts, source="test"))
+    r = on_real_parts(config, ns.name, media=media.build, sender=lambda config: mailbox)
     try:
         yield r, media, mailbox, config.store.path
     finally:

@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "domain": 0,
     "texts": 1,
     "config": 1,
+    "configfile": 1,  # the config file's lookup and TOML read, without pydantic
     "schedule": 1,
     "boxlink": 1,
     "engine": 2,

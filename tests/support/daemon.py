@@ -2,6 +2,10 @@
 way an administrator would (e2e tier): start it, wait for its first link dump, ask
 for its status through the control socket, run CLI commands against it, stop it.
 
+What the tests of a daemon on a namespace's cable share, in-process ones too: the
+config (``daemon_config``), the windows relative to now (``hours``) and the questions
+asked through the control socket (``ControlSocket``).
+
 Deadlines are polls (``until``): the test moves on as soon as the condition holds.
 """
 
@@ -32,6 +36,60 @@ def hours(start: timedelta, end: timedelta) -> str:
     return f"{now + start:%H:%M}-{now + end:%H:%M}"
 
 
+def daemon_config(
+    tmp: Path,
+    *,
+    clinic: str,
+    maintenance: str,
+    settle: str = "200ms",
+    indicator: str = 'kind = "none"',
+    alerts: str = 'language = "en"',
+    store: Path | None = None,
+    extra: str = "",
+) -> str:
+    """Return a config's TOML: ``clinic`` hours and a ``maintenance`` window every day,
+    the ``eth*`` links, the register (at ``store``, else ``tmp/state/register.db``) and
+    the control socket (``tmp/run/control.sock``); ``indicator`` and ``alerts`` are
+    those sections' lines, ``extra`` more sections at the end."""
+    register = store or tmp / "state" / "register.db"
+    return f"""
+timezone = "Asia/Tokyo"
+
+[[clinic]]
+days = ["all"]
+hours = "{clinic}"
+
+[[maintenance]]
+days = ["all"]
+hours = "{maintenance}"
+
+[link]
+interfaces = ["eth*"]
+settle = "{settle}"
+
+[indicator]
+{indicator}
+
+[alerts]
+{alerts}
+
+[store]
+path = "{register}"
+
+[control]
+socket = "{tmp}/run/control.sock"
+{extra}"""
+
+
+def smtp_alerts(url: str, *, language: str, machine: str) -> str:
+    """Return the ``[alerts]`` lines of a daemon mailing to the test's SMTP server at
+    ``url``, retrying fast (300 ms, at most 1 s apart)."""
+    return (
+        f'urls = ["{url}"]\nlanguage = "{language}"\nmachine = "{machine}"\n'
+        'retry_first = "300ms"\nretry_max = "1s"'
+    )
+
+
 def until(fn, timeout: float, what: str):
     """Return ``fn()`` as soon as it is truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -44,7 +102,30 @@ def until(fn, timeout: float, what: str):
         time.sleep(0.02)
 
 
-class Monitor:
+class ControlSocket:
+    """A running daemon as the test asks it, through its control socket ``socket``."""
+
+    socket: Path
+
+    def status(self) -> dict:
+        return request(self.socket, {"cmd": "status"}, timeout=5)
+
+    def pattern_is(self, pattern: str) -> bool:
+        return self.status()["pattern"] == pattern
+
+    def fault(self, part: str) -> dict:
+        """Return what ``status`` says of the fault of ``part`` ("register", "indicator")."""
+        return self.status()["monitor"]["faults"][part]
+
+    def answers_synced(self) -> bool:
+        """Return True once the daemon answers ``status`` after its first link dump."""
+        try:
+            return bool(self.status()["monitor"]["synced"])
+        except (DaemonNotRunning, ControlError):
+            return False
+
+
+class Monitor(ControlSocket):
     """``link-monitor run`` inside the namespace, driven like an administrator would."""
 
     def __init__(self, ns: Netns, config: Path, tmp: Path):
@@ -70,13 +151,7 @@ class Monitor:
     def _synced(self) -> bool:
         if self.proc.poll() is not None:
             raise AssertionError(f"daemon exited with {self.proc.returncode}:\n{self.log()}")
-        try:
-            return bool(self.status()["monitor"]["synced"])
-        except (DaemonNotRunning, ControlError):
-            return False
-
-    def status(self) -> dict:
-        return request(self.socket, {"cmd": "status"}, timeout=5)
+        return self.answers_synced()
 
     def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -87,9 +162,6 @@ class Monitor:
             env=self.env,
             check=False,
         )
-
-    def pattern_is(self, pattern: str) -> bool:
-        return self.status()["pattern"] == pattern
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

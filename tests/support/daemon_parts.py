@@ -6,11 +6,15 @@ queue (``Links``), an indicator that records the patterns shown (``Lamp``), a
 sender that records the mails (``Mailbox``), a clock the test moves (``ManualClock``),
 a config loader that reads the test's file in this process and a holiday table that
 records which years were loaded ahead.
+
+With root, ``on_real_parts`` runs the real daemon on its real parts (its watcher on a
+namespace's cable) but the few a test swaps, its loop in a thread (``DaemonThread``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -21,12 +25,14 @@ from typing import Any
 
 from monitor.compat import UTC
 from monitor.config import Config, parse_config_text, read_config_text
-from monitor.daemon import Clock, Daemon, Parts, Timing
+from monitor.daemon import Clock, Daemon, Parts, Timing, build_parts
 from monitor.daemon.wiring import control_server, open_register, outbox_worker
 from monitor.domain.delivery import Delivery
 from monitor.domain.enums import Pattern
 from monitor.domain.model import LinkObserved
 from monitor.errors import MonitorError
+from tests.support.daemon import ControlSocket, daemon_config
+from tests.support.daemon import until as wait_until
 
 #: Wednesday 4 March 2026, 10:00 in Tokyo: inside the tests' clinic hours.
 START = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
@@ -40,38 +46,14 @@ def config_text(
     language: str = "en",
     extra: str = "",
 ) -> str:
-    return f"""
-timezone = "Asia/Tokyo"
-
-[[clinic]]
-days = ["all"]
-hours = "{clinic}"
-
-[[maintenance]]
-days = ["all"]
-hours = "{maintenance}"
-
-[calendar]
-closed = []
-
-[link]
-interfaces = ["eth*"]
-settle = "0s"
-
-[indicator]
-kind = "none"
-
-[alerts]
-language = "{language}"
-urls = ["json://localhost/"]
-
-[store]
-path = "{tmp}/state/register.db"
-
-[control]
-socket = "{tmp}/run/control.sock"
-{extra}
-"""
+    return daemon_config(
+        tmp,
+        clinic=clinic,
+        maintenance=maintenance,
+        settle="0s",
+        alerts=f'language = "{language}"\nurls = ["json://localhost/"]',
+        extra="\n[calendar]\nclosed = []\n" + extra,
+    )
 
 
 class ManualClock:
@@ -407,3 +389,46 @@ class Running:
         assert self.task is not None
         self.rig.daemon.stop()
         self.code = await asyncio.wait_for(self.task, 15)
+
+
+class DaemonThread(ControlSocket):
+    """The daemon's loop in a thread; the test talks to it through the control socket."""
+
+    def __init__(self, daemon: Daemon):
+        self.daemon = daemon
+        self.socket = daemon.config.control.socket
+        self.loop = asyncio.new_event_loop()
+        self.code: int | None = None
+        self.thread = threading.Thread(target=self._run, name="daemon-under-test")
+
+    def _run(self) -> None:
+        try:
+            self.code = self.loop.run_until_complete(self.daemon.run())
+        finally:
+            self.loop.close()
+
+    def start(self) -> DaemonThread:
+        self.thread.start()
+        wait_until(self._synced, 15, "the daemon answers status after its first link dump")
+        return self
+
+    def _synced(self) -> bool:
+        if not self.thread.is_alive():
+            raise AssertionError(f"the daemon ended with {self.code}")
+        return self.answers_synced()
+
+    def stop(self) -> int | None:
+        if self.thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                self.loop.call_soon_threadsafe(self.daemon.stop)
+            self.thread.join(20)
+        return self.code
+
+
+def on_real_parts(config: Config, netns: str, **swapped: Any) -> DaemonThread:
+    """Return, not started, the real daemon on the real parts (its netlink watcher on
+    the namespace ``netns``) but for the parts named in ``swapped``."""
+    parts = build_parts(netns=netns)
+    for name, part in swapped.items():
+        setattr(parts, name, part)
+    return DaemonThread(Daemon(config, parts, source="test"))

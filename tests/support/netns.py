@@ -6,15 +6,20 @@
         ns.unplug("peer0")            # far end down -> eth0 loses carrier
         ns.run("ip", "link", ...)     # any command inside the namespace
 
+    with cable("lmd") as ns:          # the same, set up as the daemon tests' machine:
+        ns.plug("peer0")              # eth0 watched, peer0 its far end
+
 Only root can do this: ``require_root`` is a pytest skip with the explicit reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 
@@ -72,3 +77,29 @@ class Netns:
 
     def unplug(self, peer: str) -> None:
         self.ip("link", "set", peer, "down")
+
+
+@contextlib.contextmanager
+def cable(prefix: str) -> Iterator[Netns]:
+    """Yield a new namespace holding a cable: ``eth0`` (watched, admin up) and ``peer0``
+    its far end, unplugged. The namespace is deleted on exit, also when setting it up
+    failed half-way."""
+    ns = Netns(prefix)
+    try:
+        ns.__enter__()
+        ns.veth("eth0", "peer0")
+        yield ns
+    finally:
+        ns.delete()
+
+
+def cable_fixture(prefix: str):
+    """Return a pytest fixture giving each test its own ``cable(prefix)`` namespace;
+    bind it to the fixture's name in the test module: ``ns = cable_fixture("lmd")``."""
+
+    @pytest.fixture
+    def ns() -> Iterator[Netns]:
+        with cable(prefix) as made:
+            yield made
+
+    return ns

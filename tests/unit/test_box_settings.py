@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor import config as full
+from monitor import configfile
 from monitor.box import settings as box
 from monitor.errors import ConfigError
 
@@ -37,24 +38,15 @@ def _answers(path: Path) -> tuple[object, object]:
     return full_answer(), box_answer()
 
 
-def test_the_defaults_and_lookup_constants_are_the_config_modules_own() -> None:
+def test_the_defaults_and_bounds_are_the_config_modules_own() -> None:
     assert dataclasses.asdict(box.BoxSettings()) == dict(full.Indicator())
     assert [f.name for f in dataclasses.fields(box.BoxSettings)] == list(
         full.Indicator.model_fields
     )
-    assert (box.ENV_CONFIG, box.SYSTEM_CONFIG, box.BUILTIN) == (
-        full.ENV_CONFIG,
-        full.SYSTEM_CONFIG,
-        full.BUILTIN,
-    )
     from monitor.config import bounds
     from monitor.config.model import MAX_CONFIG_DURATION
 
-    assert (box.MAX_DURATION, box.MAX_BYTES, box.MAX_DEPTH) == (
-        MAX_CONFIG_DURATION,
-        bounds.MAX_BYTES,
-        bounds.MAX_DEPTH,
-    )
+    assert (box.MAX_DURATION, box.MAX_DEPTH) == (MAX_CONFIG_DURATION, bounds.MAX_DEPTH)
 
 
 def test_the_sample_config_reads_the_same() -> None:
@@ -65,9 +57,9 @@ def test_the_sample_config_reads_the_same() -> None:
 
 def test_the_builtin_default_and_the_env_lookup_read_the_same(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv(full.ENV_CONFIG, raising=False)
-    monkeypatch.setattr(box, "SYSTEM_CONFIG", tmp_path / "absent.toml")
+    monkeypatch.setattr(configfile, "SYSTEM_CONFIG", tmp_path / "absent.toml")
     settings, source = box.load_box_settings(None)
-    assert (settings, source) == (box.BoxSettings(), box.BUILTIN)
+    assert (settings, source) == (box.BoxSettings(), full.BUILTIN)
     cfg = tmp_path / "c.toml"
     cfg.write_text('[indicator]\nled = 4\nslow_blink = "1500ms"\n')
     monkeypatch.setenv(full.ENV_CONFIG, str(cfg))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import ConfigError, load_config, parse_config_text
-from monitor.config.bounds import MAX_BYTES, deep_nesting_at
+from monitor.config.bounds import deep_nesting_at
+from monitor.configfile import MAX_BYTES
 
 
 def _problems(text: str) -> list[str]:
