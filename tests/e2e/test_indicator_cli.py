@@ -25,6 +25,10 @@ language = "en"
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli(tmp_path, kind: str, *args: str, factory: str | None = "mock", **popen):
     cfg = tmp_path / "config.toml"
     cfg.write_text(SHORT.format(kind=kind))
@@ -34,7 +38,10 @@ def cli(tmp_path, kind: str, *args: str, factory: str | None = "mock", **popen):
         env["GPIOZERO_PIN_FACTORY"] = factory
     cmd = [sys.executable, "-m", "monitor", "test-indicator", "--config", str(cfg), *args]
     if popen:
-        return subprocess.Popen(cmd, env=env, text=True, **popen)
+        # Ctrl-C as in a terminal: a test run started in the background (`cmd &` in a
+        # script) has SIGINT ignored, and the child would inherit that.
+        reset = _default_sigint  # only signal(2) between fork and exec: nothing to deadlock
+        return subprocess.Popen(cmd, env=env, text=True, preexec_fn=reset, **popen)  # noqa: PLW1509
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
