@@ -228,7 +228,7 @@ def export_command(
     output: Path | None,
 ) -> None:
     """Export one month of the register, one row per session, for printing."""
-    from monitor.printout import check_period
+    from monitor.printout import check_chain
     from monitor.reports.days import month_bounds
 
     config, _ = load_or_exit(config_path)
@@ -238,7 +238,7 @@ def export_command(
         ids = [s.id for s in sessions]
         outbox = reg.alerts_for(ids)
         extra = (reg.acks_for(ids), reg.work_reports_for(ids))
-        chain = check_period(reg, start, end)
+        chain = check_chain(reg, start, end)
     data = _csv_bytes(config, month, chain, sessions, outbox, lang or config.alerts.language, extra)
     if output is None:
         sys.stdout.buffer.write(data)

@@ -7,8 +7,7 @@ in (``read_register`` only calls its read methods).
 
     read_register(reg, zone, now) -> RegisterView     everything, read once
     RegisterView.month(year, month) -> Month          one month's connections, downtimes
-    check_chain(reg) -> ChainCheck                    head + verify result
-    check_period(reg, since, until) -> ChainCheck     head + the check of one period's part
+    check_chain(reg, since=None, until=None)          head + verify result (of a period's part)
     render_month(month, masthead, schedule) -> str    the HTML file of a month
     render_year(year, months, masthead, schedule)     a year: summary page + 12 months
     csv_title_rows(machine, year, month, chain, language) -> rows before the CSV header
@@ -17,7 +16,7 @@ in (``read_register`` only calls its read methods).
 from __future__ import annotations
 
 from monitor.printout.csvtitle import csv_title_rows
-from monitor.printout.gather import RegisterView, check_chain, check_period, read_register
+from monitor.printout.gather import RegisterView, check_chain, read_register
 from monitor.printout.page import render_month, render_year
 from monitor.printout.records import ChainCheck, Masthead, Month
 
@@ -27,7 +26,6 @@ __all__ = [
     "Month",
     "RegisterView",
     "check_chain",
-    "check_period",
     "csv_title_rows",
     "read_register",
     "render_month",

@@ -86,22 +86,18 @@ class RegisterReader(Protocol):
     def verify_period(self, since: datetime, until: datetime | None = None) -> tuple[int, int]: ...
 
 
-def check_chain(reg: RegisterReader) -> ChainCheck:
-    """Return the head and the verify result (a broken chain is a result, not an error)."""
+def check_chain(
+    reg: RegisterReader, since: datetime | None = None, until: datetime | None = None
+) -> ChainCheck:
+    """Return the head and the verify result (a broken chain is a result, not an error):
+    of the whole register, or with ``since`` of the part a printout of the sessions
+    that started in [since, until) rests on (``Register.verify_period``)."""
     seq, head = reg.head()
     try:
-        count = reg.verify()
-    except ChainBroken as exc:
-        return ChainCheck(seq, head, None, exc.record, exc.reason)
-    return ChainCheck(seq, head, count)
-
-
-def check_period(reg: RegisterReader, since: datetime, until: datetime | None) -> ChainCheck:
-    """``check_chain`` for a printout of the sessions that started in [since, until):
-    only the part of the chain they rest on (``Register.verify_period``)."""
-    seq, head = reg.head()
-    try:
-        first, count = reg.verify_period(since, until)
+        if since is None:
+            first, count = 1, reg.verify()
+        else:
+            first, count = reg.verify_period(since, until)
     except ChainBroken as exc:
         return ChainCheck(seq, head, None, exc.record, exc.reason)
     return ChainCheck(seq, head, count, first=first)

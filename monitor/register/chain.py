@@ -102,7 +102,8 @@ def check_stored(db: sqlite3.Connection, tbl: str, row: sqlite3.Row) -> None:
         raise RegisterAltered(exc.record, exc.reason) from None
 
 
-def _select(db: sqlite3.Connection, tbl: str, key: Any) -> sqlite3.Row | None:
+def select_row(db: sqlite3.Connection, tbl: str, key: Any) -> sqlite3.Row | None:
+    """Return row ``key`` of chained table ``tbl`` (None when there is none)."""
     row: sqlite3.Row | None = db.execute(
         f"SELECT * FROM {tbl} WHERE {CHAINED[tbl]} = ?", (key,)
     ).fetchone()
@@ -117,7 +118,7 @@ def insert_chained(db: sqlite3.Connection, tbl: str, values: dict[str, Any]) -> 
     rowid = cur.lastrowid
     assert rowid is not None  # an INSERT always sets it
     key = values.get(CHAINED[tbl], rowid)
-    row = _select(db, tbl, key)
+    row = select_row(db, tbl, key)
     assert row is not None  # just inserted, in this transaction
     chain_append(db, tbl, str(key), "insert", row_body(tbl, row))
     return rowid
@@ -127,7 +128,7 @@ def update_chained(db: sqlite3.Connection, tbl: str, key: Any, values: dict[str,
     """Update one row; chain it only when a chained column changed. Return False if
     there is no such row; raise RegisterAltered if the row is not what the chain last
     recorded of it (edited or inserted behind the chain's back)."""
-    before = _select(db, tbl, key)
+    before = select_row(db, tbl, key)
     if before is None:
         return False
     # Never chain what this code did not write: a row edited or inserted by hand would
@@ -135,7 +136,7 @@ def update_chained(db: sqlite3.Connection, tbl: str, key: Any, values: dict[str,
     check_stored(db, tbl, before)
     sets = ", ".join(f"{c} = ?" for c in values)
     db.execute(f"UPDATE {tbl} SET {sets} WHERE {CHAINED[tbl]} = ?", (*values.values(), key))
-    after = _select(db, tbl, key)
+    after = select_row(db, tbl, key)
     assert after is not None  # updated, not deleted
     if row_body(tbl, before) != row_body(tbl, after):
         chain_append(db, tbl, str(key), "update", row_body(tbl, after))

@@ -17,8 +17,8 @@ chain its rows rest on. The part checked:
 2. every row whose newest chain version is in that part is still in its table and
    equal to it (else it was edited or deleted);
 3. every row printed (the period's sessions, their permits, alerts,
-   acknowledgements and work reports) equals its newest chain version (else it was edited, or inserted
-   behind the chain's back).
+   acknowledgements and work reports) equals its newest chain version (else it
+   was edited, or inserted behind the chain's back).
 
 What it does not see: an edit of a record older than ``first`` that no printed row
 rests on. ``verify`` (whole chain) and the monthly ``report`` still check everything.
@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from monitor.errors import ChainBroken
-from monitor.register.chain import GENESIS, check_row, row_body
+from monitor.register.chain import GENESIS, check_row, row_body, select_row
 from monitor.register.schema import CHAINED
 from monitor.register.shape import check_shape
-from monitor.register.verify import check_rows, check_walk
+from monitor.register.verify import check_rows, check_walk, stream
 
 #: The printed tables below the sessions, each read by its ``session_id``.
 _PRINTED_WITH_SESSIONS = ("alerts", "acks", "work_reports")
@@ -105,18 +104,11 @@ def _check_newest_from(db: sqlite3.Connection, first: int) -> None:
         (first,),
     )
     cur.row_factory = None
-    while batch := cur.fetchmany(128):
-        for tbl, key, body in batch:
-            row = _row(db, tbl, key)
-            if row is None:
-                raise ChainBroken(f"{tbl} row {key}", "in the chain but not in the table (deleted)")
-            check_row(tbl, key, row_body(tbl, row), body)
-
-
-def _row(db: sqlite3.Connection, tbl: str, key: str) -> Any:
-    cur = db.execute(f"SELECT * FROM {tbl} WHERE {CHAINED[tbl]} = ?", (key,))
-    cur.row_factory = sqlite3.Row
-    return cur.fetchone()
+    for tbl, key, body in stream(cur):
+        row = select_row(db, tbl, key)
+        if row is None:
+            raise ChainBroken(f"{tbl} row {key}", "in the chain but not in the table (deleted)")
+        check_row(tbl, key, row_body(tbl, row), body)
 
 
 def _check_printed(db: sqlite3.Connection, since: str, until: str | None) -> None:

@@ -43,7 +43,7 @@ def verify(db: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> int
     return count
 
 
-def _stream(cur: sqlite3.Cursor) -> Any:
+def stream(cur: sqlite3.Cursor) -> Any:
     """Yield the rows of ``cur`` a batch at a time."""
     while rows := cur.fetchmany(_BATCH):
         yield from rows
@@ -102,7 +102,7 @@ def check_walk(db: sqlite3.Connection, first: int, prev: str) -> tuple[int, int 
     following ``prev``; return (count, schema version recorded last among them, or
     None when none of them is a schema record)."""
     seq, schema = first - 1, None
-    for r in _stream(_chain_records(db, first)):
+    for r in stream(_chain_records(db, first)):
         seq += 1
         _check_record(r, seq, prev)
         if r[1] == "schema":
@@ -159,7 +159,7 @@ def check_rows(
     skip = UNCHAINED_COLUMNS.get(tbl, frozenset())
     chained = [(i, name) for i, name in enumerate(names) if name not in skip]
     at_pk, seen = names.index(pk), 0
-    for row in _stream(cur):
+    for row in stream(cur):
         seen += 1
         check_row(tbl, str(row[at_pk]), {name: row[i] for i, name in chained}, row[-1])
     return seen
