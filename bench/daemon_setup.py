@@ -20,7 +20,7 @@ from pathlib import Path
 
 from measure import GC_PROBE, Lines
 
-from tests.support.daemon import LATER, NOW, hours
+from tests.support.daemon import LATER, NOW, daemon_config, hours
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,27 +58,18 @@ def write_config(
     (retry_first, retry_max) when given), the register and control socket in ``folder``."""
     path = folder / f"config-{settle:g}s.toml"
     listed = ", ".join(f'"{url}"' for url in urls)
-    retries = f'retry_first = "{retry[0]}"\nretry_max = "{retry[1]}"\n' if retry else ""
-    path.write_text(f"""
-timezone = "Asia/Tokyo"
-[[clinic]]
-days = ["all"]
-hours = "{hours(*NOW)}"
-[[maintenance]]
-days = ["all"]
-hours = "{hours(*LATER)}"
-[link]
-interfaces = ["eth*"]
-settle = "{settle * 1000:.0f}ms"
-[indicator]
-kind = "{indicator}"
-[alerts]
-urls = [{listed}]
-{retries}[store]
-path = "{folder}/register.db"
-[control]
-socket = "{folder}/control.sock"
-""")
+    retries = f'\nretry_first = "{retry[0]}"\nretry_max = "{retry[1]}"' if retry else ""
+    text = daemon_config(
+        folder,
+        clinic=hours(*NOW),
+        maintenance=hours(*LATER),
+        settle=f"{settle * 1000:.0f}ms",
+        indicator=f'kind = "{indicator}"',
+        alerts=f"urls = [{listed}]{retries}",
+        store=folder / "register.db",
+        socket=folder / "control.sock",
+    )
+    path.write_text(text)
     return path
 
 

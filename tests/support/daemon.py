@@ -45,13 +45,15 @@ def daemon_config(
     indicator: str = 'kind = "none"',
     alerts: str = 'language = "en"',
     store: Path | None = None,
+    socket: Path | None = None,
     extra: str = "",
 ) -> str:
     """Return a config's TOML: ``clinic`` hours and a ``maintenance`` window every day,
     the ``eth*`` links, the register (at ``store``, else ``tmp/state/register.db``) and
-    the control socket (``tmp/run/control.sock``); ``indicator`` and ``alerts`` are
-    those sections' lines, ``extra`` more sections at the end."""
+    the control socket (at ``socket``, else ``tmp/run/control.sock``); ``indicator``
+    and ``alerts`` are those sections' lines, ``extra`` more sections at the end."""
     register = store or tmp / "state" / "register.db"
+    socket = socket or tmp / "run" / "control.sock"
     return f"""
 timezone = "Asia/Tokyo"
 
@@ -77,7 +79,7 @@ settle = "{settle}"
 path = "{register}"
 
 [control]
-socket = "{tmp}/run/control.sock"
+socket = "{socket}"
 {extra}"""
 
 
