@@ -6,7 +6,8 @@ This reads the same file, found and read as the full load does (``monitor.config
 ``--config``, then ``$LINK_MONITOR_CONFIG``, then ``/etc/link-monitor/config.toml``,
 else the built-in default), takes ``[indicator]`` and nothing else, and checks it as
 ``monitor.config.model.Indicator`` does: the same defaults, the same rules and the same
-messages with their key paths, every problem at once. ``tests/unit/test_box_settings.py`` holds the two to the same answers.
+messages with their key paths, every problem at once. ``tests/unit/test_box_settings.py``
+holds the two to the same answers.
 """
 
 from __future__ import annotations
